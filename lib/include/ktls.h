@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libktls: run a TLS handshake with GnuTLS on a connected socket, then hand
+ * the record layer to the kernel (kTLS) so plain send/recv/splice/io_uring
+ * carry encrypted records.
+ *
+ * Conventions: functions returning int give 0 on success or a negative errno.
+ * A failed session keeps a human-readable cause in ktls_session_error().
+ */
+#ifndef KTLS_H
+#define KTLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ktls_role {
+	KTLS_ROLE_CLIENT = 1,
+	KTLS_ROLE_SERVER = 2,
+};
+
+/* TLS protocol versions, as on the wire. */
+#define KTLS_VERSION_1_2 0x0303
+#define KTLS_VERSION_1_3 0x0304
+
+/* Cipher selection bits (ktls_config_set_ciphers). */
+enum ktls_cipher {
+	KTLS_CIPHER_AES_128_GCM = 1u << 0,
+	KTLS_CIPHER_AES_256_GCM = 1u << 1,
+	KTLS_CIPHER_CHACHA20_POLY1305 = 1u << 2,
+	KTLS_CIPHER_AES_128_CCM = 1u << 3,
+};
+#define KTLS_CIPHER_ALL 0x0fu
+
+/* Peer certificate verification (client: server cert; server: client cert). */
+enum ktls_verify {
+	KTLS_VERIFY_REQUIRED = 0,	/* default for clients */
+	KTLS_VERIFY_NONE = 1,		/* default for servers: no cert requested */
+	KTLS_VERIFY_OPTIONAL = 2,	/* server: request, verify if sent */
+};
+
+/*
+ * A configuration holds credentials and policy. Load it once, share it
+ * between any number of sessions (and threads); it is reference counted.
+ */
+struct ktls_config;
+
+int ktls_config_new(struct ktls_config **cfg, enum ktls_role role);
+struct ktls_config *ktls_config_get(struct ktls_config *cfg);
+void ktls_config_put(struct ktls_config *cfg);
+
+/* Trust anchors, PEM file. NULL path: the system trust store. */
+int ktls_config_set_trust_file(struct ktls_config *cfg, const char *path);
+int ktls_config_set_crl_file(struct ktls_config *cfg, const char *path);
+/* Our certificate chain and key (PEM files, or DER blobs leaf first). */
+int ktls_config_set_cert_files(struct ktls_config *cfg, const char *cert,
+			       const char *key);
+int ktls_config_set_cert_der(struct ktls_config *cfg,
+			     const void *const *certs, const size_t *cert_lens,
+			     unsigned int ncerts, const void *key,
+			     size_t key_len);
+/* Versions on the wire; defaults 1.2 .. 1.3. */
+int ktls_config_set_versions(struct ktls_config *cfg, uint16_t min,
+			     uint16_t max);
+/* Allowed ciphers (KTLS_CIPHER_* bits); the kernel's support is ANDed in. */
+int ktls_config_set_ciphers(struct ktls_config *cfg, unsigned int mask);
+void ktls_config_set_verify(struct ktls_config *cfg, enum ktls_verify mode);
+/* Opt in to non-forward-secret TLS 1.2 RSA key exchange (logged). */
+void ktls_config_allow_rsa_kx(struct ktls_config *cfg, int allow);
+/* Server: accept these PSKs (identity -> key); client: see session opts. */
+int ktls_config_add_psk(struct ktls_config *cfg, const char *identity,
+			const void *key, size_t key_len);
+
+/* Per-session options. Zero-initialise, then fill what applies. */
+struct ktls_session_opts {
+	const char *peername;	/* client: SNI and name check; NULL: none */
+	int no_name_check;	/* client: skip the hostname check */
+	const char *psk_identity;	/* client PSK */
+	const void *psk_key;
+	size_t psk_key_len;
+	unsigned int timeout_ms;	/* 0: none; checked by ktls_session_expired */
+};
+
+struct ktls_session;
+
+int ktls_session_new(struct ktls_session **s, struct ktls_config *cfg, int fd,
+		     const struct ktls_session_opts *opts);
+void ktls_session_free(struct ktls_session *s);
+
+/*
+ * Drive the handshake. On a blocking fd it runs to the end. On a
+ * non-blocking fd it returns -EAGAIN when it needs I/O; wait for
+ * ktls_session_poll_events() on the fd and call again.
+ * Errors: -EACCES (verification/policy), -ETIMEDOUT, -ECONNRESET,
+ * -EPROTO (peer broke the protocol), -EOPNOTSUPP, -EIO...
+ */
+int ktls_session_handshake(struct ktls_session *s);
+short ktls_session_poll_events(const struct ktls_session *s);
+/* Milliseconds left before the session's timeout, -1 without one. */
+int ktls_session_time_left(const struct ktls_session *s);
+
+/*
+ * Switch the socket to kTLS, TX and RX. Either both directions are
+ * installed or the call fails with the socket untouched by TLS_TX/TLS_RX
+ * (-EOPNOTSUPP: kernel lacks the cipher; -ENOPROTOOPT: no tls module).
+ * Key material is wiped afterwards. Any plaintext GnuTLS already holds is
+ * returned by ktls_session_pending() and must be consumed by the caller.
+ */
+int ktls_session_offload(struct ktls_session *s);
+size_t ktls_session_pending(struct ktls_session *s, const void **data);
+
+/* Send a fatal alert through GnuTLS (before offload). */
+void ktls_session_alert(struct ktls_session *s, int gnutls_alert);
+
+/* Why the last call failed, for a log line; never NULL. */
+const char *ktls_session_error(const struct ktls_session *s);
+
+struct ktls_info {
+	uint16_t version;	/* KTLS_VERSION_* */
+	unsigned int cipher;	/* one KTLS_CIPHER_* bit */
+	char cipher_name[32];
+	char group_name[32];	/* key exchange group, "" if none */
+	char kx_name[32];
+	int resumed;
+	int peer_verified;	/* a peer certificate was verified */
+	char peer_name[256];	/* peer cert subject CN/SAN, or PSK identity */
+};
+int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
+/* The peer's certificate (DER, leaf), if any; valid while s lives. */
+int ktls_session_peer_cert(const struct ktls_session *s, const void **der,
+			   size_t *len);
+/* The underlying gnutls_session_t, for callers that need more. */
+void *ktls_session_gnutls(struct ktls_session *s);
+
+/* After offload: records on a kTLS socket. */
+enum ktls_record_type {
+	KTLS_RECORD_ALERT = 21,
+	KTLS_RECORD_HANDSHAKE = 22,
+	KTLS_RECORD_DATA = 23,
+};
+
+/*
+ * Receive application data from a kTLS socket. Handshake records (tickets)
+ * are skipped; close_notify gives 0 (end of stream); a fatal alert gives
+ * -ECONNABORTED with its description in *alert (if non-NULL).
+ * Returns bytes read or a negative errno.
+ */
+ssize_t ktls_recv(int fd, void *buf, size_t len, int flags, int *alert);
+/* Send an alert record (level 1 warning, 2 fatal). */
+int ktls_send_alert(int fd, int level, int description);
+/* Send close_notify. */
+int ktls_close_notify(int fd);
+
+/* Which ciphers this kernel's kTLS accepts (probed once, cached). */
+unsigned int ktls_kernel_ciphers(void);
+const char *ktls_cipher_name(unsigned int cipher);
+const char *ktls_alert_name(int description);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KTLS_H */

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The test runner behind `make check`: host tests, then the in-guest suite on
+# each kernel, then one summary of them all.
+#   run.sh [--build DIR] [--kernels "6.12 6.1"] [--filter REGEX]
+set -u
+build=build kernels="6.12 6.1" filter=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--kernels) kernels=$2; shift 2 ;;
+	--filter) filter=$2; shift 2 ;;
+	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+cd "$(dirname "$0")/.." || exit 2
+res=$build/results
+rm -rf "$res"
+mkdir -p "$res"
+export BUILD=$build
+
+# Host tests: compiled unit tests and scripts.
+mapfile -t host < <( { ls "$build"/selftests/host/* 2>/dev/null; ls selftests/host/*.sh 2>/dev/null; } |
+	grep -v '\.d$' | grep -E -- "${filter:-.}")
+echo "== host: ${#host[@]} tests"
+if [ ${#host[@]} -gt 0 ]; then
+	TEST_SUITE=host TEST_RESULTS=$res/host.txt prove --exec selftests/tap-wrap.sh "${host[@]}"
+fi
+
+guest_fail=()
+for k in $kernels; do
+	mods=()
+	for ko in "$build"/kmod/"$k"/kmod/*.ko; do
+		[ -e "$ko" ] && mods+=(-i "$ko")
+	done
+	selftests/vm/run-guest.sh -k "$k" -t 2400 -o "$res/guest-$k" "${mods[@]}" -- \
+		selftests/guest-suite.sh "$build" "$filter"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "run.sh: the $k guest run failed (exit $rc)" >&2
+		guest_fail+=("$k")
+	fi
+	[ -f "$res/guest-$k/results.txt" ] && cp "$res/guest-$k/results.txt" "$res/guest-$k.txt"
+done
+
+selftests/summary.sh "$res"/*.txt
+rc=$?
+for k in "${guest_fail[@]+"${guest_fail[@]}"}"; do
+	echo "FAIL: the $k guest did not complete its suite"
+	rc=1
+done
+exit $rc

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# prove --exec wrapper: runs one standalone test and speaks TAP for it.
+# Test convention (as liburing's): exit 0 pass, 77 skip, anything else fail.
+# A skipping test prints its reason as its last line of output.
+# Each result is also appended to $TEST_RESULTS as "status<TAB>suite<TAB>name<TAB>note".
+test=$1
+name=${test#./}
+suite=${TEST_SUITE:-host}
+limit=${TEST_TIMEOUT:-600}
+log=$(mktemp)
+start=$(date +%s.%N)
+timeout --signal=TERM --kill-after=10 "$limit" "$test" >"$log" 2>&1 </dev/null
+rc=$?
+secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+last=$(grep -v '^[[:space:]]*$' "$log" | tail -n 1)
+
+echo "1..1"
+case $rc in
+0)
+	echo "ok 1 - $name (${secs}s)"
+	status=pass note= ;;
+77)
+	echo "ok 1 - $name # SKIP ${last:-no reason given}"
+	status=skip note=$last ;;
+*)
+	[ $rc = 124 ] && echo "# $name: killed after ${limit}s" >&2
+	echo "not ok 1 - $name (exit $rc, ${secs}s)"
+	sed 's/^/# /' "$log" | tail -n 60 >&2
+	status=fail note="exit $rc" ;;
+esac
+if [ "${TEST_VERBOSE:-0}" = 1 ] && [ $rc != 0 ]; then :; fi
+[ -n "${TEST_RESULTS:-}" ] && printf '%s\t%s\t%s\t%s\n' "$status" "$suite" "$name" "$note" >>"$TEST_RESULTS"
+rm -f "$log"
+exit 0

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs inside the guest's overlay root: prepares the system (mounts, loopback,
+# module tree, kTLS and its ciphers, the project's modules), runs the command
+# from the results share and records its output and exit status there.
+repo=$1
+series=$2
+res=/run/vm-results
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+
+finish() {
+	sync
+	echo "vm-stage2: command exited $1" >/dev/console
+	poweroff -f
+}
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t configfs configfs /sys/kernel/config 2>/dev/null
+hostname ktls-guest
+
+rel=$(uname -r)
+# The host may own a /lib/modules/REL of its own (headers only): replace it.
+rm -rf "/lib/modules/$rel"
+mkdir -p /lib/modules
+ln -sfn "$repo/build/kernels/$series/root/lib/modules/$rel" "/lib/modules/$rel"
+
+ip link set lo up
+
+# Automatic loading of the AEADs does not happen: load them by name.
+modprobe -a tls gcm ccm chacha20poly1305 aesni_intel ghash_clmulni_intel \
+	inet_diag tcp_diag 2>"$res/modprobe.err"
+extra=$(cat "$res/modprobe.extra" 2>/dev/null)
+[ -n "$extra" ] && modprobe -a $extra 2>>"$res/modprobe.err"
+if [ -s "$res/insmod.list" ]; then
+	while read -r ko; do
+		insmod "$ko" 2>>"$res/modprobe.err" || {
+			echo "vm: insmod $ko failed: $(tail -n1 "$res/modprobe.err")" >"$res/output"
+			echo 1 >"$res/status"
+			finish 1
+		}
+	done <"$res/insmod.list"
+fi
+
+cd "$repo" || finish 1
+export VM_SERIES=$series VM_OUT=$res/out
+bash "$res/cmd" >"$res/output" 2>&1 </dev/null
+rc=$?
+echo "$rc" >"$res/status"
+finish "$rc"
