@@ -43,7 +43,11 @@ for k in $kernels; do
 	[ -f "$res/guest-$k/results.txt" ] && cp "$res/guest-$k/results.txt" "$res/guest-$k.txt"
 done
 
-selftests/summary.sh "$res"/*.txt
+files=()
+for f in "$res/host.txt" $(for k in $kernels; do echo "$res/guest-$k.txt"; done); do
+	[ -f "$f" ] && files+=("$f")
+done
+selftests/summary.sh "${files[@]+"${files[@]}"}" </dev/null
 rc=$?
 for k in "${guest_fail[@]+"${guest_fail[@]}"}"; do
 	echo "FAIL: the $k guest did not complete its suite"

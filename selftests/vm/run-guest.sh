@@ -91,7 +91,7 @@ if [ "$quiet" = 0 ]; then
 fi
 
 set +e
-timeout --signal=KILL "$timeout" qemu-system-x86_64 \
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -cpu max -m "$mem" -smp "$cpus" \
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
 	-kernel "$kdir/root/boot/vmlinuz-$rel" -initrd "$initrd" \
@@ -106,18 +106,23 @@ set -e
 [ -n "$tailpid" ] && { sleep 0.3; kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null || true; }
 [ "$quiet" = 1 ] && cat "$run/output"
 
+console_tail() {
+	# Drop the firmware's terminal escapes; keep the kernel's words.
+	sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' "$run/console.log" | tail -n "$1" >&2
+}
+
 if [ -n "$out" ]; then
 	mkdir -p "$out"
 	cp -a "$run/out/." "$out/"
 fi
-if [ "$qrc" = 137 ]; then
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "run-guest: TIMEOUT: $series guest killed after ${timeout}s" >&2
-	tail -n 20 "$run/console.log" >&2
+	console_tail 20
 	exit 124
 fi
 if [ ! -s "$run/status" ]; then
 	echo "run-guest: the $series guest died before the command finished (qemu rc $qrc); console:" >&2
-	tail -n 40 "$run/console.log" >&2
+	console_tail 40
 	exit 125
 fi
 if [ -s "$run/modprobe.err" ]; then
