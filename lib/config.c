@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Configurations: credentials and policy, loaded once and shared by any
+ * number of sessions and threads. The first session freezes a config: its
+ * priority strings are compiled then, against the running kernel's kTLS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gnutls/abstract.h>
+
+#include "ktls-internal.h"
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int global_err;
+
+static void config_global_init(void)
+{
+	global_err = gnutls_global_init();
+}
+
+static int config_file_errno(int gerr)
+{
+	return gerr == GNUTLS_E_FILE_ERROR ? -ENOENT : -EINVAL;
+}
+
+KTLS_EXPORT int ktls_config_new(struct ktls_config **out, enum ktls_role role)
+{
+	struct ktls_config *cfg;
+
+	*out = NULL;
+	if (role != KTLS_ROLE_CLIENT && role != KTLS_ROLE_SERVER)
+		return -EINVAL;
+	pthread_once(&global_once, config_global_init);
+	if (global_err < 0)
+		return -EIO;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return -ENOMEM;
+	cfg->refs = 1;
+	cfg->role = role;
+	pthread_mutex_init(&cfg->lock, NULL);
+	cfg->min_version = KTLS_VERSION_1_2;
+	cfg->max_version = KTLS_VERSION_1_3;
+	cfg->ciphers = KTLS_CIPHER_ALL;
+	cfg->verify = role == KTLS_ROLE_CLIENT ? KTLS_VERIFY_REQUIRED :
+						 KTLS_VERIFY_NONE;
+	if (gnutls_certificate_allocate_credentials(&cfg->x509) < 0) {
+		free(cfg);
+		return -ENOMEM;
+	}
+	*out = cfg;
+	return 0;
+}
+
+KTLS_EXPORT struct ktls_config *ktls_config_get(struct ktls_config *cfg)
+{
+	if (cfg)
+		__atomic_add_fetch(&cfg->refs, 1, __ATOMIC_RELAXED);
+	return cfg;
+}
+
+KTLS_EXPORT void ktls_config_put(struct ktls_config *cfg)
+{
+	struct ktls_psk *p, *next;
+
+	if (!cfg || __atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (cfg->prio_cert)
+		gnutls_priority_deinit(cfg->prio_cert);
+	if (cfg->prio_psk)
+		gnutls_priority_deinit(cfg->prio_psk);
+	if (cfg->psk_server)
+		gnutls_psk_free_server_credentials(cfg->psk_server);
+	for (p = cfg->psks; p; p = next) {
+		next = p->next;
+		gnutls_memset(p->key.data, 0, p->key.size);
+		free(p->key.data);
+		free(p->identity);
+		free(p);
+	}
+	if (cfg->ticket_key.data) {
+		gnutls_memset(cfg->ticket_key.data, 0, cfg->ticket_key.size);
+		gnutls_free(cfg->ticket_key.data);
+	}
+	gnutls_certificate_free_credentials(cfg->x509);
+	pthread_mutex_destroy(&cfg->lock);
+	free(cfg);
+}
+
+/* Settings may change only until the first session uses the config. */
+static int config_mutable(struct ktls_config *cfg)
+{
+	int frozen;
+
+	pthread_mutex_lock(&cfg->lock);
+	frozen = cfg->frozen;
+	pthread_mutex_unlock(&cfg->lock);
+	return frozen ? -EBUSY : 0;
+}
+
+KTLS_EXPORT int ktls_config_set_trust_file(struct ktls_config *cfg,
+					   const char *path)
+{
+	int ret;
+
+	if (config_mutable(cfg))
+		return -EBUSY;
+	if (path)
+		ret = gnutls_certificate_set_x509_trust_file(cfg->x509, path,
+							    GNUTLS_X509_FMT_PEM);
+	else
+		ret = gnutls_certificate_set_x509_system_trust(cfg->x509);
+	if (ret < 0)
+		return config_file_errno(ret);
+	if (ret == 0)
+		return -ENOENT;	/* no certificate in there */
+	cfg->have_trust = 1;
+	return 0;
+}
+
+KTLS_EXPORT int ktls_config_set_crl_file(struct ktls_config *cfg,
+					 const char *path)
+{
+	int ret;
+
+	if (config_mutable(cfg))
+		return -EBUSY;
+	if (!path)
+		return -EINVAL;
+	ret = gnutls_certificate_set_x509_crl_file(cfg->x509, path,
+						   GNUTLS_X509_FMT_PEM);
+	if (ret < 0)
+		return config_file_errno(ret);
+	return 0;
+}
+
+KTLS_EXPORT int ktls_config_set_cert_files(struct ktls_config *cfg,
+					   const char *cert, const char *key)
+{
+	int ret;
+
+	if (config_mutable(cfg))
+		return -EBUSY;
+	if (!cert || !key)
+		return -EINVAL;
+	ret = gnutls_certificate_set_x509_key_file2(cfg->x509, cert, key,
+						    GNUTLS_X509_FMT_PEM, NULL,
+						    0);
+	if (ret < 0)
+		return config_file_errno(ret);
+	cfg->have_cert = 1;
+	return 0;
+}
+
+KTLS_EXPORT int ktls_config_set_cert_der(struct ktls_config *cfg,
+					 const void *const *certs,
+					 const size_t *cert_lens,
+					 unsigned int ncerts, const void *key,
+					 size_t key_len)
+{
+	gnutls_pcert_st *pcerts;
+	gnutls_privkey_t pkey = NULL;
+	gnutls_datum_t d;
+	unsigned int i, done = 0;
+	int ret = -EINVAL;
+
+	if (config_mutable(cfg))
+		return -EBUSY;
+	if (!certs || !cert_lens || !ncerts || !key || !key_len)
+		return -EINVAL;
+	pcerts = calloc(ncerts, sizeof(*pcerts));
+	if (!pcerts)
+		return -ENOMEM;
+	for (; done < ncerts; done++) {
+		d.data = (void *)certs[done];
+		d.size = cert_lens[done];
+		if (gnutls_pcert_import_x509_raw(&pcerts[done], &d,
+						 GNUTLS_X509_FMT_DER, 0) < 0)
+			goto out;
+	}
+	if (gnutls_privkey_init(&pkey) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	d.data = (void *)key;
+	d.size = key_len;
+	if (gnutls_privkey_import_x509_raw(pkey, &d, GNUTLS_X509_FMT_DER,
+					   NULL, 0) < 0)
+		goto out;
+	/* On success the credentials own the certificates and the key. */
+	if (gnutls_certificate_set_key(cfg->x509, NULL, 0, pcerts, ncerts,
+				       pkey) < 0)
+		goto out;
+	free(pcerts);
+	cfg->have_cert = 1;
+	return 0;
+out:
+	for (i = 0; i < done; i++)
+		gnutls_pcert_deinit(&pcerts[i]);
+	free(pcerts);
+	if (pkey)
+		gnutls_privkey_deinit(pkey);
+	return ret;
+}
+
+KTLS_EXPORT int ktls_config_set_versions(struct ktls_config *cfg, uint16_t min,
+					 uint16_t max)
+{
+	if (config_mutable(cfg))
+		return -EBUSY;
+	/* Older versions are refused on purpose: kTLS wants AEAD suites. */
+	if (min < KTLS_VERSION_1_2 || max > KTLS_VERSION_1_3 || min > max)
+		return -EINVAL;
+	cfg->min_version = min;
+	cfg->max_version = max;
+	return 0;
+}
+
+KTLS_EXPORT int ktls_config_set_ciphers(struct ktls_config *cfg,
+					unsigned int mask)
+{
+	if (config_mutable(cfg))
+		return -EBUSY;
+	if (!mask || (mask & ~KTLS_CIPHER_ALL))
+		return -EINVAL;
+	cfg->ciphers = mask;
+	return 0;
+}
+
+KTLS_EXPORT void ktls_config_set_verify(struct ktls_config *cfg,
+					enum ktls_verify mode)
+{
+	if (!config_mutable(cfg))
+		cfg->verify = mode;
+}
+
+KTLS_EXPORT void ktls_config_allow_rsa_kx(struct ktls_config *cfg, int allow)
+{
+	if (!config_mutable(cfg))
+		cfg->allow_rsa_kx = !!allow;
+}
+
+static int config_psk_lookup(gnutls_session_t gs, const gnutls_datum_t *user,
+			     gnutls_datum_t *key)
+{
+	struct ktls_session *s = gnutls_session_get_ptr(gs);
+	struct ktls_psk *p;
+	unsigned int i;
+
+	/* Remembered, printable, for a failure's cause. */
+	for (i = 0; i < user->size && i < sizeof(s->peer_psk) - 1; i++)
+		s->peer_psk[i] = user->data[i] >= 0x20 && user->data[i] < 0x7f ?
+				 user->data[i] : '?';
+	s->peer_psk[i] = 0;
+	if (!i)
+		s->peer_psk[0] = '?';
+	for (p = s->cfg->psks; p; p = p->next) {
+		if (strlen(p->identity) != user->size ||
+		    memcmp(p->identity, user->data, user->size))
+			continue;
+		key->data = gnutls_malloc(p->key.size);
+		if (!key->data)
+			return -1;
+		memcpy(key->data, p->key.data, p->key.size);
+		key->size = p->key.size;
+		s->peer_psk_known = 1;
+		return 0;
+	}
+	return -1;
+}
+
+KTLS_EXPORT int ktls_config_add_psk(struct ktls_config *cfg,
+				    const char *identity, const void *key,
+				    size_t key_len)
+{
+	struct ktls_psk *p;
+
+	if (config_mutable(cfg))
+		return -EBUSY;
+	if (!identity || !*identity || !key || !key_len || key_len > 1024)
+		return -EINVAL;
+	if (!cfg->psk_server) {
+		if (gnutls_psk_allocate_server_credentials(&cfg->psk_server) < 0)
+			return -ENOMEM;
+		gnutls_psk_set_server_credentials_function2(cfg->psk_server,
+							    config_psk_lookup);
+		gnutls_psk_set_server_known_dh_params(cfg->psk_server,
+						      GNUTLS_SEC_PARAM_MEDIUM);
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->identity = strdup(identity);
+	p->key.data = malloc(key_len);
+	if (!p->identity || !p->key.data) {
+		free(p->identity);
+		free(p->key.data);
+		free(p);
+		return -ENOMEM;
+	}
+	memcpy(p->key.data, key, key_len);
+	p->key.size = key_len;
+	p->next = cfg->psks;
+	cfg->psks = p;
+	return 0;
+}
+
+static int config_prio_init(struct ktls_config *cfg, int psk,
+			    gnutls_priority_t *prio)
+{
+	char buf[512];
+	const char *errpos;
+	int ret;
+
+	ret = ktls_priority_build(cfg, psk, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	if (gnutls_priority_init(prio, buf, &errpos) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Called by the first session: compile what depends on the whole config
+ * and on the kernel. Idempotent and thread-safe.
+ */
+int ktls_config_freeze(struct ktls_config *cfg)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&cfg->lock);
+	if (cfg->frozen)
+		goto out;
+
+	/* Verification without an explicit store uses the system's. */
+	if (cfg->verify != KTLS_VERIFY_NONE && !cfg->have_trust &&
+	    gnutls_certificate_set_x509_system_trust(cfg->x509) > 0)
+		cfg->have_trust = 1;
+	if (cfg->role == KTLS_ROLE_SERVER) {
+		gnutls_certificate_set_known_dh_params(cfg->x509,
+						       GNUTLS_SEC_PARAM_MEDIUM);
+		if (gnutls_session_ticket_key_generate(&cfg->ticket_key) < 0) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	cfg->offered = cfg->ciphers & ktls_kernel_ciphers();
+	ret = config_prio_init(cfg, 0, &cfg->prio_cert);
+	if (ret)
+		goto out;
+	ret = config_prio_init(cfg, 1, &cfg->prio_psk);
+	if (ret)
+		goto out;
+	cfg->frozen = 1;
+out:
+	pthread_mutex_unlock(&cfg->lock);
+	return ret;
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Look at the peer's hello before GnuTLS processes it, so that a refused
+ * handshake can say why in terms a human can act on ("peer offers only
+ * TLS 1.0", "peer offers only RSA key exchange"). Nothing here decides
+ * anything: GnuTLS and the priority string do.
+ */
+#include <string.h>
+
+#include "ktls-internal.h"
+
+#define EXT_SUPPORTED_VERSIONS 43
+
+/* AEAD suites kTLS could carry, by key exchange; the rest is "other". */
+static const struct {
+	uint16_t id;
+	unsigned char fs;
+	unsigned char cipher;
+} hooks_suites[] = {
+	{ 0x1301, 1, KTLS_CIPHER_AES_128_GCM },	/* TLS 1.3 */
+	{ 0x1302, 1, KTLS_CIPHER_AES_256_GCM },
+	{ 0x1303, 1, KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ 0x1304, 1, KTLS_CIPHER_AES_128_CCM },
+	{ 0xc02b, 1, KTLS_CIPHER_AES_128_GCM },	/* ECDHE */
+	{ 0xc02c, 1, KTLS_CIPHER_AES_256_GCM },
+	{ 0xc02f, 1, KTLS_CIPHER_AES_128_GCM },
+	{ 0xc030, 1, KTLS_CIPHER_AES_256_GCM },
+	{ 0xcca8, 1, KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ 0xcca9, 1, KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ 0xc0ac, 1, KTLS_CIPHER_AES_128_CCM },
+	{ 0x009e, 1, KTLS_CIPHER_AES_128_GCM },	/* DHE */
+	{ 0x009f, 1, KTLS_CIPHER_AES_256_GCM },
+	{ 0xccaa, 1, KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ 0xc09e, 1, KTLS_CIPHER_AES_128_CCM },
+	{ 0x00aa, 1, KTLS_CIPHER_AES_128_GCM },	/* (EC)DHE-PSK */
+	{ 0x00ab, 1, KTLS_CIPHER_AES_256_GCM },
+	{ 0xccac, 1, KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ 0xccad, 1, KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ 0xc0a6, 1, KTLS_CIPHER_AES_128_CCM },
+	{ 0xd001, 1, KTLS_CIPHER_AES_128_GCM },
+	{ 0xd002, 1, KTLS_CIPHER_AES_256_GCM },
+	{ 0xd005, 1, KTLS_CIPHER_AES_128_CCM },
+	{ 0x009c, 0, KTLS_CIPHER_AES_128_GCM },	/* RSA key exchange */
+	{ 0x009d, 0, KTLS_CIPHER_AES_256_GCM },
+	{ 0xc09c, 0, KTLS_CIPHER_AES_128_CCM },
+	{ 0x00a8, 0, KTLS_CIPHER_AES_128_GCM },	/* plain PSK */
+	{ 0x00a9, 0, KTLS_CIPHER_AES_256_GCM },
+	{ 0xccab, 0, KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ 0xc0a4, 0, KTLS_CIPHER_AES_128_CCM },
+};
+
+static void hooks_classify(struct ktls_session *s, uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hooks_suites) / sizeof(hooks_suites[0]); i++) {
+		if (hooks_suites[i].id != id)
+			continue;
+		if (hooks_suites[i].fs) {
+			s->peer_suites |= KTLS_SUITE_AEAD_FS;
+			s->peer_ciphers |= hooks_suites[i].cipher;
+		} else {
+			s->peer_suites |= KTLS_SUITE_AEAD_RSA;
+		}
+		return;
+	}
+	/* Signalling values (renegotiation info, fallback, GREASE) */
+	if (id == 0x00ff || id == 0x5600 || (id & 0x0f0f) == 0x0a0a)
+		return;
+	s->peer_suites |= KTLS_SUITE_OTHER;
+}
+
+static int hooks_ext(void *ctx, unsigned int tls_id, const unsigned char *data,
+		     unsigned int size)
+{
+	struct ktls_session *s = ctx;
+	unsigned int i;
+	uint16_t v;
+
+	if (tls_id != EXT_SUPPORTED_VERSIONS || size < 1)
+		return 0;
+	for (i = 1; i + 1 < size && i + 1 <= data[0]; i += 2) {
+		v = data[i] << 8 | data[i + 1];
+		if ((v & 0x0f0f) == 0x0a0a)	/* GREASE */
+			continue;
+		if (v > 0x03ff)
+			continue;
+		if (v > s->peer_max_version)
+			s->peer_max_version = v;
+		if (!s->peer_min_version || v < s->peer_min_version)
+			s->peer_min_version = v;
+	}
+	return 0;
+}
+
+static void hooks_client_hello(struct ktls_session *s, const gnutls_datum_t *m)
+{
+	const unsigned char *p = m->data;
+	size_t len = m->size, off, n, i;
+
+	if (len < 35)
+		return;
+	s->peer_max_version = p[0] << 8 | p[1];
+	off = 34;
+	off += 1 + p[off];			/* session id */
+	if (off + 2 > len)
+		return;
+	n = p[off] << 8 | p[off + 1];
+	off += 2;
+	if (off + n > len)
+		return;
+	for (i = 0; i + 1 < n; i += 2)
+		hooks_classify(s, p[off + i] << 8 | p[off + i + 1]);
+	s->peer_suites |= KTLS_SUITE_PARSED;
+	gnutls_ext_raw_parse(s, hooks_ext, m,
+			     GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+}
+
+static int hooks_func(gnutls_session_t gs, unsigned int htype,
+		      unsigned int when, unsigned int incoming,
+		      const gnutls_datum_t *msg)
+{
+	struct ktls_session *s = gnutls_session_get_ptr(gs);
+
+	if (!incoming || !msg || !msg->data)
+		return 0;
+	if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO)
+		hooks_client_hello(s, msg);
+	else if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && msg->size >= 2)
+		/* 1.3 hides behind 0x0303: only older versions matter here */
+		s->peer_max_version = msg->data[0] << 8 | msg->data[1];
+	return 0;
+}
+
+void ktls_hooks_install(struct ktls_session *s)
+{
+	gnutls_handshake_set_hook_function(s->gs, GNUTLS_HANDSHAKE_ANY,
+					   GNUTLS_HOOK_PRE, hooks_func);
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libktls internals shared between the library's files (and its tests). */
+#ifndef KTLS_INTERNAL_H
+#define KTLS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/tls.h>
+#include <gnutls/gnutls.h>
+
+#include "ktls.h"
+
+/* The library is built with -fvisibility=hidden; only ktls_* API leaves it. */
+#define KTLS_EXPORT __attribute__((visibility("default")))
+
+struct ktls_psk {
+	struct ktls_psk *next;
+	char *identity;
+	gnutls_datum_t key;
+};
+
+struct ktls_config {
+	int refs;			/* atomic */
+	enum ktls_role role;
+	pthread_mutex_t lock;		/* guards the lazy setup below */
+	int frozen;			/* first session made: no more changes */
+
+	gnutls_certificate_credentials_t x509;
+	int have_trust, have_cert;
+	gnutls_psk_server_credentials_t psk_server;
+	struct ktls_psk *psks;
+
+	uint16_t min_version, max_version;
+	unsigned int ciphers;		/* KTLS_CIPHER_* bits asked for */
+	enum ktls_verify verify;
+	int allow_rsa_kx;
+
+	/* Built once at freeze time from the fields above + the kernel. */
+	unsigned int offered;		/* ciphers & kernel */
+	gnutls_priority_t prio_cert;
+	gnutls_priority_t prio_psk;
+	gnutls_datum_t ticket_key;	/* server: TLS session tickets */
+};
+
+enum ktls_state {
+	KTLS_ST_NEW = 0,
+	KTLS_ST_HANDSHAKE,
+	KTLS_ST_DONE,
+	KTLS_ST_OFFLOADED,
+	KTLS_ST_FAILED,
+};
+
+struct ktls_session {
+	struct ktls_config *cfg;
+	gnutls_session_t gs;
+	int fd;
+	enum ktls_state state;
+	int error;			/* negative errno of the failure */
+	int64_t deadline_ms;		/* CLOCK_MONOTONIC, 0: none */
+	unsigned int timeout_ms;
+	char *peername;
+	int no_name_check;
+	gnutls_psk_client_credentials_t psk_client;
+	char *psk_identity;
+
+	/* Record-bounded reader (see transport.c). */
+	unsigned char hdr[5];
+	unsigned int hdr_have;
+	size_t body_left;
+
+	/* What the peer's hello offered, for precise failure causes. */
+	uint16_t peer_max_version;	/* highest version in its hello */
+	uint16_t peer_min_version;	/* lowest in supported_versions */
+	unsigned int peer_suites;	/* KTLS_SUITE_* bits seen */
+	unsigned int peer_ciphers;	/* KTLS_CIPHER_* in its FS suites */
+
+	char peer_psk[64];		/* server: identity the peer sent */
+	int peer_psk_known;		/* ... and we have a key for it */
+
+	unsigned char *pending;		/* plaintext GnuTLS held at offload */
+	size_t pending_len;
+	char errbuf[256];
+};
+
+/* What a peer's cipher-suite list contained (handshake_hooks.c). */
+#define KTLS_SUITE_AEAD_FS	(1u << 0)	/* (EC)DHE / TLS 1.3 AEAD */
+#define KTLS_SUITE_AEAD_RSA	(1u << 1)	/* AEAD with RSA key exchange */
+#define KTLS_SUITE_OTHER	(1u << 2)	/* CBC, SHA1, anything else */
+#define KTLS_SUITE_PARSED	(1u << 3)
+
+/* config.c */
+int ktls_config_freeze(struct ktls_config *cfg);
+
+/* priority.c */
+int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
+			size_t len);
+
+/* transport.c */
+void ktls_transport_setup(struct ktls_session *s);
+ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
+
+/* handshake_hooks.c */
+void ktls_hooks_install(struct ktls_session *s);
+
+/* offload.c: the kernel's view of one direction of a GnuTLS session. */
+union ktls_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 gcm128;
+	struct tls12_crypto_info_aes_gcm_256 gcm256;
+	struct tls12_crypto_info_aes_ccm_128 ccm128;
+	struct tls12_crypto_info_chacha20_poly1305 chacha;
+};
+int ktls_crypto_info_fill(gnutls_session_t gs, int read,
+			  union ktls_crypto_info *ci, socklen_t *len);
+unsigned int ktls_cipher_from_gnutls(gnutls_cipher_algorithm_t c);
+
+/* kernel_ciphers.c: tests on kernels without kTLS pretend one. */
+void ktls_kernel_ciphers_override(unsigned int mask);
+
+/* errors.c */
+int ktls_session_fail(struct ktls_session *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ktls_handshake_error(struct ktls_session *s, int gnutls_err);
+int ktls_errno_from_gnutls(int gnutls_err);
+
+/* util */
+int64_t ktls_now_ms(void);
+
+#endif /* KTLS_INTERNAL_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Handover to the kernel: GnuTLS's record state per direction becomes a
+ * tls12_crypto_info_* for setsockopt(SOL_TLS, TLS_TX/TLS_RX).
+ *
+ * Layouts (the kernel builds the nonce from salt || iv):
+ *   TLS 1.2 AES-GCM/CCM: salt = 4-byte implicit IV, iv = 8-byte explicit
+ *     nonce, which GnuTLS (and the kernel) keep equal to the sequence number.
+ *   TLS 1.3 AES-GCM/CCM: salt = iv[0..3], iv = iv[4..11].
+ *   ChaCha20-Poly1305, both versions: the whole 12-byte iv, no salt.
+ * rec_seq is GnuTLS's sequence number for that direction, which is not 0
+ * when records (a TLS 1.3 server's tickets) went out under the new keys.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "ktls-internal.h"
+
+unsigned int ktls_cipher_from_gnutls(gnutls_cipher_algorithm_t c)
+{
+	switch (c) {
+	case GNUTLS_CIPHER_AES_128_GCM: return KTLS_CIPHER_AES_128_GCM;
+	case GNUTLS_CIPHER_AES_256_GCM: return KTLS_CIPHER_AES_256_GCM;
+	case GNUTLS_CIPHER_CHACHA20_POLY1305: return KTLS_CIPHER_CHACHA20_POLY1305;
+	case GNUTLS_CIPHER_AES_128_CCM: return KTLS_CIPHER_AES_128_CCM;
+	default: return 0;
+	}
+}
+
+/* Copy salt/iv for the AES suites, whose structs share one layout. */
+static int offload_aes(unsigned char *salt, unsigned char *iv,
+		       const gnutls_datum_t *giv, const unsigned char *seq,
+		       int tls13)
+{
+	if (tls13) {
+		if (giv->size != 12)
+			return -EINVAL;
+		memcpy(salt, giv->data, 4);
+		memcpy(iv, giv->data + 4, 8);
+	} else {
+		if (giv->size < 4)
+			return -EINVAL;
+		memcpy(salt, giv->data, 4);
+		memcpy(iv, seq, 8);
+	}
+	return 0;
+}
+
+int ktls_crypto_info_fill(gnutls_session_t gs, int read,
+			  union ktls_crypto_info *ci, socklen_t *len)
+{
+	gnutls_datum_t mac, iv, key;
+	unsigned char seq[8];
+	int tls13, ret;
+
+	memset(ci, 0, sizeof(*ci));
+	ret = gnutls_record_get_state(gs, read, &mac, &iv, &key, seq);
+	if (ret < 0)
+		return -EINVAL;
+	switch (gnutls_protocol_get_version(gs)) {
+	case GNUTLS_TLS1_2:
+		tls13 = 0;
+		ci->info.version = TLS_1_2_VERSION;
+		break;
+	case GNUTLS_TLS1_3:
+		tls13 = 1;
+		ci->info.version = TLS_1_3_VERSION;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+
+	switch (gnutls_cipher_get(gs)) {
+	case GNUTLS_CIPHER_AES_128_GCM:
+		if (key.size != TLS_CIPHER_AES_GCM_128_KEY_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
+		memcpy(ci->gcm128.key, key.data, key.size);
+		memcpy(ci->gcm128.rec_seq, seq, 8);
+		ret = offload_aes(ci->gcm128.salt, ci->gcm128.iv, &iv, seq, tls13);
+		*len = sizeof(ci->gcm128);
+		break;
+	case GNUTLS_CIPHER_AES_256_GCM:
+		if (key.size != TLS_CIPHER_AES_GCM_256_KEY_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
+		memcpy(ci->gcm256.key, key.data, key.size);
+		memcpy(ci->gcm256.rec_seq, seq, 8);
+		ret = offload_aes(ci->gcm256.salt, ci->gcm256.iv, &iv, seq, tls13);
+		*len = sizeof(ci->gcm256);
+		break;
+	case GNUTLS_CIPHER_AES_128_CCM:
+		if (key.size != TLS_CIPHER_AES_CCM_128_KEY_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_AES_CCM_128;
+		memcpy(ci->ccm128.key, key.data, key.size);
+		memcpy(ci->ccm128.rec_seq, seq, 8);
+		ret = offload_aes(ci->ccm128.salt, ci->ccm128.iv, &iv, seq, tls13);
+		*len = sizeof(ci->ccm128);
+		break;
+	case GNUTLS_CIPHER_CHACHA20_POLY1305:
+		if (key.size != TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE ||
+		    iv.size != TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
+		memcpy(ci->chacha.key, key.data, key.size);
+		memcpy(ci->chacha.iv, iv.data, iv.size);
+		memcpy(ci->chacha.rec_seq, seq, 8);
+		*len = sizeof(ci->chacha);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	gnutls_memset(seq, 0, sizeof(seq));
+	if (ret)
+		gnutls_memset(ci, 0, sizeof(*ci));
+	return ret;
+}
+
+/* Decrypted application data GnuTLS holds must not vanish at handover. */
+static int offload_take_pending(struct ktls_session *s)
+{
+	size_t n;
+	unsigned char *p;
+	ssize_t got;
+
+	while ((n = gnutls_record_check_pending(s->gs)) > 0) {
+		p = realloc(s->pending, s->pending_len + n);
+		if (!p)
+			return -ENOMEM;
+		s->pending = p;
+		got = gnutls_record_recv(s->gs, p + s->pending_len, n);
+		if (got <= 0)
+			return -EIO;
+		s->pending_len += got;
+	}
+	return 0;
+}
+
+KTLS_EXPORT int ktls_session_offload(struct ktls_session *s)
+{
+	union ktls_crypto_info tx, rx;
+	socklen_t txlen = 0, rxlen = 0;
+	unsigned int cipher;
+	const char *name;
+	int ret;
+
+	if (s->state == KTLS_ST_OFFLOADED)
+		return 0;
+	if (s->state == KTLS_ST_FAILED)
+		return s->error;
+	if (s->state != KTLS_ST_DONE)
+		return -EINVAL;
+
+	cipher = ktls_cipher_from_gnutls(gnutls_cipher_get(s->gs));
+	name = gnutls_cipher_get_name(gnutls_cipher_get(s->gs));
+	if (!cipher)
+		return ktls_session_fail(s, -EOPNOTSUPP,
+					 "negotiated cipher %s has no kTLS form",
+					 name ? name : "?");
+	if (!(ktls_kernel_ciphers() & cipher))
+		return ktls_session_fail(s, -EOPNOTSUPP,
+					 "this kernel's kTLS lacks %s",
+					 ktls_cipher_name(cipher));
+	ret = offload_take_pending(s);
+	if (ret)
+		return ktls_session_fail(s, ret,
+					 "could not take data GnuTLS buffered");
+
+	ret = ktls_crypto_info_fill(s->gs, 0, &tx, &txlen);
+	if (!ret)
+		ret = ktls_crypto_info_fill(s->gs, 1, &rx, &rxlen);
+	if (ret) {
+		ret = ktls_session_fail(s, ret, "no usable record state for %s",
+					ktls_cipher_name(cipher));
+		goto wipe;
+	}
+
+	if (setsockopt(s->fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) < 0) {
+		ret = errno == ENOENT ? -ENOPROTOOPT : -errno;
+		ret = ktls_session_fail(s, ret,
+					"setting the tls ULP failed: %s%s",
+					strerror(errno),
+					errno == ENOENT ? " (no tls module?)" : "");
+		goto wipe;
+	}
+	if (setsockopt(s->fd, SOL_TLS, TLS_TX, &tx, txlen) < 0) {
+		ret = errno == ENOENT ? -EOPNOTSUPP : -errno;
+		ret = ktls_session_fail(s, ret, "TLS_TX with %s refused: %s",
+					ktls_cipher_name(cipher),
+					strerror(errno));
+		goto wipe;
+	}
+	if (setsockopt(s->fd, SOL_TLS, TLS_RX, &rx, rxlen) < 0) {
+		/* TX can't be taken back: the socket is unusable now. */
+		ret = ktls_session_fail(s, -EIO,
+					"TLS_RX with %s refused after TLS_TX: %s",
+					ktls_cipher_name(cipher),
+					strerror(errno));
+		goto wipe;
+	}
+	s->state = KTLS_ST_OFFLOADED;
+	ret = 0;
+wipe:
+	gnutls_memset(&tx, 0, sizeof(tx));
+	gnutls_memset(&rx, 0, sizeof(rx));
+	return ret;
+}
+
+KTLS_EXPORT size_t ktls_session_pending(struct ktls_session *s,
+					const void **data)
+{
+	size_t n;
+
+	if (s->state == KTLS_ST_DONE && !s->pending_len)
+		offload_take_pending(s);
+	n = s->pending_len;
+	if (data)
+		*data = s->pending;
+	return n;
+}

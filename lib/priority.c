@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The GnuTLS priority string: only AEAD ciphers the running kernel's kTLS
+ * accepts, TLS 1.2 at least, forward-secret key exchange unless the config
+ * opts in to RSA key exchange. No CBC, no SHA1 MAC: -MAC-ALL:+AEAD.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ktls-internal.h"
+
+static const struct {
+	unsigned int bit;
+	const char *gnutls;
+} priority_ciphers[] = {
+	{ KTLS_CIPHER_AES_128_GCM, "+AES-128-GCM" },
+	{ KTLS_CIPHER_AES_256_GCM, "+AES-256-GCM" },
+	{ KTLS_CIPHER_CHACHA20_POLY1305, "+CHACHA20-POLY1305" },
+	{ KTLS_CIPHER_AES_128_CCM, "+AES-128-CCM" },
+};
+
+static int priority_add(char *buf, size_t len, size_t *pos, const char *s)
+{
+	int n = snprintf(buf + *pos, len - *pos, "%s", s);
+
+	if (n < 0 || (size_t)n >= len - *pos)
+		return -ENOSPC;
+	*pos += n;
+	return 0;
+}
+
+int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
+			size_t len)
+{
+	unsigned int ciphers = cfg->offered ? cfg->offered : cfg->ciphers;
+	int cert_kx = !psk;
+	int psk_kx = psk || (cfg->role == KTLS_ROLE_SERVER && cfg->psks);
+	size_t pos = 0, i;
+	int ret;
+
+	ret = priority_add(buf, len, &pos, "NORMAL:-VERS-ALL");
+	if (cfg->max_version >= KTLS_VERSION_1_3 && !ret)
+		ret = priority_add(buf, len, &pos, ":+VERS-TLS1.3");
+	if (cfg->min_version <= KTLS_VERSION_1_2 && !ret)
+		ret = priority_add(buf, len, &pos, ":+VERS-TLS1.2");
+	if (!ret)
+		ret = priority_add(buf, len, &pos, ":-CIPHER-ALL");
+	for (i = 0; i < sizeof(priority_ciphers) / sizeof(priority_ciphers[0]);
+	     i++) {
+		if (!(ciphers & priority_ciphers[i].bit) || ret)
+			continue;
+		ret = priority_add(buf, len, &pos, ":");
+		if (!ret)
+			ret = priority_add(buf, len, &pos,
+					   priority_ciphers[i].gnutls);
+	}
+	if (!ret)
+		ret = priority_add(buf, len, &pos, ":-MAC-ALL:+AEAD:-KX-ALL");
+	if (cert_kx && !ret)
+		ret = priority_add(buf, len, &pos,
+				   ":+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA");
+	if (cert_kx && cfg->allow_rsa_kx && !ret)
+		ret = priority_add(buf, len, &pos, ":+RSA");
+	if (psk_kx && !ret)
+		ret = priority_add(buf, len, &pos, ":+ECDHE-PSK:+DHE-PSK");
+	if (psk_kx && cfg->allow_rsa_kx && !ret)
+		ret = priority_add(buf, len, &pos, ":+PSK");
+	return ret;
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * After handover: records on a kTLS socket. The record type travels in a
+ * control message (TLS_GET_RECORD_TYPE / TLS_SET_RECORD_TYPE); a recvmsg
+ * without room for it fails with EIO as soon as a non-data record comes.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "ktls-internal.h"
+
+#define RECORD_CMSG_SPACE CMSG_SPACE(sizeof(unsigned char))
+
+static int record_type(struct msghdr *msg)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_TLS &&
+		    c->cmsg_type == TLS_GET_RECORD_TYPE)
+			return *CMSG_DATA(c);
+	return KTLS_RECORD_DATA;
+}
+
+KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
+			      int *alert)
+{
+	union {
+		char buf[RECORD_CMSG_SPACE];
+		struct cmsghdr align;
+	} ctrl;
+	struct iovec iov;
+	struct msghdr msg;
+	unsigned char *p = buf;
+	ssize_t n;
+
+	/* Skipping a non-data record means consuming it: no peeking. */
+	if ((flags & MSG_PEEK) || !len)
+		return -EINVAL;
+	for (;;) {
+		iov.iov_base = buf;
+		iov.iov_len = len;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctrl.buf;
+		msg.msg_controllen = sizeof(ctrl.buf);
+		n = recvmsg(fd, &msg, flags);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		switch (record_type(&msg)) {
+		case KTLS_RECORD_DATA:
+			return n;
+		case KTLS_RECORD_HANDSHAKE:
+			/*
+			 * NewSessionTicket: nothing to do with it here. A
+			 * KeyUpdate the kernel can't follow shows up as
+			 * EBADMSG on the next data record.
+			 */
+			continue;
+		case KTLS_RECORD_ALERT:
+			if (n < 2)
+				return -EPROTO;
+			if (p[1] == GNUTLS_A_CLOSE_NOTIFY)
+				return 0;
+			if (p[0] == GNUTLS_AL_FATAL) {
+				if (alert)
+					*alert = p[1];
+				return -ECONNABORTED;
+			}
+			continue;	/* a warning: carry on */
+		default:
+			return -EPROTO;
+		}
+	}
+}
+
+KTLS_EXPORT int ktls_send_alert(int fd, int level, int description)
+{
+	union {
+		char buf[RECORD_CMSG_SPACE];
+		struct cmsghdr align;
+	} ctrl;
+	unsigned char body[2] = { level, description };
+	struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctrl.buf,
+		.msg_controllen = sizeof(ctrl.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&ctrl, 0, sizeof(ctrl));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_TLS;
+	c->cmsg_type = TLS_SET_RECORD_TYPE;
+	c->cmsg_len = CMSG_LEN(sizeof(unsigned char));
+	*CMSG_DATA(c) = KTLS_RECORD_ALERT;
+	do {
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == sizeof(body) ? 0 : -EIO;
+}
+
+KTLS_EXPORT int ktls_close_notify(int fd)
+{
+	return ktls_send_alert(fd, GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
+}

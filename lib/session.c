@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * One handshake on one connected socket: set up a GnuTLS session from a
+ * config, drive it (blocking or not), and describe the result.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <gnutls/x509.h>
+
+#include "ktls-internal.h"
+
+static int session_is_ip(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+static int session_setup_client(struct ktls_session *s,
+				const struct ktls_session_opts *opts)
+{
+	struct ktls_config *cfg = s->cfg;
+	gnutls_datum_t id, key;
+	int ret;
+
+	if (opts->psk_identity) {
+		if (!opts->psk_key || !opts->psk_key_len)
+			return -EINVAL;
+		s->psk_identity = strdup(opts->psk_identity);
+		if (!s->psk_identity ||
+		    gnutls_psk_allocate_client_credentials(&s->psk_client) < 0)
+			return -ENOMEM;
+		id.data = (void *)s->psk_identity;
+		id.size = strlen(s->psk_identity);
+		key.data = (void *)opts->psk_key;
+		key.size = opts->psk_key_len;
+		ret = gnutls_psk_set_client_credentials2(s->psk_client, &id,
+							 &key,
+							 GNUTLS_PSK_KEY_RAW);
+		if (ret < 0)
+			return ktls_errno_from_gnutls(ret);
+		if (gnutls_credentials_set(s->gs, GNUTLS_CRD_PSK,
+					   s->psk_client) < 0 ||
+		    gnutls_priority_set(s->gs, cfg->prio_psk) < 0)
+			return -EIO;
+		return 0;
+	}
+
+	if (gnutls_credentials_set(s->gs, GNUTLS_CRD_CERTIFICATE, cfg->x509) < 0 ||
+	    gnutls_priority_set(s->gs, cfg->prio_cert) < 0)
+		return -EIO;
+	if (s->peername && !session_is_ip(s->peername) &&
+	    gnutls_server_name_set(s->gs, GNUTLS_NAME_DNS, s->peername,
+				   strlen(s->peername)) < 0)
+		return -EINVAL;
+	if (cfg->verify != KTLS_VERIFY_NONE)
+		gnutls_session_set_verify_cert(s->gs,
+					       s->no_name_check ? NULL :
+								  s->peername,
+					       0);
+	return 0;
+}
+
+static int session_setup_server(struct ktls_session *s)
+{
+	struct ktls_config *cfg = s->cfg;
+
+	if (!cfg->have_cert && !cfg->psks)
+		return -ENOKEY;
+	if (cfg->have_cert &&
+	    gnutls_credentials_set(s->gs, GNUTLS_CRD_CERTIFICATE, cfg->x509) < 0)
+		return -EIO;
+	if (cfg->psks &&
+	    gnutls_credentials_set(s->gs, GNUTLS_CRD_PSK, cfg->psk_server) < 0)
+		return -EIO;
+	if (gnutls_priority_set(s->gs, cfg->have_cert ? cfg->prio_cert :
+							 cfg->prio_psk) < 0)
+		return -EIO;
+	if (cfg->verify != KTLS_VERIFY_NONE) {
+		gnutls_certificate_server_set_request(
+			s->gs, cfg->verify == KTLS_VERIFY_REQUIRED ?
+				       GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+		gnutls_session_set_verify_cert(s->gs, NULL, 0);
+	}
+	if (gnutls_session_ticket_enable_server(s->gs, &cfg->ticket_key) < 0)
+		return -EIO;
+	return 0;
+}
+
+KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
+				 struct ktls_config *cfg, int fd,
+				 const struct ktls_session_opts *opts)
+{
+	static const struct ktls_session_opts none;
+	struct ktls_session *s;
+	int ret;
+
+	*out = NULL;
+	if (!cfg || fd < 0)
+		return -EINVAL;
+	if (!opts)
+		opts = &none;
+	ret = ktls_config_freeze(cfg);
+	if (ret)
+		return ret;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = ktls_config_get(cfg);
+	s->fd = fd;
+	s->timeout_ms = opts->timeout_ms;
+	if (opts->timeout_ms)
+		s->deadline_ms = ktls_now_ms() + opts->timeout_ms;
+	s->no_name_check = opts->no_name_check;
+	if (opts->peername) {
+		s->peername = strdup(opts->peername);
+		if (!s->peername) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
+	ret = gnutls_init(&s->gs, cfg->role == KTLS_ROLE_CLIENT ? GNUTLS_CLIENT :
+								  GNUTLS_SERVER);
+	if (ret < 0) {
+		s->gs = NULL;
+		ret = -ENOMEM;
+		goto fail;
+	}
+	gnutls_session_set_ptr(s->gs, s);
+	ret = cfg->role == KTLS_ROLE_CLIENT ? session_setup_client(s, opts) :
+					      session_setup_server(s);
+	if (ret)
+		goto fail;
+	gnutls_handshake_set_timeout(s->gs, opts->timeout_ms ?
+						    opts->timeout_ms :
+						    GNUTLS_INDEFINITE_TIMEOUT);
+	ktls_transport_setup(s);
+	ktls_hooks_install(s);
+	*out = s;
+	return 0;
+fail:
+	ktls_session_free(s);
+	return ret;
+}
+
+KTLS_EXPORT void ktls_session_free(struct ktls_session *s)
+{
+	if (!s)
+		return;
+	if (s->gs)
+		gnutls_deinit(s->gs);	/* wipes GnuTLS's own key copies */
+	if (s->psk_client)
+		gnutls_psk_free_client_credentials(s->psk_client);
+	if (s->pending) {
+		gnutls_memset(s->pending, 0, s->pending_len);
+		free(s->pending);
+	}
+	free(s->psk_identity);
+	free(s->peername);
+	ktls_config_put(s->cfg);
+	free(s);
+}
+
+static int session_nonblocking(const struct ktls_session *s)
+{
+	int fl = fcntl(s->fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+static int session_check_ciphers(struct ktls_session *s)
+{
+	struct ktls_config *cfg = s->cfg;
+	unsigned int bit;
+	char names[96] = "";
+	size_t pos = 0;
+
+	if (cfg->offered)
+		return 0;
+	if (!ktls_kernel_ciphers())
+		return ktls_session_fail(s, -ENOPROTOOPT,
+					 "kernel has no kTLS (is the tls module loaded?)");
+	for (bit = 1; bit & KTLS_CIPHER_ALL; bit <<= 1)
+		if ((cfg->ciphers & bit) && pos < sizeof(names))
+			pos += snprintf(names + pos, sizeof(names) - pos,
+					"%s%s", pos ? ", " : "",
+					ktls_cipher_name(bit));
+	return ktls_session_fail(s, -EOPNOTSUPP,
+				 "this kernel's kTLS lacks %s, the only cipher%s allowed",
+				 names, strchr(names, ',') ? "s" : "");
+}
+
+KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
+{
+	int ret, loops = 0;
+
+	switch (s->state) {
+	case KTLS_ST_NEW:
+		ret = session_check_ciphers(s);
+		if (ret)
+			return ret;
+		s->state = KTLS_ST_HANDSHAKE;
+		break;
+	case KTLS_ST_HANDSHAKE:
+		break;
+	case KTLS_ST_FAILED:
+		return s->error;
+	default:
+		return 0;
+	}
+
+	for (;;) {
+		if (s->deadline_ms && ktls_now_ms() >= s->deadline_ms)
+			return ktls_handshake_error(s, GNUTLS_E_TIMEDOUT);
+		ret = gnutls_handshake(s->gs);
+		if (ret == 0)
+			break;
+		if (gnutls_error_is_fatal(ret))
+			return ktls_handshake_error(s, ret);
+		if ((ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) &&
+		    session_nonblocking(s))
+			return -EAGAIN;
+		/* A warning alert or a retry: go on, but not forever. */
+		if (++loops > 64)
+			return ktls_handshake_error(s, ret);
+	}
+	s->state = KTLS_ST_DONE;
+	return 0;
+}
+
+KTLS_EXPORT short ktls_session_poll_events(const struct ktls_session *s)
+{
+	return gnutls_record_get_direction(s->gs) ? POLLOUT : POLLIN;
+}
+
+KTLS_EXPORT int ktls_session_time_left(const struct ktls_session *s)
+{
+	int64_t left;
+
+	if (!s->deadline_ms)
+		return -1;
+	left = s->deadline_ms - ktls_now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+KTLS_EXPORT void ktls_session_alert(struct ktls_session *s, int gnutls_alert)
+{
+	if (s->state == KTLS_ST_OFFLOADED)
+		ktls_send_alert(s->fd, GNUTLS_AL_FATAL, gnutls_alert);
+	else
+		gnutls_alert_send(s->gs, GNUTLS_AL_FATAL, gnutls_alert);
+}
+
+KTLS_EXPORT void *ktls_session_gnutls(struct ktls_session *s)
+{
+	return s->gs;
+}
+
+KTLS_EXPORT int ktls_session_peer_cert(const struct ktls_session *s,
+				       const void **der, size_t *len)
+{
+	const gnutls_datum_t *certs;
+	unsigned int n = 0;
+
+	certs = gnutls_certificate_get_peers(s->gs, &n);
+	if (!certs || !n)
+		return -ENOENT;
+	*der = certs[0].data;
+	*len = certs[0].size;
+	return 0;
+}
+
+/* The peer's name: first DNS SAN, else the CN, else the whole DN. */
+static void session_peer_name(const struct ktls_session *s, char *buf,
+			      size_t len)
+{
+	gnutls_x509_crt_t crt;
+	const void *der;
+	gnutls_datum_t d, user = { 0 };
+	size_t sz;
+	unsigned int i;
+	int type;
+
+	buf[0] = 0;
+	if (gnutls_auth_get_type(s->gs) == GNUTLS_CRD_PSK) {
+		if (s->psk_identity) {
+			snprintf(buf, len, "%s", s->psk_identity);
+		} else if (gnutls_psk_server_get_username2(s->gs, &user) == 0 &&
+			   user.data) {
+			snprintf(buf, len, "%.*s", (int)user.size, user.data);
+		}
+		return;
+	}
+	if (ktls_session_peer_cert(s, &der, &sz) || gnutls_x509_crt_init(&crt))
+		return;
+	d.data = (void *)der;
+	d.size = sz;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) == 0) {
+		for (i = 0;; i++) {
+			sz = len;
+			type = gnutls_x509_crt_get_subject_alt_name(crt, i, buf,
+								    &sz, NULL);
+			if (type < 0)
+				break;
+			if (type == GNUTLS_SAN_DNSNAME)
+				goto out;
+		}
+		buf[0] = 0;
+		sz = len;
+		if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
+						  0, 0, buf, &sz) < 0) {
+			sz = len;
+			if (gnutls_x509_crt_get_dn(crt, buf, &sz) < 0)
+				buf[0] = 0;
+		}
+	}
+out:
+	gnutls_x509_crt_deinit(crt);
+}
+
+/* TLS 1.3 has no cipher-suite key exchange: name it after the group. */
+static void session_kx_name(const struct ktls_session *s, gnutls_protocol_t v,
+			    char *buf, size_t len)
+{
+	gnutls_group_t g = gnutls_group_get(s->gs);
+	int psk = gnutls_auth_get_type(s->gs) == GNUTLS_CRD_PSK;
+	const char *n;
+
+	if (v != GNUTLS_TLS1_3) {
+		n = gnutls_kx_get_name(gnutls_kx_get(s->gs));
+		snprintf(buf, len, "%s", n ? n : "");
+		return;
+	}
+	if (g == GNUTLS_GROUP_INVALID)
+		n = psk ? "PSK" : "";
+	else if (g >= GNUTLS_GROUP_FFDHE2048 && g <= GNUTLS_GROUP_FFDHE6144)
+		n = psk ? "DHE-PSK" : "DHE";
+	else
+		n = psk ? "ECDHE-PSK" : "ECDHE";
+	snprintf(buf, len, "%s", n);
+}
+
+KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
+				  struct ktls_info *info)
+{
+	gnutls_protocol_t v;
+	unsigned int ncerts = 0;
+	const char *n;
+
+	memset(info, 0, sizeof(*info));
+	if (s->state != KTLS_ST_DONE && s->state != KTLS_ST_OFFLOADED)
+		return -EINVAL;
+	v = gnutls_protocol_get_version(s->gs);
+	info->version = v == GNUTLS_TLS1_3 ? KTLS_VERSION_1_3 :
+		        v == GNUTLS_TLS1_2 ? KTLS_VERSION_1_2 : 0;
+	info->cipher = ktls_cipher_from_gnutls(gnutls_cipher_get(s->gs));
+	n = gnutls_cipher_get_name(gnutls_cipher_get(s->gs));
+	snprintf(info->cipher_name, sizeof(info->cipher_name), "%s",
+		 n ? n : "");
+	n = gnutls_group_get_name(gnutls_group_get(s->gs));
+	snprintf(info->group_name, sizeof(info->group_name), "%s", n ? n : "");
+	session_kx_name(s, v, info->kx_name, sizeof(info->kx_name));
+	info->resumed = gnutls_session_is_resumed(s->gs);
+	info->peer_verified = gnutls_certificate_get_peers(s->gs, &ncerts) &&
+			      ncerts && s->cfg->verify != KTLS_VERIFY_NONE;
+	session_peer_name(s, info->peer_name, sizeof(info->peer_name));
+	return 0;
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * GnuTLS transport over the socket, bounded by TLS records: the reader
+ * never asks the socket for a byte past the end of the record it is in.
+ * Whatever the peer sent after its last handshake record therefore stays
+ * in the socket and reaches the kernel's kTLS after handover, instead of
+ * being swallowed into GnuTLS's read-ahead buffer and lost.
+ *
+ * Record headers are consumed as GnuTLS asks for them (5 bytes, possibly
+ * over several reads), so a header split across TCP segments costs
+ * nothing special and needs no MSG_PEEK.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "ktls-internal.h"
+
+ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
+{
+	struct ktls_session *s = ptr;
+	size_t want;
+	ssize_t n;
+
+	if (s->hdr_have < sizeof(s->hdr))
+		want = sizeof(s->hdr) - s->hdr_have;
+	else
+		want = s->body_left;
+	if (want > len)
+		want = len;
+	do {
+		n = recv(s->fd, buf, want, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		gnutls_transport_set_errno(s->gs, errno);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+
+	if (s->hdr_have < sizeof(s->hdr)) {
+		memcpy(s->hdr + s->hdr_have, buf, n);
+		s->hdr_have += n;
+		if (s->hdr_have == sizeof(s->hdr)) {
+			s->body_left = (size_t)s->hdr[3] << 8 | s->hdr[4];
+			if (!s->body_left)
+				s->hdr_have = 0;	/* empty record */
+		}
+	} else {
+		s->body_left -= n;
+		if (!s->body_left)
+			s->hdr_have = 0;
+	}
+	return n;
+}
+
+/*
+ * GnuTLS asks this before reading when a handshake timeout is set. A
+ * non-blocking socket must not block here: "not yet" is EAGAIN, and the
+ * caller's event loop does the waiting (ktls_session_time_left()).
+ */
+static int transport_pull_timeout(gnutls_transport_ptr_t ptr,
+				  unsigned int ms)
+{
+	struct ktls_session *s = ptr;
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	int fl = fcntl(s->fd, F_GETFL), nonblock = fl >= 0 && (fl & O_NONBLOCK);
+	int ret;
+
+	do {
+		ret = poll(&pfd, 1, nonblock ? 0 :
+				    ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
+				    (int)ms);
+	} while (ret < 0 && errno == EINTR);
+	if (ret == 0 && nonblock) {
+		errno = EAGAIN;
+		ret = -1;
+	}
+	if (ret < 0)
+		gnutls_transport_set_errno(s->gs, errno);
+	return ret;
+}
+
+static ssize_t transport_push(gnutls_transport_ptr_t ptr,
+			      const giovec_t *iov, int iovcnt)
+{
+	struct ktls_session *s = ptr;
+	struct msghdr msg = {
+		.msg_iov = (struct iovec *)iov,
+		.msg_iovlen = iovcnt,
+	};
+	ssize_t n;
+
+	do {
+		/* A peer gone away is an error to report, not a SIGPIPE. */
+		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		gnutls_transport_set_errno(s->gs, errno);
+	return n;
+}
+
+void ktls_transport_setup(struct ktls_session *s)
+{
+	gnutls_transport_set_ptr(s->gs, s);
+	gnutls_transport_set_pull_function(s->gs, ktls_transport_pull);
+	gnutls_transport_set_pull_timeout_function(s->gs,
+						   transport_pull_timeout);
+	gnutls_transport_set_vec_push_function(s->gs, transport_push);
+}
