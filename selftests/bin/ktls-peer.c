@@ -42,6 +42,8 @@ struct peer_opts {
 	long long send_bytes, expect_bytes, echo_bytes;
 	const char *request;
 	unsigned int timeout_ms;
+	unsigned int hold_ms;
+	long long reply_bytes;
 };
 
 static int peer_text;
@@ -72,10 +74,12 @@ static void peer_usage(void)
 		"  --text                     use lines of letters, not binary bytes\n"
 		"  --expect-bytes N           first receive N pattern bytes\n"
 		"  --request STRING           send STRING (\\r \\n escapes), print the reply\n"
+		"  --reply-bytes N            the reply ends after N bytes (default: at EOF)\n"
 		"  --echo-bytes N             server: close after echoing N bytes\n"
 		"  --bind ADDR                server address (default 127.0.0.1)\n"
 		"  --timeout MS               handshake and I/O timeout (default 30000)\n"
-		"  --print-info               print what was negotiated\n");
+		"  --print-info               print what was negotiated\n"
+		"  --hold MS                  keep the kTLS socket open MS ms after the I/O\n");
 	exit(1);
 }
 
@@ -157,7 +161,7 @@ static void peer_parse(struct peer_opts *o, int argc, char **argv)
 	enum { O_TLS12 = 256, O_TLS13, O_CIPHER, O_CA, O_CRL, O_CERT, O_KEY,
 	       O_PSKID, O_PSKKEY, O_PEERNAME, O_NOVERIFY, O_VERIFYCLIENT,
 	       O_SEND, O_ECHO, O_EXPECT, O_REQUEST, O_BIND, O_TIMEOUT,
-	       O_INFO, O_TEXT, O_ECHOBYTES };
+	       O_INFO, O_TEXT, O_ECHOBYTES, O_HOLD, O_REPLYBYTES };
 	static const struct option lo[] = {
 		{ "tls1.2", no_argument, NULL, O_TLS12 },
 		{ "tls1.3", no_argument, NULL, O_TLS13 },
@@ -180,6 +184,8 @@ static void peer_parse(struct peer_opts *o, int argc, char **argv)
 		{ "print-info", no_argument, NULL, O_INFO },
 		{ "text", no_argument, NULL, O_TEXT },
 		{ "echo-bytes", required_argument, NULL, O_ECHOBYTES },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "reply-bytes", required_argument, NULL, O_REPLYBYTES },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, npos;
@@ -214,6 +220,8 @@ static void peer_parse(struct peer_opts *o, int argc, char **argv)
 		case O_INFO: o->print_info = 1; break;
 		case O_TEXT: peer_text = 1; break;
 		case O_ECHOBYTES: o->echo_bytes = atoll(optarg); break;
+		case O_HOLD: o->hold_ms = atoi(optarg); break;
+		case O_REPLYBYTES: o->reply_bytes = atoll(optarg); break;
 		default: peer_usage();
 		}
 	}
@@ -494,16 +502,20 @@ static int peer_send_all(struct peer_io *io, const void *buf, size_t len)
 	return 0;
 }
 
-/* Print what arrives until the peer ends the stream. */
+/* Print what arrives until the peer ends the stream, or limit bytes. */
 static int peer_print_reply(struct peer_io *io, const void *pending,
-			    size_t npending)
+			    size_t npending, long long limit)
 {
 	char buf[16384];
+	long long total = npending;
 	ssize_t n;
 
 	fwrite(pending, 1, npending, stdout);
 	for (;;) {
-		n = peer_recv(io, buf, sizeof(buf));
+		if (limit > 0 && total >= limit)
+			return 0;
+		n = peer_recv(io, buf, limit > 0 && limit - total < (long long)sizeof(buf) ?
+				       (size_t)(limit - total) : sizeof(buf));
 		if (n == -EAGAIN) {
 			if (peer_wait(io->fd, POLLIN, io->timeout_ms) <= 0)
 				return 1;
@@ -512,6 +524,7 @@ static int peer_print_reply(struct peer_io *io, const void *pending,
 		if (n <= 0)
 			return n < 0 && n != -ECONNRESET;
 		fwrite(buf, 1, n, stdout);
+		total += n;
 	}
 }
 
@@ -655,7 +668,7 @@ int main(int argc, char **argv)
 
 		ret = peer_send_all(&io, req, len);
 		free(req);
-		if (ret || peer_print_reply(&io, pending, npending))
+		if (ret || peer_print_reply(&io, pending, npending, o.reply_bytes))
 			goto out;
 	} else if (o.send_bytes) {
 		if (npending && !o.expect_bytes) {
@@ -665,6 +678,12 @@ int main(int argc, char **argv)
 		}
 		if (peer_send_echo(&io, o.send_bytes, o.expect_echo))
 			goto out;
+	}
+	if (o.hold_ms) {
+		/* Lets a test look at the live socket (ss -tie). */
+		printf("holding the socket for %u ms\n", o.hold_ms);
+		fflush(stdout);
+		usleep(o.hold_ms * 1000u);
 	}
 	if (!io.got_eof || o.server) {
 		ret = ktls_close_notify(fd);
