@@ -5,6 +5,7 @@
 #   make run        the end-to-end demo in a 6.12 guest
 #   make check      every test: host, then the 6.12 and 6.1 guests
 #   make modules    the kernel modules for both guest kernels
+#   make bench      the standard benchmark suite in a 6.12 guest
 #
 # `run` and `check` install missing Debian packages and kernels themselves.
 
@@ -27,7 +28,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iuapi -Ilib/include \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP
 
-.PHONY: all deps kernels modules check check-host run clean
+.PHONY: all deps kernels modules check check-host run bench clean
 all:
 
 include lib/lib.mk
@@ -63,6 +64,11 @@ run: deps
 	@selftests/vm/kernel-fetch.sh 6.12 $(O)/kernels
 	@$(MAKE) --no-print-directory all modules SERIES=6.12
 	@scripts/demo.sh --build $(O)
+
+bench: deps
+	@selftests/vm/kernel-fetch.sh 6.12 $(O)/kernels
+	@$(MAKE) --no-print-directory all modules SERIES=6.12
+	@scripts/bench.sh --build $(O)
 
 clean:
 	rm -rf $(O)/obj $(O)/bin $(O)/lib $(O)/kmod $(O)/selftests $(O)/vm
