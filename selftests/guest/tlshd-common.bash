@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by the selftests/guest/tlshd-*.sh tests (sourced, not a test):
+# a scratch PKI, tlshd started and stopped, TLS servers, assertions.
+# Tests exit 0 pass, 77 skip (last line: why), anything else fail.
+
+set -u
+T=$(mktemp -d /tmp/tlshd-test.XXXXXX)
+TLSHD_PID=
+BG_PIDS=()
+
+tlshd_cleanup()
+{
+	local p
+	for p in "${BG_PIDS[@]+"${BG_PIDS[@]}"}" $TLSHD_PID; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap tlshd_cleanup EXIT
+
+fail()
+{
+	echo "FAIL: $*"
+	if [ -s "$T/tlshd.log" ]; then
+		echo "--- tlshd log:"
+		tail -n 30 "$T/tlshd.log"
+	fi
+	exit 1
+}
+
+skip()
+{
+	echo "$*"
+	exit 77
+}
+
+# Only kernels with net/handshake (6.4+) can run these tests.
+require_handshake()
+{
+	if ! genl-ctrl-list 2>/dev/null | grep -qw handshake; then
+		skip "kernel $(uname -r) has no \"handshake\" netlink family (net/handshake came in 6.4)"
+	fi
+	[ -e /dev/ktls_test ] ||
+		fail "/dev/ktls_test missing: ktls_test_consumer.ko was not loaded (make modules?)"
+	command -v tlshd >/dev/null || fail "tlshd not built"
+	command -v hs-consumer >/dev/null || fail "hs-consumer not built"
+}
+
+# A CA, a server certificate for localhost/127.0.0.1 signed by it, and a
+# second, untrusted CA with a server certificate for the same names.
+make_pki()
+{
+	local ca
+	for ca in ca rogue; do
+		certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+			--outfile "$T/$ca.key" 2>/dev/null || fail "certtool"
+		cat >"$T/$ca.tmpl" <<-EOT
+		cn = "tlshd test $ca"
+		ca
+		cert_signing_key
+		expiration_days = 2
+		EOT
+		certtool --generate-self-signed --load-privkey "$T/$ca.key" \
+			--template "$T/$ca.tmpl" --outfile "$T/$ca.pem" \
+			2>/dev/null || fail "certtool self-signed"
+		certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+			--outfile "$T/$ca-srv.key" 2>/dev/null || fail "certtool"
+		cat >"$T/$ca-srv.tmpl" <<-EOT
+		cn = "localhost"
+		dns_name = "localhost"
+		ip_address = "127.0.0.1"
+		tls_www_server
+		signing_key
+		expiration_days = 2
+		EOT
+		certtool --generate-certificate --load-privkey "$T/$ca-srv.key" \
+			--load-ca-certificate "$T/$ca.pem" \
+			--load-ca-privkey "$T/$ca.key" \
+			--template "$T/$ca-srv.tmpl" --outfile "$T/$ca-srv.pem" \
+			2>/dev/null || fail "certtool server certificate"
+	done
+	# A client certificate for mutual TLS, signed by the trusted CA.
+	certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+		--outfile "$T/client.key" 2>/dev/null || fail "certtool"
+	cat >"$T/client.tmpl" <<-EOT
+	cn = "tlshd test client"
+	tls_www_client
+	signing_key
+	expiration_days = 2
+	EOT
+	certtool --generate-certificate --load-privkey "$T/client.key" \
+		--load-ca-certificate "$T/ca.pem" --load-ca-privkey "$T/ca.key" \
+		--template "$T/client.tmpl" --outfile "$T/client.pem" \
+		2>/dev/null || fail "certtool client certificate"
+	cat >"$T/tlshd.conf" <<-EOT
+	[debug]
+	loglevel=1
+	[authenticate.client]
+	x509.truststore=$T/ca.pem
+	EOT
+}
+
+# Start tlshd and wait until it is ready (joined the multicast group).
+start_tlshd()
+{
+	local conf=${1:-$T/tlshd.conf} i
+	rm -f "$T/ready"
+	tlshd -s -c "$conf" --ready-file "$T/ready" >>"$T/tlshd.log" 2>&1 &
+	TLSHD_PID=$!
+	for i in $(seq 100); do
+		[ -e "$T/ready" ] && return 0
+		kill -0 "$TLSHD_PID" 2>/dev/null || fail "tlshd exited at start"
+		sleep 0.1
+	done
+	fail "tlshd not ready after 10 s"
+}
+
+stop_tlshd()
+{
+	local rc
+	[ -n "$TLSHD_PID" ] || return 0
+	kill -TERM "$TLSHD_PID"
+	wait "$TLSHD_PID"
+	rc=$?
+	TLSHD_PID=
+	[ "$rc" = 0 ] || fail "tlshd exited with status $rc after SIGTERM"
+	[ ! -e "$T/ready" ] || fail "tlshd left its ready file behind"
+}
+
+tlshd_fds()
+{
+	ls "/proc/$TLSHD_PID/fd" | wc -l
+}
+
+# Run a server in the background; wait until PORT listens.
+start_server()
+{
+	local port=$1 i
+	shift
+	"$@" >>"$T/server-$port.log" 2>&1 </dev/null &
+	BG_PIDS+=($!)
+	for i in $(seq 150); do
+		ss -Hltn "sport = :$port" | grep -q . && return 0
+		kill -0 "${BG_PIDS[-1]}" 2>/dev/null ||
+			fail "server on port $port exited: $(tail -n 5 "$T/server-$port.log")"
+		sleep 0.1
+	done
+	fail "nothing listens on port $port after 15 s"
+}
+
+# The sum of a /proc/net/tls_stat counter.
+tls_stat()
+{
+	awk -v k="$1" '$1 == k {print $2}' /proc/net/tls_stat
+}
+
+# hs-consumer with its output kept in $T/consumer.out; echoes it too.
+consumer()
+{
+	hs-consumer "$@" >"$T/consumer.out" 2>&1
+	local rc=$?
+	# The status line and a little more; the rest is in the file.
+	head -n 4 "$T/consumer.out" | sed 's/^/  consumer: /'
+	return $rc
+}
+
+expect_log()
+{
+	grep -qE -- "$1" "$T/tlshd.log" || fail "tlshd's log lacks /$1/"
+	echo "  log: $(grep -E -- "$1" "$T/tlshd.log" | tail -n 1)"
+}

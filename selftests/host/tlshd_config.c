@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tlshd's configuration parser: a full good file, every key, and each kind
+ * of error with its file and line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static int failures;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: check failed: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			failures++;					\
+		}							\
+	} while (0)
+
+struct reports {
+	char text[8192];
+	int warnings;
+	int errors;
+};
+
+static void collect(enum tlshd_config_severity sev, const char *msg, void *ctx)
+{
+	struct reports *r = ctx;
+	size_t n = strlen(r->text);
+
+	if (sev == TLSHD_CONFIG_ERROR)
+		r->errors++;
+	else
+		r->warnings++;
+	snprintf(r->text + n, sizeof(r->text) - n, "%s: %s\n",
+		 sev == TLSHD_CONFIG_ERROR ? "E" : "W", msg);
+}
+
+static int parse(struct tlshd_config *cfg, struct reports *r, const char *text)
+{
+	memset(r, 0, sizeof(*r));
+	tlshd_config_init(cfg);
+	return tlshd_config_parse(cfg, "test.conf", text, strlen(text),
+				  collect, r);
+}
+
+/* One error (or warning) expected, and its text must contain want. */
+static void expect_one(const char *text, enum tlshd_config_severity sev,
+		       const char *want)
+{
+	struct tlshd_config cfg;
+	struct reports r;
+	int ret;
+
+	ret = parse(&cfg, &r, text);
+	if (sev == TLSHD_CONFIG_ERROR) {
+		CHECK(ret == -EINVAL);
+		CHECK(r.errors == 1);
+	} else {
+		CHECK(ret == 0);
+		CHECK(r.errors == 0);
+		CHECK(r.warnings == 1);
+	}
+	if (!strstr(r.text, want)) {
+		fprintf(stderr, "expected '%s' in reports:\n%s", want, r.text);
+		failures++;
+	}
+	tlshd_config_free(&cfg);
+}
+
+static void test_good(void)
+{
+	static const char text[] =
+		"\xef\xbb\xbf# tlshd configuration\n"
+		"\n"
+		"[debug]\n"
+		"loglevel=3\n"
+		"  tls = 7  \n"
+		"nl=1\r\n"
+		"\n"
+		"[authenticate]\n"
+		"keyrings= .nfs;.nvme ; ;my\\;ring\n"
+		"\n"
+		"[authenticate.client]\n"
+		"x509.truststore= /etc/ssl/ca.pem\n"
+		"x509.crl=/etc/ssl/crl.pem\n"
+		"x509.certificate=/etc/tlshd/client\\scert.pem\n"
+		"x509.private_key=/etc/tlshd/client.key\n"
+		"   # indented comment\n"
+		"[authenticate.server]\n"
+		"x509.truststore=/srv/ca.pem\n"
+		"x509.crl=/srv/crl.pem\n"
+		"x509.certificate=/srv/cert.pem\n"
+		"x509.private_key=/srv/key.pem";
+	struct tlshd_config cfg;
+	struct reports r;
+
+	CHECK(parse(&cfg, &r, text) == 0);
+	CHECK(r.errors == 0 && r.warnings == 0);
+	CHECK(cfg.loglevel == 3);
+	CHECK(cfg.tls_debug == 7);
+	CHECK(cfg.nl_debug == 1);
+	CHECK(cfg.nkeyrings == 3);
+	CHECK(cfg.keyrings && !strcmp(cfg.keyrings[0], ".nfs") &&
+	      !strcmp(cfg.keyrings[1], ".nvme") &&
+	      !strcmp(cfg.keyrings[2], "my;ring") && !cfg.keyrings[3]);
+	CHECK(cfg.client.truststore && !strcmp(cfg.client.truststore, "/etc/ssl/ca.pem"));
+	CHECK(cfg.client.crl && !strcmp(cfg.client.crl, "/etc/ssl/crl.pem"));
+	CHECK(cfg.client.certificate &&
+	      !strcmp(cfg.client.certificate, "/etc/tlshd/client cert.pem"));
+	CHECK(cfg.client.private_key &&
+	      !strcmp(cfg.client.private_key, "/etc/tlshd/client.key"));
+	CHECK(cfg.server.truststore && !strcmp(cfg.server.truststore, "/srv/ca.pem"));
+	CHECK(cfg.server.crl && !strcmp(cfg.server.crl, "/srv/crl.pem"));
+	CHECK(cfg.server.certificate && !strcmp(cfg.server.certificate, "/srv/cert.pem"));
+	CHECK(cfg.server.private_key && !strcmp(cfg.server.private_key, "/srv/key.pem"));
+	if (r.errors || r.warnings)
+		fprintf(stderr, "%s", r.text);
+	tlshd_config_free(&cfg);
+	CHECK(cfg.keyrings == NULL && cfg.client.truststore == NULL);
+}
+
+static void test_empty(void)
+{
+	struct tlshd_config cfg;
+	struct reports r;
+
+	CHECK(parse(&cfg, &r, "") == 0);
+	CHECK(r.errors == 0 && r.warnings == 0);
+	CHECK(cfg.nkeyrings == 0 && !cfg.keyrings && !cfg.client.truststore);
+	tlshd_config_free(&cfg);
+
+	/* An empty list is no keyrings at all, not an error. */
+	CHECK(parse(&cfg, &r, "[authenticate]\nkeyrings=\n") == 0);
+	CHECK(r.errors == 0 && cfg.nkeyrings == 0 && !cfg.keyrings);
+	tlshd_config_free(&cfg);
+}
+
+static void test_repeats(void)
+{
+	struct tlshd_config cfg;
+	struct reports r;
+
+	/* GKeyFile semantics: the last setting wins, groups merge. */
+	CHECK(parse(&cfg, &r,
+		    "[authenticate.client]\n"
+		    "x509.truststore=/a\n"
+		    "[debug]\n"
+		    "loglevel=1\n"
+		    "[authenticate.client]\n"
+		    "x509.truststore=/b\n") == 0);
+	CHECK(r.errors == 0 && r.warnings == 1);
+	CHECK(strstr(r.text, "test.conf:6: key 'x509.truststore' repeats line 2") != NULL);
+	CHECK(cfg.client.truststore && !strcmp(cfg.client.truststore, "/b"));
+	CHECK(cfg.loglevel == 1);
+	tlshd_config_free(&cfg);
+}
+
+static void test_errors(void)
+{
+	enum tlshd_config_severity E = TLSHD_CONFIG_ERROR;
+	enum tlshd_config_severity W = TLSHD_CONFIG_WARNING;
+
+	expect_one("[debug]\nloglevel=3\nthis line is junk\n", E,
+		   "E: test.conf:3: not a section header, a key=value pair, or a comment");
+	expect_one("loglevel=1\n[debug]\n", E,
+		   "test.conf:1: key 'loglevel' appears before any [section]");
+	expect_one("[debug\nloglevel=1\n", E,
+		   "test.conf:1: section header has no closing ']'");
+	expect_one("[debug] x\n", E,
+		   "test.conf:1: unexpected text after section header ']'");
+	expect_one("\n\n[]\n", E, "test.conf:3: empty section name");
+	expect_one("[de\tbug]\n", E, "test.conf:1: invalid character in section name");
+	expect_one("[debug]\n=3\n", E, "test.conf:2: empty key name before '='");
+	expect_one("[debug]\nloglevel=abc\n", E,
+		   "test.conf:2: key 'loglevel': expected a number from 0 to 2147483647, got 'abc'");
+	expect_one("[debug]\ntls=-1\n", E, "test.conf:2: key 'tls': expected a number");
+	expect_one("[debug]\nnl=3x\n", E, "test.conf:2: key 'nl': expected a number");
+	expect_one("[debug]\nnl=99999999999999999999999\n", E,
+		   "test.conf:2: key 'nl': expected a number");
+	expect_one("[debug]\nnl=\n", E, "test.conf:2: key 'nl': expected a number");
+	expect_one("[authenticate.client]\nx509.crl=\n", E,
+		   "test.conf:2: key 'x509.crl': empty value");
+	expect_one("[authenticate.server]\n\nx509.certificate=/a\\qb\n", E,
+		   "test.conf:3: key 'x509.certificate': invalid escape sequence '\\q' in value");
+	expect_one("[authenticate.client]\nx509.private_key=/a\\\n", E,
+		   "test.conf:2: key 'x509.private_key': value ends with a lone backslash");
+	expect_one("[authenticate]\nkeyrings=a;b\\x\n", E,
+		   "test.conf:2: key 'keyrings': invalid escape sequence '\\x'");
+
+	expect_one("[debug]\nloglevel=1\n[tls]\nfoo=1\nbar\n", E,
+		   "test.conf:5: not a section header");
+	expect_one("[nfs]\nfoo=1\n", W, "W: test.conf:1: unknown section [nfs] ignored");
+	expect_one("[debug]\nverbose=1\n", W,
+		   "W: test.conf:2: unknown key 'verbose' in [debug] ignored");
+	/* Keys are per section: a client key under [debug] is unknown. */
+	expect_one("[debug]\nx509.truststore=/a\n", W,
+		   "test.conf:2: unknown key 'x509.truststore' in [debug] ignored");
+}
+
+static void test_nul_bytes(void)
+{
+	static const char text[] = "[debug]\nloglevel=1\0\n[auth\0enticate]\nk\0=1\n";
+	struct tlshd_config cfg;
+	struct reports r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	tlshd_config_init(&cfg);
+	ret = tlshd_config_parse(&cfg, "nul.conf", text, sizeof(text) - 1,
+				 collect, &r);
+	CHECK(ret == -EINVAL);
+	CHECK(r.errors == 3);
+	CHECK(strstr(r.text, "nul.conf:2: key 'loglevel': NUL byte in value") != NULL);
+	CHECK(strstr(r.text, "nul.conf:3: invalid character in section name") != NULL);
+	CHECK(strstr(r.text, "nul.conf:4: invalid character in key name") != NULL);
+	tlshd_config_free(&cfg);
+}
+
+/* Every error is reported, not just the first, and good keys still parse. */
+static void test_many_errors(void)
+{
+	struct tlshd_config cfg;
+	struct reports r;
+
+	CHECK(parse(&cfg, &r,
+		    "[debug]\nloglevel=x\ntls=2\n[authenticate.client]\n"
+		    "x509.crl=\nx509.truststore=/ok\n") == -EINVAL);
+	CHECK(r.errors == 2);
+	CHECK(strstr(r.text, "test.conf:2:") && strstr(r.text, "test.conf:5:"));
+	CHECK(cfg.tls_debug == 2);
+	CHECK(cfg.client.truststore && !strcmp(cfg.client.truststore, "/ok"));
+	tlshd_config_free(&cfg);
+}
+
+static void test_load(void)
+{
+	char path[] = "/tmp/tlshd-config-test.XXXXXX";
+	struct tlshd_config cfg;
+	struct reports r;
+	FILE *f;
+	int fd;
+
+	memset(&r, 0, sizeof(r));
+	tlshd_config_init(&cfg);
+	CHECK(tlshd_config_load(&cfg, "/nonexistent/tlshd/config", 1, collect, &r) == 0);
+	CHECK(r.errors == 0);
+	CHECK(tlshd_config_load(&cfg, "/nonexistent/tlshd/config", 0, collect, &r) == -ENOENT);
+	CHECK(r.errors == 1 && strstr(r.text, "/nonexistent/tlshd/config: No such file"));
+	CHECK(tlshd_config_load(&cfg, "/tmp", 0, collect, &r) == -EINVAL);
+	CHECK(strstr(r.text, "/tmp: not a regular file") != NULL);
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "w");
+	fputs("[authenticate.client]\nx509.truststore=/ca.pem\nbogus\n", f);
+	fclose(f);
+	memset(&r, 0, sizeof(r));
+	CHECK(tlshd_config_load(&cfg, path, 0, collect, &r) == -EINVAL);
+	CHECK(cfg.client.truststore && !strcmp(cfg.client.truststore, "/ca.pem"));
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "%s:3: not a section header", path);
+		CHECK(strstr(r.text, want) != NULL);
+	}
+	unlink(path);
+	tlshd_config_free(&cfg);
+}
+
+int main(void)
+{
+	test_good();
+	test_empty();
+	test_repeats();
+	test_errors();
+	test_nul_bytes();
+	test_many_errors();
+	test_load();
+	if (failures) {
+		fprintf(stderr, "tlshd_config: %d checks failed\n", failures);
+		return 1;
+	}
+	printf("tlshd_config: all checks passed\n");
+	return 0;
+}

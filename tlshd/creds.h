@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Credentials loaded once at start from the configuration and shared by
+ * every handshake on every worker (ktls_config is refcounted, thread-safe).
+ */
+#ifndef TLSHD_CREDS_H
+#define TLSHD_CREDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ktls_config;
+struct tlshd_config;
+
+#define TLSHD_CREDS_MAX_KEYRINGS 16
+
+struct tlshd_creds {
+	const struct tlshd_config *cfg;
+	/* Client hello, anonymous: trust anchors only, no certificate. */
+	struct ktls_config *client_anon;
+	/* Client hello, x509: the configured certificate too (NULL if none). */
+	struct ktls_config *client_x509;
+	/* Server hello, x509: [authenticate.server] (NULL if no certificate). */
+	struct ktls_config *server_x509;
+	/* [authenticate] keyrings that could be linked: where PSKs are found. */
+	uint32_t keyrings[TLSHD_CREDS_MAX_KEYRINGS];
+	unsigned int nkeyrings;
+};
+
+/* Returns 0 or a negative errno with the cause (naming the file) in err. */
+int tlshd_creds_load(struct tlshd_creds *creds,
+		     const struct tlshd_config *cfg, char *err, size_t errlen);
+void tlshd_creds_free(struct tlshd_creds *creds);
+
+/*
+ * A config presenting a certificate and key the kernel passed as key
+ * serials (DER payloads), trusting what the configuration trusts for that
+ * side. server: 0 client, 1 server.
+ */
+int tlshd_creds_from_keys(const struct tlshd_creds *creds, int server,
+			  uint32_t cert_serial, uint32_t key_serial,
+			  struct ktls_config **out, char *err, size_t errlen);
+
+#endif /* TLSHD_CREDS_H */

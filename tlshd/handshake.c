@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The lifecycle of one handshake request. The engine (libktls) does the
+ * TLS work; this file picks credentials for the request, drives the
+ * session without blocking, switches the socket to kTLS, and decides what
+ * status the kernel gets and what the log says.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <ktls.h>
+#include <keyutils.h>
+#include <linux/handshake.h>
+
+#include "creds.h"
+#include "keyring.h"
+#include "handshake.h"
+#include "log.h"
+
+int64_t tlshd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 3, 4)))
+static short tlshd_handshake_end(struct tlshd_handshake *hs, int status,
+				 const char *fmt, ...)
+{
+	va_list ap;
+
+	hs->status = status;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(hs->cause, sizeof(hs->cause), fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+/*
+ * The kernel's consumers act on a few errnos; anything else is EIO, with
+ * the precise cause in our log.
+ */
+static int tlshd_handshake_status(int err)
+{
+	switch (err) {
+	case 0:
+	case EACCES:
+	case ETIMEDOUT:
+	case EKEYREJECTED:
+	case ENOKEY:
+	case EOPNOTSUPP:
+	case EINVAL:
+		return err;
+	case ENOPROTOOPT:	/* no kTLS in this kernel */
+		return EOPNOTSUPP;
+	default:
+		return EIO;
+	}
+}
+
+static void tlshd_handshake_peer_addr(struct tlshd_handshake *hs)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	snprintf(hs->peer_addr, sizeof(hs->peer_addr), "?");
+	if (getpeername(hs->req.sockfd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(hs->peer_addr, sizeof(hs->peer_addr), "%s:%u", host,
+			 ntohs(sin->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		/* An IPv4 peer on a dual-stack socket: show it as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
+				  sizeof(host));
+			snprintf(hs->peer_addr, sizeof(hs->peer_addr), "%s:%u",
+				 host, ntohs(sin6->sin6_port));
+			return;
+		}
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(hs->peer_addr, sizeof(hs->peer_addr), "[%s]:%u", host,
+			 ntohs(sin6->sin6_port));
+	}
+}
+
+/*
+ * A PSK client offers the first of the kernel's peer identities whose key
+ * we can read: the key's description is the PSK identity, its payload the
+ * PSK. GnuTLS offers one identity per ClientHello.
+ */
+static int tlshd_handshake_psk(struct tlshd_handshake *hs, char **identity,
+			       void **key, size_t *key_len)
+{
+	const struct tlshd_request *req = &hs->req;
+	char causes[160] = "";
+	size_t pos = 0;
+	unsigned int i;
+	int ret;
+
+	if (!req->npeerids)
+		return tlshd_handshake_end(hs, ENOKEY,
+					   "PSK handshake requested without a peer identity");
+	for (i = 0; i < req->npeerids; i++) {
+		uint32_t id = req->peerids[i];
+
+		ret = tlshd_keyring_describe(id, identity);
+		if (!ret) {
+			ret = tlshd_keyring_read(id, key, key_len);
+			if (ret) {
+				free(*identity);
+				*identity = NULL;
+			}
+		}
+		if (!ret) {
+			hs->remote_auth[0] = id;
+			hs->nremote = 1;
+			return 1;
+		}
+		if (pos < sizeof(causes))
+			pos += snprintf(causes + pos, sizeof(causes) - pos,
+					"%skey %u: %s", pos ? ", " : "", id,
+					strerror(-ret));
+	}
+	return tlshd_handshake_end(hs, ENOKEY, "no usable PSK: %s", causes);
+}
+
+/* Server PSK: cap on the keys one request gathers from its keyrings. */
+#define TLSHD_MAX_SERVER_PSKS 64
+
+struct tlshd_psk_gather {
+	struct tlshd_handshake *hs;
+	struct ktls_config *kc;
+};
+
+static int tlshd_handshake_add_psk(uint32_t serial, const char *identity,
+				   const void *key, size_t len, void *arg)
+{
+	struct tlshd_psk_gather *g = arg;
+	struct tlshd_handshake *hs = g->hs;
+	struct tlshd_psk_ref *ref;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < hs->npsks; i++)
+		if (hs->psks[i].serial == serial ||
+		    !strcmp(hs->psks[i].identity, identity))
+			return 0;	/* reachable twice, or shadowed */
+	if (hs->npsks == TLSHD_MAX_SERVER_PSKS)
+		return 0;
+	ref = realloc(hs->psks, (hs->npsks + 1) * sizeof(*ref));
+	if (!ref)
+		return -ENOMEM;
+	hs->psks = ref;
+	ref[hs->npsks].identity = strdup(identity);
+	if (!ref[hs->npsks].identity)
+		return -ENOMEM;
+	ret = ktls_config_add_psk(g->kc, identity, key, len);
+	if (ret) {
+		free(ref[hs->npsks].identity);
+		if (ret == -ENOMEM)
+			return ret;
+		tlshd_debug("PSK key %u ('%s') skipped: %s", serial, identity,
+			    strerror(-ret));
+		return 0;
+	}
+	ref[hs->npsks++].serial = serial;
+	return 0;
+}
+
+/*
+ * A PSK server can't know the client's identity before its hello, so it
+ * offers every "psk" key of the request's keyring and the configured
+ * keyrings, plus the keys the request names (as ktls-utils does, the
+ * description is the identity).
+ */
+static struct ktls_config *tlshd_handshake_server_psk(struct tlshd_handshake *hs,
+						      const struct tlshd_creds *creds)
+{
+	const struct tlshd_request *req = &hs->req;
+	struct tlshd_psk_gather g = { .hs = hs };
+	unsigned int i;
+	int ret;
+
+	ret = ktls_config_new(&g.kc, KTLS_ROLE_SERVER);
+	if (ret) {
+		tlshd_handshake_end(hs, EIO, "cannot create a TLS configuration: %s",
+				    strerror(-ret));
+		return NULL;
+	}
+	hs->owned_cfg = g.kc;
+	for (i = 0; i < req->npeerids; i++) {
+		char *identity;
+		void *key;
+		size_t len;
+
+		ret = 0;
+		if (tlshd_keyring_describe(req->peerids[i], &identity))
+			continue;
+		if (!tlshd_keyring_read(req->peerids[i], &key, &len)) {
+			ret = tlshd_handshake_add_psk(req->peerids[i], identity,
+						      key, len, &g);
+			tlshd_keyring_free(key, len);
+		}
+		free(identity);
+		if (ret)
+			goto fail;
+	}
+	/*
+	 * Newer kernels name the request's keyring in ACCEPT; 6.12 links it
+	 * into our process keyring instead.
+	 */
+	if (req->keyring) {
+		ret = tlshd_keyring_for_each_psk(req->keyring,
+						 tlshd_handshake_add_psk, &g);
+		if (ret == -ENOMEM)
+			goto fail;
+	}
+	ret = tlshd_keyring_for_each_psk(KEY_SPEC_PROCESS_KEYRING,
+					 tlshd_handshake_add_psk, &g);
+	if (ret == -ENOMEM)
+		goto fail;
+	for (i = 0; i < creds->nkeyrings; i++) {
+		ret = tlshd_keyring_for_each_psk(creds->keyrings[i],
+						 tlshd_handshake_add_psk, &g);
+		if (ret == -ENOMEM)
+			goto fail;
+	}
+	tlshd_debug("fd %d: offering %u PSK identities", req->sockfd, hs->npsks);
+	if (!hs->npsks) {
+		tlshd_handshake_end(hs, ENOKEY,
+				    "no PSK for a server handshake: no readable \"psk\" key in the request's keyring%s, our process keyring or [authenticate] keyrings",
+				    req->npeerids ? ", its peer identities" : "");
+		return NULL;
+	}
+	return g.kc;
+fail:
+	tlshd_handshake_end(hs, EIO, "gathering PSKs: %s", strerror(-ret));
+	return NULL;
+}
+
+/* The credentials this request asks for; NULL with status set if none. */
+static struct ktls_config *tlshd_handshake_config(struct tlshd_handshake *hs,
+						  const struct tlshd_creds *creds)
+{
+	const struct tlshd_request *req = &hs->req;
+	int server = req->message_type == HANDSHAKE_MSG_TYPE_SERVERHELLO;
+	struct ktls_config *kc;
+	char err[200];
+	int ret;
+
+	switch (req->auth_mode) {
+	case HANDSHAKE_AUTH_UNAUTH:
+		if (server) {
+			tlshd_handshake_end(hs, EINVAL,
+					    "a server handshake needs x509 or PSK authentication");
+			return NULL;
+		}
+		return creds->client_anon;
+	case HANDSHAKE_AUTH_X509:
+		if (req->cert_serial && req->privkey_serial) {
+			ret = tlshd_creds_from_keys(creds, server,
+						    req->cert_serial,
+						    req->privkey_serial,
+						    &hs->owned_cfg, err,
+						    sizeof(err));
+			if (ret) {
+				tlshd_handshake_end(hs, tlshd_handshake_status(-ret),
+						    "%s", err);
+				return NULL;
+			}
+			return hs->owned_cfg;
+		}
+		kc = server ? creds->server_x509 : creds->client_x509;
+		if (!kc)
+			tlshd_handshake_end(hs, ENOKEY,
+					    "x509 authentication requested, but no %s certificate is configured ([authenticate.%s] x509.certificate)",
+					    server ? "server" : "client",
+					    server ? "server" : "client");
+		return kc;
+	case HANDSHAKE_AUTH_PSK:
+		if (server)
+			return tlshd_handshake_server_psk(hs, creds);
+		return creds->client_anon;
+	default:
+		tlshd_handshake_end(hs, EINVAL, "unknown authentication mode %u",
+				    req->auth_mode);
+		return NULL;
+	}
+}
+
+short tlshd_handshake_start(struct tlshd_handshake *hs,
+			    const struct tlshd_request *req,
+			    const struct tlshd_creds *creds)
+{
+	struct ktls_session_opts opts = { 0 };
+	struct ktls_config *kc;
+	char *psk_identity = NULL;
+	void *psk_key = NULL;
+	size_t psk_len = 0;
+	uint32_t timeout;
+	int ret;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->req = *req;
+	hs->saved_flags = -1;
+	hs->status = -1;
+	hs->start_ms = tlshd_now_ms();
+	timeout = req->timeout_ms ? req->timeout_ms : TLSHD_DEFAULT_TIMEOUT_MS;
+	hs->deadline_ms = hs->start_ms + timeout;
+	tlshd_handshake_peer_addr(hs);
+
+	/* Keys the request names may live there: make them ours to read. */
+	if (req->keyring) {
+		ret = tlshd_keyring_link_serial(req->keyring);
+		if (ret)
+			tlshd_debug("cannot link keyring %u: %s", req->keyring,
+				    strerror(-ret));
+	}
+	kc = tlshd_handshake_config(hs, creds);
+	if (!kc)
+		return 0;
+
+	/*
+	 * O_NONBLOCK lives on the open file, which the consumer shares:
+	 * remember its mode and give it back in tlshd_handshake_finish().
+	 */
+	hs->saved_flags = fcntl(req->sockfd, F_GETFL);
+	if (hs->saved_flags < 0 ||
+	    fcntl(req->sockfd, F_SETFL, hs->saved_flags | O_NONBLOCK) < 0) {
+		ret = errno;
+		hs->saved_flags = -1;
+		return tlshd_handshake_end(hs, EIO, "socket mode: %s",
+					   strerror(ret));
+	}
+
+	if (req->auth_mode == HANDSHAKE_AUTH_PSK &&
+	    req->message_type == HANDSHAKE_MSG_TYPE_CLIENTHELLO &&
+	    !tlshd_handshake_psk(hs, &psk_identity, &psk_key, &psk_len))
+		return 0;
+	opts.peername = req->peername[0] ? req->peername : NULL;
+	opts.timeout_ms = timeout;
+	opts.psk_identity = psk_identity;
+	opts.psk_key = psk_key;
+	opts.psk_key_len = psk_len;
+	ret = ktls_session_new(&hs->session, kc, req->sockfd, &opts);
+	/* The session keeps its own copy of the PSK. */
+	free(psk_identity);
+	tlshd_keyring_free(psk_key, psk_len);
+	if (ret)
+		return tlshd_handshake_end(hs, tlshd_handshake_status(-ret),
+					   "cannot set up a TLS session: %s",
+					   strerror(-ret));
+	return tlshd_handshake_resume(hs);
+}
+
+/* Server PSK: tell the kernel which key the client proved it holds. */
+static void tlshd_handshake_psk_identity(struct tlshd_handshake *hs)
+{
+	struct ktls_info info;
+	unsigned int i;
+
+	if (!hs->npsks || ktls_session_info(hs->session, &info))
+		return;
+	for (i = 0; i < hs->npsks; i++) {
+		if (!strcmp(hs->psks[i].identity, info.peer_name)) {
+			hs->remote_auth[0] = hs->psks[i].serial;
+			hs->nremote = 1;
+			return;
+		}
+	}
+}
+
+static short tlshd_handshake_offload(struct tlshd_handshake *hs)
+{
+	const void *data;
+	size_t n;
+	int ret;
+
+	ret = ktls_session_offload(hs->session);
+	if (ret)
+		return tlshd_handshake_end(hs, tlshd_handshake_status(-ret),
+					   "kTLS: %s",
+					   ktls_session_error(hs->session));
+	/*
+	 * Plaintext the engine decrypted before the switch can't be given to
+	 * an in-kernel consumer: it would be lost, so fail loudly instead.
+	 */
+	n = ktls_session_pending(hs->session, &data);
+	if (n)
+		return tlshd_handshake_end(hs, EIO,
+					   "peer sent %zu bytes of application data before the handover to kTLS",
+					   n);
+	tlshd_handshake_psk_identity(hs);
+	return tlshd_handshake_end(hs, 0, NULL);
+}
+
+short tlshd_handshake_resume(struct tlshd_handshake *hs)
+{
+	int ret;
+
+	if (hs->status >= 0)
+		return 0;
+	ret = ktls_session_handshake(hs->session);
+	if (ret == -EAGAIN) {
+		if (tlshd_now_ms() < hs->deadline_ms)
+			return ktls_session_poll_events(hs->session);
+		tlshd_handshake_expire(hs);
+		return 0;
+	}
+	if (ret)
+		return tlshd_handshake_end(hs, tlshd_handshake_status(-ret),
+					   "%s", ktls_session_error(hs->session));
+	return tlshd_handshake_offload(hs);
+}
+
+void tlshd_handshake_expire(struct tlshd_handshake *hs)
+{
+	int ret;
+
+	if (hs->status >= 0)
+		return;
+	/* The engine, given one more go, times out with its own alert. */
+	ret = ktls_session_handshake(hs->session);
+	if (ret == 0) {
+		tlshd_handshake_offload(hs);
+		return;
+	}
+	if (ret == -ETIMEDOUT || ret == -EAGAIN) {
+		tlshd_handshake_end(hs, ETIMEDOUT,
+				    "handshake timed out after %lld ms",
+				    (long long)(hs->deadline_ms - hs->start_ms));
+		return;
+	}
+	tlshd_handshake_end(hs, tlshd_handshake_status(-ret), "%s",
+			    ktls_session_error(hs->session));
+}
+
+void tlshd_handshake_abort(struct tlshd_handshake *hs, int status,
+			   const char *cause)
+{
+	if (hs->status < 0)
+		tlshd_handshake_end(hs, status, "%s", cause);
+}
+
+static const char *tlshd_version_name(uint16_t v)
+{
+	switch (v) {
+	case KTLS_VERSION_1_2:
+		return "TLSv1.2";
+	case KTLS_VERSION_1_3:
+		return "TLSv1.3";
+	default:
+		return "TLS?";
+	}
+}
+
+static void tlshd_handshake_log(const struct tlshd_handshake *hs)
+{
+	const struct tlshd_request *req = &hs->req;
+	long long ms = tlshd_now_ms() - hs->start_ms;
+	const char *ename = strerrorname_np(hs->status);
+	struct ktls_info info;
+	const char *peer = req->peername[0] ? req->peername : "-";
+	const char *type = req->message_type == HANDSHAKE_MSG_TYPE_SERVERHELLO ?
+			   "server" : "client";
+
+	if (hs->status == 0 && hs->session &&
+	    ktls_session_info(hs->session, &info) == 0) {
+		tlshd_info("handshake ok: peer %s %s, %s, auth %s, %s %s, group %s, %s%s%s, %lld ms",
+			   peer, hs->peer_addr, type,
+			   tlshd_msg_auth_name(req->auth_mode),
+			   tlshd_version_name(info.version), info.cipher_name,
+			   info.group_name[0] ? info.group_name : "none",
+			   info.resumed ? "resumed" : "full handshake",
+			   info.peer_verified ? ", verified " :
+			   req->auth_mode == HANDSHAKE_AUTH_PSK ? ", identity " : "",
+			   info.peer_verified ||
+			   req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
+			   ms);
+		return;
+	}
+	tlshd_info("handshake failed: peer %s %s, %s, auth %s, %lld ms, status %s: %s",
+		   peer, hs->peer_addr, type,
+		   tlshd_msg_auth_name(req->auth_mode), ms,
+		   ename ? ename : "?", hs->cause[0] ? hs->cause : "unknown");
+}
+
+void tlshd_handshake_finish(struct tlshd_handshake *hs)
+{
+	if (hs->status < 0)
+		tlshd_handshake_end(hs, EIO, "abandoned");
+	tlshd_handshake_log(hs);
+	if (hs->saved_flags >= 0) {
+		fcntl(hs->req.sockfd, F_SETFL, hs->saved_flags);
+		hs->saved_flags = -1;
+	}
+	ktls_session_free(hs->session);
+	hs->session = NULL;
+	ktls_config_put(hs->owned_cfg);
+	hs->owned_cfg = NULL;
+	while (hs->npsks)
+		free(hs->psks[--hs->npsks].identity);
+	free(hs->psks);
+	hs->psks = NULL;
+}

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The event loop of one worker. Requests are accepted as soon as READY
+ * arrives and driven without blocking; each ends with DONE and the close
+ * of our copy of the socket. The deadline heap gives epoll_wait its timer.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+
+#include "creds.h"
+#include "handshake.h"
+#include "log.h"
+#include "loop.h"
+
+struct tlshd_flight {
+	struct tlshd_watch watch;
+	unsigned int heap_idx;
+	uint32_t events;	/* registered with epoll, 0: not yet */
+	struct tlshd_handshake hs;
+};
+
+#define TLSHD_LOOP_EVENTS 64
+
+/* ---- deadline heap ---- */
+
+static int tlshd_heap_less(const struct tlshd_loop *loop, unsigned int a,
+			   unsigned int b)
+{
+	return loop->heap[a]->hs.deadline_ms < loop->heap[b]->hs.deadline_ms;
+}
+
+static void tlshd_heap_swap(struct tlshd_loop *loop, unsigned int a,
+			    unsigned int b)
+{
+	struct tlshd_flight *t = loop->heap[a];
+
+	loop->heap[a] = loop->heap[b];
+	loop->heap[b] = t;
+	loop->heap[a]->heap_idx = a;
+	loop->heap[b]->heap_idx = b;
+}
+
+static void tlshd_heap_up(struct tlshd_loop *loop, unsigned int i)
+{
+	while (i > 0 && tlshd_heap_less(loop, i, (i - 1) / 2)) {
+		tlshd_heap_swap(loop, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void tlshd_heap_down(struct tlshd_loop *loop, unsigned int i)
+{
+	for (;;) {
+		unsigned int l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < loop->nflights && tlshd_heap_less(loop, l, m))
+			m = l;
+		if (r < loop->nflights && tlshd_heap_less(loop, r, m))
+			m = r;
+		if (m == i)
+			return;
+		tlshd_heap_swap(loop, i, m);
+		i = m;
+	}
+}
+
+static int tlshd_heap_push(struct tlshd_loop *loop, struct tlshd_flight *f)
+{
+	if (loop->nflights == loop->cap) {
+		unsigned int cap = loop->cap ? loop->cap * 2 : 16;
+		struct tlshd_flight **h;
+
+		h = realloc(loop->heap, cap * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		loop->heap = h;
+		loop->cap = cap;
+	}
+	f->heap_idx = loop->nflights;
+	loop->heap[loop->nflights++] = f;
+	tlshd_heap_up(loop, f->heap_idx);
+	return 0;
+}
+
+static void tlshd_heap_remove(struct tlshd_loop *loop, struct tlshd_flight *f)
+{
+	unsigned int i = f->heap_idx;
+
+	loop->nflights--;
+	if (i == loop->nflights)
+		return;
+	tlshd_heap_swap(loop, i, loop->nflights);
+	/* The moved element goes whichever way it must; the other is a no-op. */
+	tlshd_heap_up(loop, i);
+	tlshd_heap_down(loop, i);
+}
+
+/* ---- requests ---- */
+
+static void tlshd_loop_done(struct tlshd_loop *loop, int sockfd,
+			    unsigned int status, const uint32_t *remote,
+			    unsigned int nremote)
+{
+	int ret;
+
+	ret = tlshd_nl_done(&loop->nl, sockfd, status, remote, nremote);
+	if (ret)
+		tlshd_err("DONE for fd %d (status %u) failed: %s", sockfd,
+			  status, strerror(-ret));
+	close(sockfd);
+}
+
+/* The end of a handshake: log, DONE, close, free. */
+static void tlshd_loop_complete(struct tlshd_loop *loop,
+				struct tlshd_flight *f, int in_heap)
+{
+	int fd = f->hs.req.sockfd;
+
+	if (f->events)
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (in_heap)
+		tlshd_heap_remove(loop, f);
+	tlshd_handshake_finish(&f->hs);
+	tlshd_loop_done(loop, fd, f->hs.status, f->hs.remote_auth,
+			f->hs.status ? 0 : f->hs.nremote);
+	free(f);
+}
+
+static uint32_t tlshd_loop_epoll_events(short events)
+{
+	return (events & POLLIN ? EPOLLIN : 0) |
+	       (events & POLLOUT ? EPOLLOUT : 0);
+}
+
+/* Wait for events, or complete the flight if events is 0. */
+static void tlshd_loop_wait_for(struct tlshd_loop *loop,
+				struct tlshd_flight *f, short events,
+				int in_heap)
+{
+	struct epoll_event ev = { .data.ptr = &f->watch };
+	int op;
+
+	if (!events) {
+		tlshd_loop_complete(loop, f, in_heap);
+		return;
+	}
+	ev.events = tlshd_loop_epoll_events(events);
+	if (ev.events == f->events)
+		return;
+	op = f->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (epoll_ctl(loop->epfd, op, f->hs.req.sockfd, &ev) < 0) {
+		tlshd_handshake_abort(&f->hs, EIO, "epoll_ctl failed");
+		tlshd_loop_complete(loop, f, in_heap);
+		return;
+	}
+	f->events = ev.events;
+}
+
+static void tlshd_loop_start(struct tlshd_loop *loop,
+			     const struct tlshd_request *req)
+{
+	struct tlshd_flight *f;
+	short events;
+
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		tlshd_err("out of memory for a handshake on fd %d", req->sockfd);
+		tlshd_loop_done(loop, req->sockfd, ENOMEM, NULL, 0);
+		return;
+	}
+	f->watch.kind = TLSHD_WATCH_HANDSHAKE;
+	tlshd_debug("worker %d: accepted fd %d: %s, auth %s, peer %s, timeout %u ms, keyring %u, %u peer ids, cert %u/%u",
+		    loop->id, req->sockfd, tlshd_msg_type_name(req->message_type),
+		    tlshd_msg_auth_name(req->auth_mode),
+		    req->peername[0] ? req->peername : "-", req->timeout_ms,
+		    req->keyring, req->npeerids, req->cert_serial,
+		    req->privkey_serial);
+	events = tlshd_handshake_start(&f->hs, req, loop->creds);
+	if (!events) {
+		tlshd_loop_complete(loop, f, 0);
+		return;
+	}
+	if (tlshd_heap_push(loop, f)) {
+		tlshd_handshake_abort(&f->hs, ENOMEM, "out of memory");
+		tlshd_loop_complete(loop, f, 0);
+		return;
+	}
+	tlshd_loop_wait_for(loop, f, events, 1);
+}
+
+/* Take pending requests until the kernel has none (or we're full). */
+static void tlshd_loop_accept(struct tlshd_loop *loop)
+{
+	char err[TLSHD_MSG_ERRLEN];
+	struct tlshd_request req;
+	int ret;
+
+	while (loop->nflights < loop->max_flights) {
+		ret = tlshd_nl_accept(&loop->nl, &req, err);
+		if (ret == -EAGAIN) {
+			loop->accept_pending = 0;
+			return;
+		}
+		if (ret == 0) {
+			tlshd_loop_start(loop, &req);
+			continue;
+		}
+		if (ret == -EPERM || ret == -EACCES) {
+			tlshd_err("ACCEPT refused: tlshd needs CAP_NET_ADMIN");
+			return;
+		}
+		tlshd_err("bad handshake request: %s", err);
+		if (req.sockfd >= 0) {
+			tlshd_loop_done(loop, req.sockfd, EINVAL, NULL, 0);
+			continue;
+		}
+		/* A malformed reply consumed its request; others may wait. */
+		if (ret != -EINVAL)
+			return;
+	}
+	loop->accept_pending = 1;
+}
+
+static void tlshd_loop_expire(struct tlshd_loop *loop)
+{
+	int64_t now = tlshd_now_ms();
+
+	while (loop->nflights && loop->heap[0]->hs.deadline_ms <= now) {
+		struct tlshd_flight *f = loop->heap[0];
+
+		tlshd_handshake_expire(&f->hs);
+		tlshd_loop_complete(loop, f, 1);
+	}
+}
+
+static int tlshd_loop_timeout(const struct tlshd_loop *loop)
+{
+	int64_t left;
+
+	if (!loop->nflights)
+		return -1;
+	left = loop->heap[0]->hs.deadline_ms - tlshd_now_ms();
+	if (left <= 0)
+		return 0;
+	return left > 60000 ? 60000 : (int)left;
+}
+
+static void tlshd_loop_abort_all(struct tlshd_loop *loop)
+{
+	while (loop->nflights) {
+		struct tlshd_flight *f = loop->heap[loop->nflights - 1];
+
+		tlshd_handshake_abort(&f->hs, EIO, "tlshd is shutting down");
+		tlshd_loop_complete(loop, f, 1);
+	}
+}
+
+int tlshd_loop_run(struct tlshd_loop *loop)
+{
+	struct epoll_event evs[TLSHD_LOOP_EVENTS];
+	int i, n;
+
+	/* Requests queued before we joined: take them now. */
+	tlshd_loop_accept(loop);
+	for (;;) {
+		n = epoll_wait(loop->epfd, evs, TLSHD_LOOP_EVENTS,
+			       tlshd_loop_timeout(loop));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			tlshd_err("epoll_wait: %s", strerror(errno));
+			tlshd_loop_abort_all(loop);
+			return -errno;
+		}
+		for (i = 0; i < n; i++) {
+			struct tlshd_watch *w = evs[i].data.ptr;
+			struct tlshd_flight *f;
+
+			switch (w->kind) {
+			case TLSHD_WATCH_STOP:
+				tlshd_loop_abort_all(loop);
+				return 0;
+			case TLSHD_WATCH_NETLINK:
+				if (tlshd_nl_drain_events(&loop->nl) > 0)
+					tlshd_loop_accept(loop);
+				break;
+			case TLSHD_WATCH_HANDSHAKE:
+				f = (struct tlshd_flight *)((char *)w -
+					offsetof(struct tlshd_flight, watch));
+				tlshd_loop_wait_for(loop, f,
+						    tlshd_handshake_resume(&f->hs),
+						    1);
+				break;
+			}
+		}
+		tlshd_loop_expire(loop);
+		/* Room again after a full house: requests may be waiting. */
+		if (loop->accept_pending && loop->nflights < loop->max_flights)
+			tlshd_loop_accept(loop);
+	}
+}
+
+int tlshd_loop_init(struct tlshd_loop *loop, int id,
+		    const struct tlshd_creds *creds, int stop_fd,
+		    unsigned int max_flights, char *err, size_t errlen)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret;
+
+	memset(loop, 0, sizeof(*loop));
+	loop->id = id;
+	loop->creds = creds;
+	loop->max_flights = max_flights;
+	loop->nl_watch.kind = TLSHD_WATCH_NETLINK;
+	loop->stop_watch.kind = TLSHD_WATCH_STOP;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		return ret;
+	}
+	ret = tlshd_nl_open(&loop->nl, err, errlen);
+	if (ret)
+		goto fail_epoll;
+	ev.data.ptr = &loop->nl_watch;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, tlshd_nl_event_fd(&loop->nl),
+		      &ev) < 0)
+		goto fail_ctl;
+	ev.data.ptr = &loop->stop_watch;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, stop_fd, &ev) < 0)
+		goto fail_ctl;
+	return 0;
+fail_ctl:
+	ret = -errno;
+	snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+	tlshd_nl_close(&loop->nl);
+fail_epoll:
+	close(loop->epfd);
+	loop->epfd = -1;
+	return ret;
+}
+
+void tlshd_loop_destroy(struct tlshd_loop *loop)
+{
+	tlshd_loop_abort_all(loop);
+	free(loop->heap);
+	loop->heap = NULL;
+	tlshd_nl_close(&loop->nl);
+	if (loop->epfd >= 0)
+		close(loop->epfd);
+	loop->epfd = -1;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A worker: one epoll loop with its own netlink sockets, every in-flight
+ * handshake's socket, and their deadlines. Workers race to ACCEPT on each
+ * READY; the kernel hands every request to exactly one of them.
+ */
+#ifndef TLSHD_LOOP_H
+#define TLSHD_LOOP_H
+
+#include "netlink.h"
+
+struct tlshd_creds;
+struct tlshd_flight;
+
+enum tlshd_watch_kind {
+	TLSHD_WATCH_NETLINK,
+	TLSHD_WATCH_STOP,
+	TLSHD_WATCH_HANDSHAKE,
+};
+
+struct tlshd_watch {
+	enum tlshd_watch_kind kind;
+};
+
+struct tlshd_loop {
+	int id;
+	int epfd;
+	struct tlshd_nl nl;
+	const struct tlshd_creds *creds;
+	struct tlshd_watch nl_watch;
+	struct tlshd_watch stop_watch;
+	/* In-flight handshakes, a min-heap on their deadlines. */
+	struct tlshd_flight **heap;
+	unsigned int nflights;
+	unsigned int cap;
+	unsigned int max_flights;
+	int accept_pending;	/* stopped accepting at max_flights */
+};
+
+/*
+ * Set up a worker: open and join netlink (so once every worker is set up
+ * the daemon is ready), watch stop_fd (readable = stop). Returns 0 or a
+ * negative errno with the cause in err.
+ */
+int tlshd_loop_init(struct tlshd_loop *loop, int id,
+		    const struct tlshd_creds *creds, int stop_fd,
+		    unsigned int max_flights, char *err, size_t errlen);
+
+/* Run until stop_fd becomes readable; in-flight handshakes then end. */
+int tlshd_loop_run(struct tlshd_loop *loop);
+
+void tlshd_loop_destroy(struct tlshd_loop *loop);
+
+#endif /* TLSHD_LOOP_H */

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Handshake family messages. The parser walks attributes itself rather than
+ * using nla_parse(), because nla_parse() silently keeps the last of two
+ * copies of an attribute and ignores trailing junk: we want both reported.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include <linux/handshake.h>
+
+#include "msg.h"
+
+static const char *const tlshd_accept_attr_names[] = {
+	[HANDSHAKE_A_ACCEPT_SOCKFD] = "SOCKFD",
+	[HANDSHAKE_A_ACCEPT_HANDLER_CLASS] = "HANDLER_CLASS",
+	[HANDSHAKE_A_ACCEPT_MESSAGE_TYPE] = "MESSAGE_TYPE",
+	[HANDSHAKE_A_ACCEPT_TIMEOUT] = "TIMEOUT",
+	[HANDSHAKE_A_ACCEPT_AUTH_MODE] = "AUTH_MODE",
+	[HANDSHAKE_A_ACCEPT_PEER_IDENTITY] = "PEER_IDENTITY",
+	[HANDSHAKE_A_ACCEPT_CERTIFICATE] = "CERTIFICATE",
+	[HANDSHAKE_A_ACCEPT_PEERNAME] = "PEERNAME",
+	[HANDSHAKE_A_ACCEPT_KEYRING] = "KEYRING",
+};
+
+const char *tlshd_msg_type_name(uint32_t type)
+{
+	switch (type) {
+	case HANDSHAKE_MSG_TYPE_CLIENTHELLO:
+		return "client hello";
+	case HANDSHAKE_MSG_TYPE_SERVERHELLO:
+		return "server hello";
+	default:
+		return "unknown";
+	}
+}
+
+const char *tlshd_msg_auth_name(uint32_t auth)
+{
+	switch (auth) {
+	case HANDSHAKE_AUTH_UNAUTH:
+		return "anon";
+	case HANDSHAKE_AUTH_PSK:
+		return "psk";
+	case HANDSHAKE_AUTH_X509:
+		return "x509";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * Check the netlink and genetlink headers; give the attribute area.
+ * Returns the genetlink command or -EINVAL.
+ */
+static int tlshd_msg_attrs(const void *buf, size_t len, struct nlattr **head,
+			   int *attrlen, char *err)
+{
+	const struct nlmsghdr *nlh = buf;
+	const struct genlmsghdr *gnlh;
+
+	if (len < NLMSG_HDRLEN || nlh->nlmsg_len < NLMSG_HDRLEN ||
+	    nlh->nlmsg_len > len) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "netlink message truncated (%zu bytes)", len);
+		return -EINVAL;
+	}
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "netlink message too short for a genetlink header (%u bytes)",
+			 nlh->nlmsg_len);
+		return -EINVAL;
+	}
+	gnlh = nlmsg_data(nlh);
+	*head = (struct nlattr *)((char *)gnlh + GENL_HDRLEN);
+	*attrlen = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	return gnlh->cmd;
+}
+
+int tlshd_msg_cmd(const void *buf, size_t len)
+{
+	char err[TLSHD_MSG_ERRLEN];
+	struct nlattr *head;
+	int attrlen;
+
+	return tlshd_msg_attrs(buf, len, &head, &attrlen, err);
+}
+
+static int tlshd_msg_u32(const struct nlattr *a, const char *name,
+			 uint32_t *v, char *err)
+{
+	if (nla_len(a) != (int)sizeof(uint32_t)) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "attribute %s has %d bytes, expected 4", name,
+			 nla_len(a));
+		return -EINVAL;
+	}
+	memcpy(v, nla_data(a), sizeof(*v));
+	return 0;
+}
+
+static int tlshd_msg_trailing(int rem, const char *where, char *err)
+{
+	/* nla_next() may overshoot by the last attribute's padding. */
+	if (rem > 0) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "%d bytes of malformed attribute data in %s", rem,
+			 where);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int tlshd_msg_parse_cert(const struct nlattr *nest,
+				struct tlshd_request *req, char *err)
+{
+	unsigned int seen = 0;
+	struct nlattr *a;
+	int rem, ret;
+
+	nla_for_each_nested(a, nest, rem) {
+		int type = nla_type(a);
+		const char *name;
+		uint32_t *dst;
+
+		switch (type) {
+		case HANDSHAKE_A_X509_CERT:
+			name = "CERTIFICATE/X509_CERT";
+			dst = &req->cert_serial;
+			break;
+		case HANDSHAKE_A_X509_PRIVKEY:
+			name = "CERTIFICATE/X509_PRIVKEY";
+			dst = &req->privkey_serial;
+			break;
+		default:
+			continue;	/* newer kernels may add more */
+		}
+		if (seen & (1u << type)) {
+			snprintf(err, TLSHD_MSG_ERRLEN,
+				 "attribute %s appears twice", name);
+			return -EINVAL;
+		}
+		seen |= 1u << type;
+		ret = tlshd_msg_u32(a, name, dst, err);
+		if (ret)
+			return ret;
+	}
+	ret = tlshd_msg_trailing(rem, "CERTIFICATE", err);
+	if (ret)
+		return ret;
+	if (!(seen & (1u << HANDSHAKE_A_X509_CERT)) ||
+	    !(seen & (1u << HANDSHAKE_A_X509_PRIVKEY))) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "attribute CERTIFICATE lacks %s",
+			 seen & (1u << HANDSHAKE_A_X509_CERT) ?
+			 "X509_PRIVKEY" : "X509_CERT");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int tlshd_msg_parse_peername(const struct nlattr *a,
+				    struct tlshd_request *req, char *err)
+{
+	const char *s = nla_data(a);
+	int n = nla_len(a);
+
+	/* The kernel sends the terminating NUL; tolerate its absence. */
+	if (n > 0 && s[n - 1] == '\0')
+		n--;
+	if (n == 0) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "attribute PEERNAME is empty");
+		return -EINVAL;
+	}
+	if (n > TLSHD_PEERNAME_MAX) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "attribute PEERNAME has %d bytes, at most %d allowed",
+			 n, TLSHD_PEERNAME_MAX);
+		return -EINVAL;
+	}
+	if (memchr(s, '\0', n)) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "attribute PEERNAME has an embedded NUL byte");
+		return -EINVAL;
+	}
+	memcpy(req->peername, s, n);
+	req->peername[n] = '\0';
+	return 0;
+}
+
+/*
+ * The SOCKFD attribute first, whatever else is wrong: a sound one means the
+ * kernel gave us an fd that must be answered and closed.
+ */
+static void tlshd_msg_find_sockfd(struct nlattr *head, int attrlen,
+				  struct tlshd_request *req)
+{
+	struct nlattr *a, *found = NULL;
+	int rem;
+	int32_t fd;
+
+	nla_for_each_attr(a, head, attrlen, rem) {
+		if (nla_type(a) != HANDSHAKE_A_ACCEPT_SOCKFD)
+			continue;
+		if (found)
+			return;	/* two fds: trust neither */
+		found = a;
+	}
+	if (!found || nla_len(found) != (int)sizeof(fd))
+		return;
+	memcpy(&fd, nla_data(found), sizeof(fd));
+	if (fd >= 0)
+		req->sockfd = fd;
+}
+
+int tlshd_msg_parse_accept(const void *buf, size_t len,
+			   struct tlshd_request *req, char *err)
+{
+	unsigned int seen = 0;
+	struct nlattr *head, *a;
+	int cmd, attrlen, rem, ret;
+
+	memset(req, 0, sizeof(*req));
+	req->sockfd = -1;
+	err[0] = '\0';
+
+	cmd = tlshd_msg_attrs(buf, len, &head, &attrlen, err);
+	if (cmd < 0)
+		return cmd;
+	if (cmd != HANDSHAKE_CMD_ACCEPT) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "expected an ACCEPT reply, got command %d", cmd);
+		return -EINVAL;
+	}
+	tlshd_msg_find_sockfd(head, attrlen, req);
+
+	nla_for_each_attr(a, head, attrlen, rem) {
+		int type = nla_type(a);
+		const char *name;
+		uint32_t v;
+
+		if (type <= 0 || type > HANDSHAKE_A_ACCEPT_MAX)
+			continue;	/* newer kernels may add more */
+		name = tlshd_accept_attr_names[type];
+		if (type != HANDSHAKE_A_ACCEPT_PEER_IDENTITY &&
+		    (seen & (1u << type))) {
+			snprintf(err, TLSHD_MSG_ERRLEN,
+				 "attribute %s appears twice", name);
+			return -EINVAL;
+		}
+		seen |= 1u << type;
+
+		switch (type) {
+		case HANDSHAKE_A_ACCEPT_CERTIFICATE:
+			ret = tlshd_msg_parse_cert(a, req, err);
+			break;
+		case HANDSHAKE_A_ACCEPT_PEERNAME:
+			ret = tlshd_msg_parse_peername(a, req, err);
+			break;
+		default:
+			ret = tlshd_msg_u32(a, name, &v, err);
+			break;
+		}
+		if (ret)
+			return ret;
+
+		switch (type) {
+		case HANDSHAKE_A_ACCEPT_SOCKFD:
+			if ((int32_t)v < 0) {
+				snprintf(err, TLSHD_MSG_ERRLEN,
+					 "attribute SOCKFD is negative (%d)",
+					 (int32_t)v);
+				return -EINVAL;
+			}
+			break;
+		case HANDSHAKE_A_ACCEPT_MESSAGE_TYPE:
+			req->message_type = v;
+			break;
+		case HANDSHAKE_A_ACCEPT_TIMEOUT:
+			req->timeout_ms = v;
+			break;
+		case HANDSHAKE_A_ACCEPT_AUTH_MODE:
+			req->auth_mode = v;
+			break;
+		case HANDSHAKE_A_ACCEPT_KEYRING:
+			req->keyring = v;
+			break;
+		case HANDSHAKE_A_ACCEPT_PEER_IDENTITY:
+			if (req->npeerids == TLSHD_MAX_PEERIDS) {
+				snprintf(err, TLSHD_MSG_ERRLEN,
+					 "more than %d PEER_IDENTITY attributes",
+					 TLSHD_MAX_PEERIDS);
+				return -EINVAL;
+			}
+			req->peerids[req->npeerids++] = v;
+			break;
+		default:
+			break;
+		}
+	}
+	ret = tlshd_msg_trailing(rem, "the ACCEPT reply", err);
+	if (ret)
+		return ret;
+
+	if (!(seen & (1u << HANDSHAKE_A_ACCEPT_SOCKFD))) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "ACCEPT reply lacks SOCKFD");
+		return -EINVAL;
+	}
+	if (!(seen & (1u << HANDSHAKE_A_ACCEPT_MESSAGE_TYPE))) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "ACCEPT reply lacks MESSAGE_TYPE");
+		return -EINVAL;
+	}
+	if (!(seen & (1u << HANDSHAKE_A_ACCEPT_AUTH_MODE))) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "ACCEPT reply lacks AUTH_MODE");
+		return -EINVAL;
+	}
+	if (req->message_type != HANDSHAKE_MSG_TYPE_CLIENTHELLO &&
+	    req->message_type != HANDSHAKE_MSG_TYPE_SERVERHELLO) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "unknown MESSAGE_TYPE %u",
+			 req->message_type);
+		return -EINVAL;
+	}
+	if (req->auth_mode != HANDSHAKE_AUTH_UNAUTH &&
+	    req->auth_mode != HANDSHAKE_AUTH_PSK &&
+	    req->auth_mode != HANDSHAKE_AUTH_X509) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "unknown AUTH_MODE %u",
+			 req->auth_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tlshd_msg_parse_ready(const void *buf, size_t len,
+			  uint32_t *handler_class, char *err)
+{
+	struct nlattr *head, *a;
+	int cmd, attrlen, rem, ret;
+	int seen = 0;
+
+	*handler_class = 0;
+	cmd = tlshd_msg_attrs(buf, len, &head, &attrlen, err);
+	if (cmd < 0)
+		return cmd;
+	if (cmd != HANDSHAKE_CMD_READY) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "expected a READY notification, got command %d", cmd);
+		return -EINVAL;
+	}
+	nla_for_each_attr(a, head, attrlen, rem) {
+		if (nla_type(a) != HANDSHAKE_A_ACCEPT_HANDLER_CLASS)
+			continue;
+		if (seen++) {
+			snprintf(err, TLSHD_MSG_ERRLEN,
+				 "attribute HANDLER_CLASS appears twice");
+			return -EINVAL;
+		}
+		ret = tlshd_msg_u32(a, "HANDLER_CLASS", handler_class, err);
+		if (ret)
+			return ret;
+	}
+	return tlshd_msg_trailing(rem, "the READY notification", err);
+}
+
+struct nl_msg *tlshd_msg_accept_request(int family)
+{
+	struct nl_msg *msg;
+
+	msg = nlmsg_alloc();
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+			 NLM_F_REQUEST, HANDSHAKE_CMD_ACCEPT,
+			 HANDSHAKE_FAMILY_VERSION) ||
+	    nla_put_u32(msg, HANDSHAKE_A_ACCEPT_HANDLER_CLASS,
+			HANDSHAKE_HANDLER_CLASS_TLSHD) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+struct nl_msg *tlshd_msg_done(int family, int sockfd, unsigned int status,
+			      const uint32_t *remote_auth,
+			      unsigned int nremote)
+{
+	struct nl_msg *msg;
+	unsigned int i;
+
+	msg = nlmsg_alloc();
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+			 NLM_F_REQUEST, HANDSHAKE_CMD_DONE,
+			 HANDSHAKE_FAMILY_VERSION))
+		goto fail;
+	if (nla_put_u32(msg, HANDSHAKE_A_DONE_STATUS, status) < 0 ||
+	    nla_put_s32(msg, HANDSHAKE_A_DONE_SOCKFD, sockfd) < 0)
+		goto fail;
+	for (i = 0; i < nremote; i++)
+		if (nla_put_u32(msg, HANDSHAKE_A_DONE_REMOTE_AUTH,
+				remote_auth[i]) < 0)
+			goto fail;
+	return msg;
+fail:
+	nlmsg_free(msg);
+	return NULL;
+}

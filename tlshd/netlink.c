@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Netlink I/O for the handshake family: resolve, join, ACCEPT, DONE.
+ * Messages themselves are built and parsed in msg.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <linux/genetlink.h>
+#include <netlink/errno.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include <linux/handshake.h>
+
+#include "log.h"
+#include "netlink.h"
+
+/* Room for a burst of READY notifications before the kernel drops some. */
+#define TLSHD_NL_EVENT_RCVBUF (4 * 1024 * 1024)
+/* ACCEPT and DONE are answered at once; this only guards against a hang. */
+#define TLSHD_NL_CMD_TIMEOUT_S 5
+
+static int tlshd_nl_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	default:
+		return -EIO;
+	}
+}
+
+static void tlshd_nl_free_sock(struct nl_sock **sk)
+{
+	if (*sk)
+		nl_socket_free(*sk);
+	*sk = NULL;
+}
+
+void tlshd_nl_close(struct tlshd_nl *nl)
+{
+	tlshd_nl_free_sock(&nl->events);
+	tlshd_nl_free_sock(&nl->cmd);
+}
+
+static struct nl_sock *tlshd_nl_connect(char *err, size_t errlen)
+{
+	struct nl_sock *sk;
+	int ret;
+
+	sk = nl_socket_alloc();
+	if (!sk) {
+		snprintf(err, errlen, "out of memory for a netlink socket");
+		return NULL;
+	}
+	ret = genl_connect(sk);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot open a generic netlink socket: %s",
+			 nl_geterror(ret));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* A big receive buffer; root may go past net.core.rmem_max. */
+static void tlshd_nl_grow_rcvbuf(struct nl_sock *sk)
+{
+	int fd = nl_socket_get_fd(sk);
+	int size = TLSHD_NL_EVENT_RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		nl_socket_set_buffer_size(sk, size, 0);
+}
+
+int tlshd_nl_open(struct tlshd_nl *nl, char *err, size_t errlen)
+{
+	struct timeval tv = { .tv_sec = TLSHD_NL_CMD_TIMEOUT_S };
+	int ret;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->cmd = tlshd_nl_connect(err, errlen);
+	if (!nl->cmd)
+		return -EIO;
+	nl->family = genl_ctrl_resolve(nl->cmd, HANDSHAKE_FAMILY_NAME);
+	if (nl->family < 0) {
+		ret = tlshd_nl_errno(nl->family);
+		snprintf(err, errlen,
+			 "the kernel has no \"%s\" generic netlink family (%s)",
+			 HANDSHAKE_FAMILY_NAME, nl_geterror(nl->family));
+		goto fail;
+	}
+	nl->group = genl_ctrl_resolve_grp(nl->cmd, HANDSHAKE_FAMILY_NAME,
+					  HANDSHAKE_MCGRP_TLSHD);
+	if (nl->group < 0) {
+		ret = tlshd_nl_errno(nl->group);
+		snprintf(err, errlen,
+			 "the \"%s\" family has no \"%s\" multicast group (%s)",
+			 HANDSHAKE_FAMILY_NAME, HANDSHAKE_MCGRP_TLSHD,
+			 nl_geterror(nl->group));
+		goto fail;
+	}
+	if (setsockopt(nl_socket_get_fd(nl->cmd), SOL_SOCKET, SO_RCVTIMEO,
+		       &tv, sizeof(tv)) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "SO_RCVTIMEO: %s", strerror(errno));
+		goto fail;
+	}
+
+	nl->events = tlshd_nl_connect(err, errlen);
+	if (!nl->events) {
+		ret = -EIO;
+		goto fail;
+	}
+	nl_socket_disable_seq_check(nl->events);
+	tlshd_nl_grow_rcvbuf(nl->events);
+	ret = nl_socket_add_membership(nl->events, nl->group);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot join multicast group \"%s\": %s",
+			 HANDSHAKE_MCGRP_TLSHD, nl_geterror(ret));
+		ret = tlshd_nl_errno(ret);
+		goto fail;
+	}
+	ret = nl_socket_set_nonblocking(nl->events);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot make the netlink socket non-blocking: %s",
+			 nl_geterror(ret));
+		ret = tlshd_nl_errno(ret);
+		goto fail;
+	}
+	return 0;
+fail:
+	tlshd_nl_close(nl);
+	return ret;
+}
+
+int tlshd_nl_event_fd(const struct tlshd_nl *nl)
+{
+	return nl_socket_get_fd(nl->events);
+}
+
+int tlshd_nl_drain_events(struct tlshd_nl *nl)
+{
+	int fd = nl_socket_get_fd(nl->events);
+	int ready = 0;
+
+	for (;;) {
+		char err[TLSHD_MSG_ERRLEN];
+		struct nlmsghdr *nlh;
+		uint32_t cls;
+		ssize_t n;
+		int len;
+
+		n = recv(fd, nl->buf, sizeof(nl->buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			tlshd_notice("netlink notifications overran the receive buffer; accepting anyway");
+			ready++;
+			continue;
+		}
+		if (n < 0) {
+			if (errno != EAGAIN)
+				tlshd_err("netlink receive: %s", strerror(errno));
+			return ready;
+		}
+		len = n;
+		for (nlh = (struct nlmsghdr *)nl->buf; nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != nl->family)
+				continue;
+			if (tlshd_msg_parse_ready(nlh, nlh->nlmsg_len, &cls,
+						  err) < 0) {
+				tlshd_warn("ignoring a malformed notification: %s",
+					   err);
+				continue;
+			}
+			if (cls == HANDSHAKE_HANDLER_CLASS_TLSHD || cls == 0)
+				ready++;
+		}
+	}
+}
+
+/*
+ * Send msg on the command socket and read until the kernel's ACK or error
+ * for it. A data reply for the same sequence number goes to reply (if
+ * given). Returns the kernel's verdict as 0 or a negative errno.
+ */
+static int tlshd_nl_transact(struct tlshd_nl *nl, struct nl_msg *msg,
+			     int (*reply)(const struct nlmsghdr *, void *),
+			     void *arg)
+{
+	int fd = nl_socket_get_fd(nl->cmd);
+	uint32_t seq;
+	int ret;
+
+	ret = nl_send_auto(nl->cmd, msg);
+	if (ret < 0)
+		return tlshd_nl_errno(ret);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
+
+	for (;;) {
+		struct nlmsghdr *nlh;
+		ssize_t n;
+		int len;
+
+		n = recv(fd, nl->buf, sizeof(nl->buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		len = n;
+		for (nlh = (struct nlmsghdr *)nl->buf; nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;	/* a stale answer */
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = nlmsg_data(nlh);
+
+				if ((int)nlh->nlmsg_len < nlmsg_size(sizeof(*e)))
+					return -EIO;
+				return e->error;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (reply) {
+				ret = reply(nlh, arg);
+				reply = NULL;	/* one reply per request */
+				if (ret)
+					return ret;
+			}
+		}
+	}
+}
+
+struct tlshd_nl_accept_ctx {
+	struct tlshd_request *req;
+	char *err;
+	int parsed;
+	int ret;
+};
+
+static int tlshd_nl_accept_reply(const struct nlmsghdr *nlh, void *arg)
+{
+	struct tlshd_nl_accept_ctx *ctx = arg;
+
+	ctx->parsed = 1;
+	ctx->ret = tlshd_msg_parse_accept(nlh, nlh->nlmsg_len, ctx->req,
+					  ctx->err);
+	/* Keep reading up to the ACK even if the reply was bad. */
+	return 0;
+}
+
+int tlshd_nl_accept(struct tlshd_nl *nl, struct tlshd_request *req,
+		    char *err)
+{
+	struct tlshd_nl_accept_ctx ctx = { .req = req, .err = err };
+	struct nl_msg *msg;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	req->sockfd = -1;
+	err[0] = '\0';
+	msg = tlshd_msg_accept_request(nl->family);
+	if (!msg) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "out of memory");
+		return -ENOMEM;
+	}
+	ret = tlshd_nl_transact(nl, msg, tlshd_nl_accept_reply, &ctx);
+	nlmsg_free(msg);
+	if (ctx.parsed && ctx.ret)
+		return ctx.ret;
+	if (ret) {
+		if (ret != -EAGAIN)
+			snprintf(err, TLSHD_MSG_ERRLEN, "ACCEPT failed: %s",
+				 strerror(-ret));
+		return ret;
+	}
+	if (!ctx.parsed) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "the kernel acknowledged ACCEPT without a reply");
+		return -EIO;
+	}
+	return 0;
+}
+
+int tlshd_nl_done(struct tlshd_nl *nl, int sockfd, unsigned int status,
+		  const uint32_t *remote_auth, unsigned int nremote)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = tlshd_msg_done(nl->family, sockfd, status, remote_auth, nremote);
+	if (!msg)
+		return -ENOMEM;
+	ret = tlshd_nl_transact(nl, msg, NULL, NULL);
+	nlmsg_free(msg);
+	return ret;
+}

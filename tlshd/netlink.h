@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tlshd's side of the kernel's "handshake" generic netlink family. */
+#ifndef TLSHD_NETLINK_H
+#define TLSHD_NETLINK_H
+
+#include <stdint.h>
+
+#include "msg.h"
+
+struct nl_sock;
+
+/*
+ * Two long-lived sockets: one joined to the "tlshd" multicast group
+ * (non-blocking, for the event loop) and one for ACCEPT/DONE round trips,
+ * so a reply is never mixed up with notifications.
+ */
+struct tlshd_nl {
+	struct nl_sock *events;
+	struct nl_sock *cmd;
+	int family;
+	int group;
+	char buf[16384];
+};
+
+/*
+ * Resolve the family and group by name and join the group. Returns 0,
+ * -ENOENT when the kernel has no handshake family (or no "tlshd" group),
+ * or another negative errno; err says why.
+ */
+int tlshd_nl_open(struct tlshd_nl *nl, char *err, size_t errlen);
+void tlshd_nl_close(struct tlshd_nl *nl);
+
+/* The fd to poll for READY notifications. */
+int tlshd_nl_event_fd(const struct tlshd_nl *nl);
+
+/*
+ * Read every queued notification. Returns how many READY notifications
+ * for our handler class came in; a receive buffer overrun counts as one,
+ * since requests may hide behind the lost messages.
+ */
+int tlshd_nl_drain_events(struct tlshd_nl *nl);
+
+/*
+ * Ask for one pending request. Returns 0 with req filled; -EAGAIN when
+ * none is pending; another negative errno with err set on failure. When
+ * req->sockfd >= 0 after a failure, the fd is ours: answer DONE and close.
+ */
+int tlshd_nl_accept(struct tlshd_nl *nl, struct tlshd_request *req,
+		    char *err);
+
+/* Report a result (status: positive errno, 0 success). Does not close. */
+int tlshd_nl_done(struct tlshd_nl *nl, int sockfd, unsigned int status,
+		  const uint32_t *remote_auth, unsigned int nremote);
+
+#endif /* TLSHD_NETLINK_H */
