@@ -30,7 +30,10 @@ fi
 guest_fail=()
 for k in $kernels; do
 	mods=()
-	for ko in "$build"/kmod/"$k"/kmod/*.ko; do
+	# compat_handshake first: on kernels without net/handshake the
+	# consumer module links against it.
+	for ko in "$build"/kmod/"$k"/kmod/compat/compat_handshake.ko \
+		"$build"/kmod/"$k"/kmod/*.ko; do
 		[ -e "$ko" ] && mods+=(-i "$ko")
 	done
 	selftests/vm/run-guest.sh -k "$k" -t 2400 -o "$res/guest-$k" "${mods[@]}" -- \
