@@ -28,6 +28,9 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iuapi -Ilib/include \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP
 
+# Keep objects that only feed a link: a rebuild should not redo them.
+.SECONDARY:
+
 .PHONY: all deps kernels modules check check-host run bench clean
 all:
 
