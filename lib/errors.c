@@ -145,7 +145,8 @@ static void errors_peer_dn(struct ktls_session *s, int issuer, char *buf,
 
 static int errors_verify(struct ktls_session *s)
 {
-	unsigned int st = gnutls_session_get_verify_cert_status(s->gs);
+	unsigned int st = s->have_verify_status ? s->verify_status :
+			  gnutls_session_get_verify_cert_status(s->gs);
 	gnutls_alert_description_t alert = GNUTLS_A_BAD_CERTIFICATE;
 	char msg[200] = "", dn[128];
 	size_t pos = 0;

@@ -62,6 +62,9 @@ struct ktls_session {
 	unsigned int timeout_ms;
 	char *peername;
 	int no_name_check;
+	/* Set by the optional-client-certificate check (session.c). */
+	int have_verify_status;
+	unsigned int verify_status;
 	gnutls_psk_client_credentials_t psk_client;
 	char *psk_identity;
 

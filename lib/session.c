@@ -67,7 +67,27 @@ static int session_setup_client(struct ktls_session *s,
 	return 0;
 }
 
-static int session_setup_server(struct ktls_session *s)
+/*
+ * GnuTLS's built-in check fails a client that sends no certificate even
+ * when one was only requested (a kernel NFS client with xprtsec=tls does
+ * exactly that), so an optional certificate is verified only if present.
+ */
+static int session_verify_optional(gnutls_session_t gs)
+{
+	struct ktls_session *s = gnutls_session_get_ptr(gs);
+	unsigned int n = 0, status = 0;
+
+	if (!gnutls_certificate_get_peers(gs, &n) || !n)
+		return 0;
+	if (gnutls_certificate_verify_peers2(gs, &status) < 0)
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	s->have_verify_status = 1;
+	s->verify_status = status;
+	return status ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
+}
+
+static int session_setup_server(struct ktls_session *s,
+				const struct ktls_session_opts *opts)
 {
 	struct ktls_config *cfg = s->cfg;
 
@@ -86,9 +106,14 @@ static int session_setup_server(struct ktls_session *s)
 		gnutls_certificate_server_set_request(
 			s->gs, cfg->verify == KTLS_VERIFY_REQUIRED ?
 				       GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
-		gnutls_session_set_verify_cert(s->gs, NULL, 0);
+		if (cfg->verify == KTLS_VERIFY_REQUIRED)
+			gnutls_session_set_verify_cert(s->gs, NULL, 0);
+		else
+			gnutls_session_set_verify_function(
+				s->gs, session_verify_optional);
 	}
-	if (gnutls_session_ticket_enable_server(s->gs, &cfg->ticket_key) < 0)
+	if (!opts->no_tickets &&
+	    gnutls_session_ticket_enable_server(s->gs, &cfg->ticket_key) < 0)
 		return -EIO;
 	return 0;
 }
@@ -127,7 +152,8 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 		}
 	}
 	ret = gnutls_init(&s->gs, cfg->role == KTLS_ROLE_CLIENT ? GNUTLS_CLIENT :
-								  GNUTLS_SERVER);
+				  GNUTLS_SERVER | (opts->no_tickets ?
+						   GNUTLS_NO_TICKETS : 0));
 	if (ret < 0) {
 		s->gs = NULL;
 		ret = -ENOMEM;
@@ -135,7 +161,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 	}
 	gnutls_session_set_ptr(s->gs, s);
 	ret = cfg->role == KTLS_ROLE_CLIENT ? session_setup_client(s, opts) :
-					      session_setup_server(s);
+					      session_setup_server(s, opts);
 	if (ret)
 		goto fail;
 	gnutls_handshake_set_timeout(s->gs, opts->timeout_ms ?

@@ -10,6 +10,10 @@ PKGS=(
 	libssl-dev
 	keyutils qemu-system-x86 busybox-static cpio xz-utils kmod libnl-utils
 	gnutls-bin openssl iproute2 perl procps
+	curl wrk strace
+	gnuplot-nox
+	clang libclang-rt-14-dev
+	nfs-kernel-server nfs-common
 )
 
 missing=()

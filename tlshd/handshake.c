@@ -362,6 +362,12 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 	opts.psk_identity = psk_identity;
 	opts.psk_key = psk_key;
 	opts.psk_key_len = psk_len;
+	/*
+	 * A NewSessionTicket would reach the kernel consumer as a handshake
+	 * record after the handover (NVMe/TCP drops the queue on it), and
+	 * no kernel client resumes anyway.
+	 */
+	opts.no_tickets = 1;
 	ret = ktls_session_new(&hs->session, kc, req->sockfd, &opts);
 	/* The session keeps its own copy of the PSK. */
 	free(psk_identity);

@@ -83,6 +83,8 @@ struct ktls_session_opts {
 	const void *psk_key;
 	size_t psk_key_len;
 	unsigned int timeout_ms;	/* 0: none; checked by ktls_session_expired */
+	int no_tickets;		/* server: send no session ticket (kernel
+				 * peers fail on post-handshake records) */
 };
 
 struct ktls_session;
