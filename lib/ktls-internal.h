@@ -103,6 +103,7 @@ int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 /* transport.c */
 void ktls_transport_setup(struct ktls_session *s);
 ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
+void ktls_transport_drain(int fd);
 
 /* handshake_hooks.c */
 void ktls_hooks_install(struct ktls_session *s);

@@ -223,6 +223,15 @@ static int session_check_ciphers(struct ktls_session *s)
 				 names, strchr(names, ',') ? "s" : "");
 }
 
+/* Record the cause, alert the peer, and leave the socket ready to close. */
+static int session_failed(struct ktls_session *s, int gnutls_err)
+{
+	int err = ktls_handshake_error(s, gnutls_err);
+
+	ktls_transport_drain(s->fd);
+	return err;
+}
+
 KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 {
 	int ret, loops = 0;
@@ -244,18 +253,18 @@ KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 
 	for (;;) {
 		if (s->deadline_ms && ktls_now_ms() >= s->deadline_ms)
-			return ktls_handshake_error(s, GNUTLS_E_TIMEDOUT);
+			return session_failed(s, GNUTLS_E_TIMEDOUT);
 		ret = gnutls_handshake(s->gs);
 		if (ret == 0)
 			break;
 		if (gnutls_error_is_fatal(ret))
-			return ktls_handshake_error(s, ret);
+			return session_failed(s, ret);
 		if ((ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) &&
 		    session_nonblocking(s))
 			return -EAGAIN;
 		/* A warning alert or a retry: go on, but not forever. */
 		if (++loops > 64)
-			return ktls_handshake_error(s, ret);
+			return session_failed(s, ret);
 	}
 	s->state = KTLS_ST_DONE;
 	return 0;

@@ -111,3 +111,21 @@ void ktls_transport_setup(struct ktls_session *s)
 						   transport_pull_timeout);
 	gnutls_transport_set_vec_push_function(s->gs, transport_push);
 }
+
+/*
+ * After a failed handshake: discard what the peer already sent. Closing a
+ * socket with unread input makes TCP send a reset, which can reach the
+ * peer before it has read our alert; an empty queue closes with a FIN.
+ */
+void ktls_transport_drain(int fd)
+{
+	char buf[4096];
+	int budget = 64;
+	ssize_t n;
+
+	while (budget-- > 0) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+	}
+}
