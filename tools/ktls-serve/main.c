@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktls-serve: a static-file HTTPS/1.1 server on io_uring. The handshake is
+ * libktls's; afterwards the kernel (kTLS) encrypts, and file bodies go from
+ * the page cache to the socket by splice, never through user space.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+
+#include "serve.h"
+#include "files.h"
+
+/* Descriptors one connection may hold: socket, file, pipe (2). */
+#define FDS_PER_CONN 4
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ktls-serve [options]\n"
+		"  --port N               TCP port (default 8443; 0: any free port)\n"
+		"  --bind ADDR            listen on this address only (default: all)\n"
+		"  --root DIR             document root (default: .)\n"
+		"  --cert FILE --key FILE PEM certificate chain and key (not with --tls=off)\n"
+		"  --tls=ktls|user|off    kTLS (default), GnuTLS in user space, or plain HTTP\n"
+		"  --max-conns N          connections at once (default 256)\n"
+		"  --idle-timeout S       keep-alive, request and send timeout (default 30)\n"
+		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
+		"  --max-header BYTES     largest request head (default 8192)\n"
+		"  --quiet                log failures only, not every request\n"
+		"  --debug                log every io_uring completion\n"
+		"  --help\n");
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max,
+		      unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct serve_opts *o)
+{
+	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
+	       O_IDLE, O_HS, O_MAXH, O_QUIET, O_DEBUG, O_HELP };
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, O_PORT },
+		{ "bind", required_argument, NULL, O_BIND },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "tls", required_argument, NULL, O_TLS },
+		{ "max-conns", required_argument, NULL, O_MAXC },
+		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "handshake-timeout", required_argument, NULL, O_HS },
+		{ "max-header", required_argument, NULL, O_MAXH },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	o->tls = SERVE_TLS_KTLS;
+	o->port = 8443;
+	o->root = ".";
+	o->max_conns = 256;
+	o->idle_timeout = 30;
+	o->handshake_timeout = 10;
+	o->max_header = 8192;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case O_PORT:
+			if (parse_uint(optarg, 0, 65535, &o->port))
+				goto bad;
+			break;
+		case O_BIND:
+			o->bind = optarg;
+			break;
+		case O_ROOT:
+			o->root = optarg;
+			break;
+		case O_CERT:
+			o->cert = optarg;
+			break;
+		case O_KEY:
+			o->key = optarg;
+			break;
+		case O_TLS:
+			if (!strcmp(optarg, "ktls"))
+				o->tls = SERVE_TLS_KTLS;
+			else if (!strcmp(optarg, "user"))
+				o->tls = SERVE_TLS_USER;
+			else if (!strcmp(optarg, "off"))
+				o->tls = SERVE_TLS_OFF;
+			else
+				goto bad;
+			break;
+		case O_MAXC:
+			if (parse_uint(optarg, 1, 1000000, &o->max_conns))
+				goto bad;
+			break;
+		case O_IDLE:
+			if (parse_uint(optarg, 1, 86400, &o->idle_timeout))
+				goto bad;
+			break;
+		case O_HS:
+			if (parse_uint(optarg, 1, 3600, &o->handshake_timeout))
+				goto bad;
+			break;
+		case O_MAXH:
+			if (parse_uint(optarg, 256, 1 << 20, &o->max_header))
+				goto bad;
+			break;
+		case O_QUIET:
+			o->quiet = 1;
+			break;
+		case O_DEBUG:
+			o->debug = 1;
+			break;
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ktls-serve: unexpected argument '%s'\n",
+			argv[optind]);
+		return -1;
+	}
+	if (o->tls != SERVE_TLS_OFF && (!o->cert || !o->key)) {
+		fprintf(stderr, "ktls-serve: --cert and --key are needed (or --tls=off)\n");
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "ktls-serve: bad value '%s' for --%s\n", optarg,
+		longopts[opt - O_PORT].name);
+	return -1;
+}
+
+/* Raise the descriptor limit to what --max-conns needs, or cap max-conns. */
+static void fit_fd_limit(struct serve_opts *o)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)o->max_conns * FDS_PER_CONN + 32;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need) {
+		o->max_conns = (rl.rlim_cur - 32) / FDS_PER_CONN;
+		serve_log("descriptor limit %llu: --max-conns lowered to %u",
+			  (unsigned long long)rl.rlim_cur, o->max_conns);
+	}
+}
+
+static int setup_tls(struct server *s)
+{
+	int ret;
+
+	if (s->opt.tls == SERVE_TLS_OFF)
+		return 0;
+	if (!ktls_kernel_ciphers()) {
+		/* libktls offers only what kTLS can take, in both modes. */
+		serve_log("this kernel has no kTLS (is the tls module loaded?); libktls needs it%s",
+			  s->opt.tls == SERVE_TLS_KTLS ? ", or use --tls=off" : "");
+		return -ENOPROTOOPT;
+	}
+	ret = ktls_config_new(&s->cfg, KTLS_ROLE_SERVER);
+	if (ret) {
+		serve_log("TLS configuration: %s", serve_errname(ret));
+		return ret;
+	}
+	ret = ktls_config_set_cert_files(s->cfg, s->opt.cert, s->opt.key);
+	if (ret) {
+		serve_log("cannot load certificate %s and key %s: %s",
+			  s->opt.cert, s->opt.key,
+			  ret == -ENOENT ? "file missing or unreadable" :
+					   "not a PEM certificate and matching key");
+		return ret;
+	}
+	return 0;
+}
+
+static int setup_signals(struct server *s)
+{
+	sigset_t set;
+
+	/* A vanished client must be an EPIPE, also in io-wq workers. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	/* Blocking: a ring READ on it then waits instead of failing. */
+	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return s->sig_fd < 0 ? -errno : 0;
+}
+
+static void free_conns(struct server *s)
+{
+	struct conn *c, *next;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->file_fd >= 0)
+			close(c->file_fd);
+		splice_release(c);
+		if (c->tls)
+			ktls_session_free(c->tls);
+		close(c->fd);
+		free(c->rx);
+		free(c->ubuf);
+		free(c);
+	}
+	s->conns = NULL;
+	s->nconns = 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct server s;
+	int ret, rc = 1, ring_up = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.listen_fd = s.sig_fd = s.root_fd = -1;
+	if (parse_opts(argc, argv, &s.opt))
+		return 2;
+	serve_log_init(s.opt.quiet);
+	fit_fd_limit(&s.opt);
+
+	s.root_fd = files_open_root(s.opt.root);
+	if (s.root_fd < 0) {
+		serve_log("--root %s: %s", s.opt.root, strerror(-s.root_fd));
+		goto out;
+	}
+	if (setup_tls(&s) || setup_signals(&s))
+		goto out;
+	ret = ring_init(&s, 512);
+	if (ret) {
+		serve_log("io_uring: %s", ret == -EOPNOTSUPP ?
+			  "kernel too old (no IORING_FEAT_NODROP)" :
+			  serve_errname(ret));
+		goto out;
+	}
+	ring_up = 1;
+	if (server_listen(&s))
+		goto out;
+	server_arm_signal(&s);
+	server_arm_accept(&s);
+	ret = ring_run(&s);
+	serve_log("exiting: %" PRIu64 " connections, %" PRIu64 " requests; sent %" PRIu64
+		  " head bytes, %" PRIu64 " body bytes by splice, %" PRIu64
+		  " body bytes copied through user space",
+		  s.stats.conns, s.stats.requests, s.stats.head_bytes,
+		  s.stats.body_spliced, s.stats.body_copied);
+	rc = ret ? 1 : 0;
+out:
+	/* Tearing the ring down first ends every op still in flight. */
+	if (ring_up)
+		ring_exit(&s);
+	free_conns(&s);
+	if (s.listen_fd >= 0)
+		close(s.listen_fd);
+	if (s.sig_fd >= 0)
+		close(s.sig_fd);
+	if (s.root_fd >= 0)
+		close(s.root_fd);
+	ktls_config_put(s.cfg);
+	return rc;
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The io_uring event loop. Every request carries a user_data that says who
+ * it belongs to: small numbers are the server's own ops (accept, signalfd,
+ * backoff), anything else is a connection pointer with the op in its low
+ * bits. A connection counts its ops in flight and only moves on (or is
+ * freed) once all of them, linked timeouts included, have completed; so no
+ * completion ever refers to freed memory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "serve.h"
+
+int ring_init(struct server *s, unsigned int entries)
+{
+	struct io_uring_params p;
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	ret = io_uring_queue_init_params(entries, &s->ring, &p);
+	if (ret < 0)
+		return ret;
+	if (!(p.features & IORING_FEAT_NODROP)) {
+		/* A lost completion would leak a connection forever. */
+		io_uring_queue_exit(&s->ring);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+void ring_exit(struct server *s)
+{
+	io_uring_queue_exit(&s->ring);
+}
+
+/*
+ * An SQE, with room for need-1 more behind it: a linked chain must go to
+ * the kernel in one submission, so make the room before its first SQE.
+ */
+struct io_uring_sqe *ring_sqe(struct server *s, unsigned int need)
+{
+	struct io_uring_sqe *sqe;
+
+	if (io_uring_sq_space_left(&s->ring) < need)
+		io_uring_submit(&s->ring);
+	sqe = io_uring_get_sqe(&s->ring);
+	if (!sqe) {
+		io_uring_submit(&s->ring);
+		sqe = io_uring_get_sqe(&s->ring);
+	}
+	/* Can't be NULL: the SQ was just flushed and entries >= need. */
+	io_uring_sqe_set_data64(sqe, RING_IGNORE);
+	return sqe;
+}
+
+struct io_uring_sqe *ring_conn_sqe(struct conn *c, enum conn_op op,
+				   unsigned int need)
+{
+	struct io_uring_sqe *sqe = ring_sqe(c->srv, need);
+
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)c | op);
+	if (!c->inflight++)
+		conn_batch_reset(c);
+	return sqe;
+}
+
+/* Bound the op just prepared (it must have IOSQE_IO_LINK set). */
+void ring_link_timeout(struct conn *c, int64_t ms)
+{
+	struct io_uring_sqe *sqe;
+
+	if (ms < 0)
+		ms = 0;
+	c->ts.tv_sec = ms / 1000;
+	c->ts.tv_nsec = (ms % 1000) * 1000000;
+	sqe = ring_conn_sqe(c, CONN_OP_TIMEOUT, 1);
+	io_uring_prep_link_timeout(sqe, &c->ts, 0);
+}
+
+/* Cancel whatever a connection waits on (a poll or a recv). */
+void ring_cancel_conn(struct conn *c)
+{
+	static const enum conn_op ops[] = { CONN_OP_POLL, CONN_OP_RECV };
+	struct io_uring_sqe *sqe;
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		sqe = ring_sqe(c->srv, 1);
+		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | ops[i], 0);
+	}
+}
+
+static void ring_dispatch(struct server *s, uint64_t ud, int res)
+{
+	struct conn *c;
+
+	if (ud < RING_GLOBAL_MAX) {
+		switch (ud) {
+		case RING_ACCEPT:
+			server_on_accept(s, res);
+			break;
+		case RING_SIGNAL:
+			server_on_signal(s, res);
+			break;
+		case RING_ACCEPT_RETRY:
+			s->accept_retry = 0;
+			server_arm_accept(s);
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	c = (struct conn *)(uintptr_t)(ud & ~(uint64_t)CONN_OP_MASK);
+	conn_on_cqe(c, ud & CONN_OP_MASK, res);
+}
+
+int ring_run(struct server *s)
+{
+	struct io_uring_cqe *cqe;
+	uint64_t ud;
+	int ret, res;
+
+	while (!server_done(s)) {
+		ret = io_uring_submit_and_wait(&s->ring, 1);
+		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN) {
+			serve_log("io_uring_submit_and_wait: %s",
+				  serve_errname(ret));
+			return ret;
+		}
+		/* One at a time: handlers may submit, even flush, the SQ. */
+		while (io_uring_peek_cqe(&s->ring, &cqe) == 0) {
+			ud = io_uring_cqe_get_data64(cqe);
+			res = cqe->res;
+			io_uring_cqe_seen(&s->ring, cqe);
+			ring_dispatch(s, ud, res);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ktls-serve: the server, its connections and the ring they share. */
+#ifndef SERVE_H
+#define SERVE_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <liburing.h>
+
+#include "ktls.h"
+#include "http.h"
+
+enum serve_tls {
+	SERVE_TLS_KTLS = 0,	/* libktls handshake, then kTLS: splice */
+	SERVE_TLS_USER,		/* GnuTLS record layer: read + record_send */
+	SERVE_TLS_OFF,		/* plain HTTP: splice */
+};
+
+struct serve_opts {
+	enum serve_tls tls;
+	unsigned int port;
+	const char *bind;		/* NULL: every address */
+	const char *root;
+	const char *cert, *key;
+	unsigned int max_conns;
+	unsigned int idle_timeout;	/* seconds */
+	unsigned int handshake_timeout;	/* seconds */
+	unsigned int max_header;	/* bytes */
+	int quiet;
+	int debug;			/* log every completion */
+};
+
+struct serve_stats {
+	uint64_t conns;
+	uint64_t requests;
+	uint64_t head_bytes;	/* status lines + headers, IORING_OP_SEND */
+	uint64_t body_spliced;	/* file bytes moved by IORING_OP_SPLICE */
+	uint64_t body_copied;	/* file bytes read into user space (user TLS) */
+};
+
+struct conn;
+
+struct server {
+	struct serve_opts opt;
+	struct io_uring ring;
+	int listen_fd;
+	int sig_fd;
+	int root_fd;
+	struct ktls_config *cfg;
+
+	struct conn *conns;		/* every live connection */
+	unsigned int nconns;
+	uint64_t next_id;
+
+	int accept_armed;		/* an ACCEPT is in flight */
+	int accept_paused;		/* at max_conns: not re-armed */
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+
+	int sig_armed;
+	struct signalfd_siginfo siginfo;
+	int stopping;			/* SIGTERM seen: drain, then exit */
+	int force;			/* a second signal: exit now */
+	int accept_retry;		/* a backoff TIMEOUT is in flight */
+	struct __kernel_timespec retry_ts;
+
+	struct serve_stats stats;
+	char date[40];			/* cached IMF-fixdate */
+	int64_t date_sec;
+};
+
+/* user_data of the server's own ops; connections use their address. */
+enum ring_global {
+	RING_IGNORE = 0,	/* cancels: their results don't matter */
+	RING_ACCEPT,
+	RING_SIGNAL,
+	RING_ACCEPT_RETRY,
+	RING_GLOBAL_MAX = 4096,	/* below any heap pointer */
+};
+
+/* Ops a connection has in flight; tagged into the low bits of user_data. */
+enum conn_op {
+	CONN_OP_POLL = 1,
+	CONN_OP_RECV,
+	CONN_OP_SEND,
+	CONN_OP_SPLICE_IN,
+	CONN_OP_SPLICE_OUT,
+	CONN_OP_TIMEOUT,
+};
+#define CONN_OP_MASK 7u
+
+enum conn_state {
+	CONN_HANDSHAKE = 1,	/* POLL for the handshake */
+	CONN_RECV,		/* reading a request */
+	CONN_SEND_HEAD,		/* SEND of the response head */
+	CONN_SEND_BODY,		/* splices, or user-space TLS sends */
+	CONN_CLOSE_NOTIFY,	/* waiting for room to send close_notify */
+	CONN_LINGER,		/* after an error response: drain, then close */
+};
+
+#define CONN_NO_RESULT INT_MIN	/* op not part of the batch */
+
+#define CONN_HEAD_MAX 1024
+
+struct conn {
+	struct server *srv;
+	struct conn *prev, *next;
+	uint64_t id;
+	char peer[64];
+	int fd;
+	enum conn_state state;
+	unsigned int inflight;		/* ops not yet completed */
+	int64_t t_accept;		/* ms, CLOCK_MONOTONIC */
+
+	struct ktls_session *tls;	/* handshake; kept in user mode */
+	int tls_up;			/* handshake done: close_notify at the end */
+	int offloaded;			/* kTLS carries the records */
+	int notify_tried;
+	int linger;			/* drain what the client still sends */
+	size_t linger_bytes;
+
+	/* One batch of ops: their results, read when inflight drops to 0. */
+	int r_poll, r_recv, r_send, r_in, r_out;
+	int timed_out;
+	struct __kernel_timespec ts;
+
+	/* Request bytes. */
+	char *rx;
+	size_t rx_len, rx_cap;
+	int64_t rx_deadline;		/* ms: the request must be in by then */
+	int64_t t_request;		/* ms: first byte of this request */
+	struct msghdr msg;
+	struct iovec iov;
+	union {
+		char buf[CMSG_SPACE(sizeof(unsigned char))];
+		struct cmsghdr align;
+	} cmsg;
+
+	/* The request being answered. */
+	unsigned int nreq;
+	struct http_request req;
+	int status;
+	int keep_alive;
+	const char *why;		/* a note for the request's log line */
+	uint64_t file_size, range_first;
+	char head[CONN_HEAD_MAX];	/* head, and an error body behind it */
+	size_t head_len, head_sent;
+	size_t extra_len, extra_sent;	/* error body bytes in head[] */
+
+	/* Body: [body_off, body_off + body_left) of file_fd. */
+	int file_fd;
+	uint64_t body_off, body_left, body_len, body_sent;
+	int pipe[2];
+	size_t pipe_size, pipe_bytes;
+	char *ubuf;			/* user TLS: one read() of the file */
+	size_t ubuf_len, ubuf_pos;
+};
+
+/* log.c */
+void serve_log_init(int quiet);
+void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void serve_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void conn_log(const struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conn_info(const struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int64_t serve_now_ms(void);
+const char *serve_errname(int err);
+
+/* ring.c */
+int ring_init(struct server *s, unsigned int entries);
+void ring_exit(struct server *s);
+struct io_uring_sqe *ring_sqe(struct server *s, unsigned int need);
+struct io_uring_sqe *ring_conn_sqe(struct conn *c, enum conn_op op,
+				   unsigned int need);
+void ring_link_timeout(struct conn *c, int64_t ms);
+void ring_cancel_conn(struct conn *c);
+int ring_run(struct server *s);
+
+/* server.c */
+int server_listen(struct server *s);
+void server_format_addr(const struct sockaddr_storage *ss, char *buf,
+			size_t len);
+void server_arm_accept(struct server *s);
+void server_arm_signal(struct server *s);
+void server_on_accept(struct server *s, int res);
+void server_on_signal(struct server *s, int res);
+const char *server_date(struct server *s);
+int server_done(const struct server *s);
+
+/* conn.c */
+struct conn *conn_new(struct server *s, int fd,
+		      const struct sockaddr_storage *peer);
+void conn_batch_reset(struct conn *c);
+void conn_on_cqe(struct conn *c, enum conn_op op, int res);
+void conn_start(struct conn *c);
+void conn_stop(struct conn *c);
+void conn_poll(struct conn *c, short events, int64_t ms);
+void conn_wait_request(struct conn *c);
+int conn_parse(struct conn *c);
+void conn_head_sent(struct conn *c);
+void conn_response_done(struct conn *c);
+void conn_recv_eof(struct conn *c, int close_notify);
+void conn_recv_timeout(struct conn *c);
+void conn_recv_stopped(struct conn *c);
+void conn_recv_alert(struct conn *c, int level, int desc);
+void conn_recv_error(struct conn *c, int err, const char *detail);
+void conn_abort(struct conn *c);
+void conn_close(struct conn *c);
+void conn_close_finish(struct conn *c);
+
+/* tls.c */
+void tls_start(struct conn *c);
+void tls_step(struct conn *c);
+void tls_alert(struct conn *c, int description);
+int tls_close_notify(struct conn *c);
+void tls_close_notify_step(struct conn *c);
+
+/* splice.c */
+int splice_begin(struct conn *c);
+void splice_step(struct conn *c);
+void splice_release(struct conn *c);
+
+/* tls_user.c */
+void user_wait_recv(struct conn *c);
+void user_send_head(struct conn *c);
+void user_send_body(struct conn *c);
+void user_step(struct conn *c);
+
+#endif /* SERVE_H */

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TLS on a connection through libktls: the handshake on the non-blocking
+ * socket, driven by POLL_ADD on the ring (never blocking it) with a linked
+ * timeout for what is left of the handshake time; then the handover to
+ * kTLS. The socket stays non-blocking throughout (see splice.c). Also the
+ * alerts at the end.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <gnutls/gnutls.h>
+
+#include "serve.h"
+
+static const char *tls_version_name(uint16_t v)
+{
+	return v == KTLS_VERSION_1_3 ? "TLS1.3" :
+	       v == KTLS_VERSION_1_2 ? "TLS1.2" : "TLS?";
+}
+
+static void tls_handshake(struct conn *c)
+{
+	struct server *s = c->srv;
+	struct ktls_info info;
+	const void *data;
+	size_t n;
+	int ret;
+
+	ret = ktls_session_handshake(c->tls);
+	if (ret == -EAGAIN) {
+		c->state = CONN_HANDSHAKE;
+		conn_poll(c, ktls_session_poll_events(c->tls),
+			  ktls_session_time_left(c->tls));
+		return;
+	}
+	if (ret) {
+		const char *why = ktls_session_error(c->tls);
+
+		if (!strncmp(why, "handshake failed: ", 18))
+			why += 18;
+		conn_log(c, "handshake failed: %s", why);
+		conn_abort(c);
+		return;
+	}
+	ktls_session_info(c->tls, &info);
+	if (s->opt.tls == SERVE_TLS_USER) {
+		c->tls_up = 1;
+		conn_info(c, "%s %s%s in %lld ms, user-space record layer",
+			  tls_version_name(info.version), info.cipher_name,
+			  info.resumed ? " (resumed)" : "",
+			  (long long)(serve_now_ms() - c->t_accept));
+		conn_wait_request(c);
+		return;
+	}
+
+	ret = ktls_session_offload(c->tls);
+	if (ret) {
+		conn_log(c, "kTLS offload failed: %s",
+			 ktls_session_error(c->tls));
+		conn_abort(c);
+		return;
+	}
+	c->tls_up = 1;
+	c->offloaded = 1;
+	/* Request bytes GnuTLS decrypted before the handover are ours now. */
+	n = ktls_session_pending(c->tls, &data);
+	if (n > c->rx_cap) {
+		conn_log(c, "%zu bytes of request came with the handshake, more than --max-header",
+			 n);
+		conn_abort(c);
+		return;
+	}
+	if (n)
+		memcpy(c->rx, data, n);
+	c->rx_len = n;
+	ktls_session_free(c->tls);
+	c->tls = NULL;
+	conn_info(c, "%s %s%s in %lld ms, kTLS TX+RX%s",
+		  tls_version_name(info.version), info.cipher_name,
+		  info.resumed ? " (resumed)" : "",
+		  (long long)(serve_now_ms() - c->t_accept),
+		  n ? ", request bytes taken over from GnuTLS" : "");
+	conn_wait_request(c);
+}
+
+void tls_start(struct conn *c)
+{
+	struct ktls_session_opts opts = {
+		.timeout_ms = c->srv->opt.handshake_timeout * 1000,
+	};
+	int ret;
+
+	c->state = CONN_HANDSHAKE;
+	ret = ktls_session_new(&c->tls, c->srv->cfg, c->fd, &opts);
+	if (ret) {
+		conn_log(c, "cannot set up a TLS session: %s",
+			 serve_errname(ret));
+		conn_abort(c);
+		return;
+	}
+	tls_handshake(c);
+}
+
+/* The POLL for the handshake completed (or its timeout fired). */
+void tls_step(struct conn *c)
+{
+	if (c->timed_out) {
+		conn_log(c, "handshake timeout: not complete after %u s",
+			 c->srv->opt.handshake_timeout);
+		conn_abort(c);
+		return;
+	}
+	if (c->r_poll == -ECANCELED && c->srv->stopping) {
+		conn_info(c, "handshake abandoned: server shutting down");
+		conn_abort(c);
+		return;
+	}
+	if (c->r_poll < 0) {
+		conn_log(c, "handshake: poll failed: %s",
+			 serve_errname(c->r_poll));
+		conn_abort(c);
+		return;
+	}
+	tls_handshake(c);
+}
+
+/* A fatal alert before an abort; best effort, never blocking. */
+void tls_alert(struct conn *c, int description)
+{
+	if (c->offloaded) {
+		ktls_send_alert(c->fd, 2, description);
+	} else if (c->tls) {
+		ktls_session_alert(c->tls, description);
+	}
+}
+
+/*
+ * close_notify, without blocking: if the socket has no room now, wait once
+ * for POLLOUT (bounded), then give up. -EAGAIN: waiting.
+ */
+int tls_close_notify(struct conn *c)
+{
+	int ret;
+
+	if (c->offloaded) {
+		ret = ktls_close_notify(c->fd);
+	} else if (c->tls) {
+		ret = gnutls_bye(ktls_session_gnutls(c->tls), GNUTLS_SHUT_WR);
+		ret = ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED ?
+			      -EAGAIN : ret < 0 ? -EIO : 0;
+	} else {
+		return 0;
+	}
+	if (ret == -EAGAIN && !c->notify_tried) {
+		c->notify_tried = 1;
+		c->state = CONN_CLOSE_NOTIFY;
+		conn_poll(c, POLLOUT, c->srv->opt.idle_timeout * 1000);
+		return -EAGAIN;
+	}
+	if (ret)
+		conn_info(c, "close_notify not sent: %s", ret == -EAGAIN ?
+			  "no room in the socket" : serve_errname(ret));
+	return 0;
+}
+
+void tls_close_notify_step(struct conn *c)
+{
+	if (!c->timed_out && c->r_poll >= 0)
+		tls_close_notify(c);
+	else
+		conn_info(c, "close_notify not sent: client stopped reading");
+	conn_close_finish(c);
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * --tls=user: the same server with GnuTLS's record layer in user space,
+ * the baseline kTLS is measured against. File bodies are read() into a
+ * buffer and go out through gnutls_record_send; the socket stays
+ * non-blocking and the ring polls it when GnuTLS would block.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gnutls/gnutls.h>
+
+#include "serve.h"
+
+#define USER_CHUNK (64 * 1024)
+/* Bytes sent before giving the other connections a turn. */
+#define USER_BUDGET (1024 * 1024)
+
+static gnutls_session_t user_gs(struct conn *c)
+{
+	return ktls_session_gnutls(c->tls);
+}
+
+static int64_t user_idle_ms(struct conn *c)
+{
+	return (int64_t)c->srv->opt.idle_timeout * 1000;
+}
+
+static void user_read(struct conn *c)
+{
+	gnutls_session_t gs = user_gs(c);
+	char detail[160];
+	ssize_t n;
+
+	if (c->rx_len && conn_parse(c))
+		return;
+	for (;;) {
+		if (c->rx_len == c->rx_cap) {
+			conn_parse(c);	/* a full buffer is an error (413) */
+			return;
+		}
+		n = gnutls_record_recv(gs, c->rx + c->rx_len,
+				       c->rx_cap - c->rx_len);
+		if (n > 0) {
+			if (!c->t_request)
+				c->t_request = serve_now_ms();
+			c->rx_len += n;
+			if (conn_parse(c))
+				return;
+			continue;
+		}
+		switch (n) {
+		case GNUTLS_E_AGAIN:
+		case GNUTLS_E_INTERRUPTED:
+			conn_poll(c, POLLIN, c->rx_deadline - serve_now_ms());
+			return;
+		case 0:
+			conn_recv_eof(c, 1);
+			return;
+		case GNUTLS_E_PREMATURE_TERMINATION:
+			conn_recv_eof(c, 0);
+			return;
+		case GNUTLS_E_WARNING_ALERT_RECEIVED:
+			conn_recv_alert(c, 1, gnutls_alert_get(gs));
+			return;
+		case GNUTLS_E_FATAL_ALERT_RECEIVED:
+			conn_recv_alert(c, 2, gnutls_alert_get(gs));
+			return;
+		case GNUTLS_E_PUSH_ERROR:
+		case GNUTLS_E_PULL_ERROR:
+			conn_recv_error(c, -ECONNRESET, NULL);
+			return;
+		default:
+			snprintf(detail, sizeof(detail), "GnuTLS: %s",
+				 gnutls_strerror(n));
+			gnutls_alert_send_appropriate(gs, n);
+			conn_recv_error(c, -EBADMSG, detail);
+			return;
+		}
+	}
+}
+
+/*
+ * Wait for request bytes. Bytes GnuTLS already holds, or a pipelined
+ * request, are taken after a turn of the ring (a POLLOUT that is ready at
+ * once) rather than here, so that back-to-back requests don't recurse.
+ */
+void user_wait_recv(struct conn *c)
+{
+	c->state = CONN_RECV;
+	if (c->rx_len || gnutls_record_check_pending(user_gs(c)))
+		conn_poll(c, POLLOUT, c->rx_deadline - serve_now_ms());
+	else
+		conn_poll(c, POLLIN, c->rx_deadline - serve_now_ms());
+}
+
+void user_send_head(struct conn *c)
+{
+	ssize_t n;
+
+	c->state = CONN_SEND_HEAD;
+	while (c->head_sent < c->head_len) {
+		n = gnutls_record_send(user_gs(c), c->head + c->head_sent,
+				       c->head_len - c->head_sent);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			conn_poll(c, POLLOUT, user_idle_ms(c));
+			return;
+		}
+		if (n < 0) {
+			conn_log(c, "client disconnected before the response: GnuTLS: %s",
+				 gnutls_strerror(n));
+			conn_abort(c);
+			return;
+		}
+		c->head_sent += n;
+		c->srv->stats.head_bytes += n;
+	}
+	conn_head_sent(c);
+}
+
+void user_send_body(struct conn *c)
+{
+	size_t sent = 0, want;
+	ssize_t n;
+
+	c->state = CONN_SEND_BODY;
+	if (!c->ubuf) {
+		c->ubuf = malloc(USER_CHUNK);
+		if (!c->ubuf) {
+			conn_log(c, "no memory for a send buffer");
+			conn_abort(c);
+			return;
+		}
+	}
+	for (;;) {
+		if (c->ubuf_pos == c->ubuf_len) {
+			if (!c->body_left) {
+				conn_response_done(c);
+				return;
+			}
+			if (sent >= USER_BUDGET) {
+				conn_poll(c, POLLOUT, user_idle_ms(c));
+				return;
+			}
+			want = c->body_left < USER_CHUNK ? c->body_left : USER_CHUNK;
+			n = pread(c->file_fd, c->ubuf, want, c->body_off);
+			if (n <= 0) {
+				conn_log(c, "reading %s failed: %s", c->req.target,
+					 n ? serve_errname(-errno) : "file shrank");
+				conn_abort(c);
+				return;
+			}
+			c->ubuf_len = n;
+			c->ubuf_pos = 0;
+			c->body_off += n;
+			c->body_left -= n;
+			c->srv->stats.body_copied += n;
+		}
+		/* After EAGAIN GnuTLS wants the very same arguments again. */
+		n = gnutls_record_send(user_gs(c), c->ubuf + c->ubuf_pos,
+				       c->ubuf_len - c->ubuf_pos);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			conn_poll(c, POLLOUT, user_idle_ms(c));
+			return;
+		}
+		if (n < 0) {
+			conn_log(c, "client disconnected mid-body: %" PRIu64 " of %" PRIu64 " bytes of %s sent (GnuTLS: %s)",
+				 c->body_sent, c->body_len, c->req.target,
+				 gnutls_strerror(n));
+			conn_abort(c);
+			return;
+		}
+		c->ubuf_pos += n;
+		c->body_sent += n;
+		sent += n;
+	}
+}
+
+/* A POLL for this connection completed. */
+void user_step(struct conn *c)
+{
+	if (c->timed_out) {
+		if (c->state == CONN_RECV) {
+			conn_recv_timeout(c);
+			return;
+		}
+		conn_log(c, "client stopped reading: no progress for %u s (%" PRIu64 " of %" PRIu64 " body bytes sent)",
+			 c->srv->opt.idle_timeout, c->body_sent, c->body_len);
+		conn_abort(c);
+		return;
+	}
+	if (c->r_poll == -ECANCELED && c->srv->stopping &&
+	    c->state == CONN_RECV) {
+		conn_recv_stopped(c);
+		return;
+	}
+	if (c->r_poll < 0) {
+		conn_log(c, "poll failed: %s", serve_errname(c->r_poll));
+		conn_abort(c);
+		return;
+	}
+	switch (c->state) {
+	case CONN_RECV:
+		user_read(c);
+		break;
+	case CONN_SEND_HEAD:
+		user_send_head(c);
+		break;
+	case CONN_SEND_BODY:
+		user_send_body(c);
+		break;
+	default:
+		conn_log(c, "BUG: user TLS completion in state %d", c->state);
+		abort();
+	}
+}
