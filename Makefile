@@ -39,6 +39,7 @@ include tlshd/tlshd.mk
 include tools/tools.mk
 include selftests/selftests.mk
 include kmod/kmod.mk
+include selftests/fuzz/fuzz.mk
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
