@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `make bench`: the standard ktls-bench suite in a 6.12 guest, bounded in
+# time. Writes bench.txt (table), bench.json, bench.csv, bench.png and
+# profile.txt (syscall counts of the main paths) into BUILD/bench/.
+#
+#   bench.sh [--build DIR] [--mem MiB] [--concurrency LIST] [--rounds N]
+#            [--duration SEC] [--timeout SEC] [--quick]
+#
+#   defaults: 2048 MiB, concurrency 1,8, 6 rounds after a warm-up, 1 s
+#   samples, 870 s for the whole guest run
+#
+#   --mem 8192 --concurrency 1,8,64   the 64-way upcall load (the kernel
+#                                     keeps only ~4 requests pending per
+#                                     2 GiB; 8 GiB lifts that to ~20)
+#   --quick                           one cipher, 2 rounds: a smoke run
+#
+# The suite stops beginning rounds when the next one would not fit.
+#
+# Inside the guest (run by the script itself): a CA and a server
+# certificate, tlshd started with a config that trusts the CA, then
+# ktls-bench with that certificate so that every client, tlshd's included,
+# verifies the same chain.
+set -euo pipefail
+
+build=build mem=2048 conc=1,8 rounds=6 duration=1 timeout=870 quick=0
+guest=0 limit=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--concurrency) conc=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--duration) duration=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--quick) quick=1; rounds=2; shift ;;
+	--in-guest) guest=1; shift ;;
+	--time-limit) limit=$2; shift 2 ;;
+	-h|--help) awk 'NR > 2 && !/^#/ {exit} NR > 2' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+cd "$(dirname "$0")/.."
+
+if [ "$guest" = 0 ]; then
+	ko=$build/kmod/6.12/kmod/ktls_test_consumer.ko
+	[ -e "$ko" ] || { echo "bench.sh: $ko missing: run make modules" >&2; exit 1; }
+	[ -x "$build/bin/ktls-bench" ] || { echo "bench.sh: $build/bin/ktls-bench missing: run make" >&2; exit 1; }
+	command -v gnuplot >/dev/null ||
+		echo "bench.sh: gnuplot missing (scripts/deps.sh installs gnuplot-nox): no bench.png" >&2
+	out=$build/bench
+	mkdir -p "$out"
+	rm -f "$out"/bench.{txt,json,csv,png} "$out"/profile.txt "$out"/tlshd.log
+	# The suite stops beginning rounds in time to leave room for boot,
+	# the syscall profile and the copy back.
+	args=()
+	[ "$quick" = 1 ] && args+=(--quick)
+	args+=(--build "$build" --concurrency "$conc" --rounds "$rounds"
+		--duration "$duration" --time-limit $((timeout - 170)))
+	echo "bench.sh: 6.12 guest, ${mem} MiB, upcall concurrency $conc, $rounds rounds; at most ${timeout} s" >&2
+	start=$(date +%s)
+	set +e
+	selftests/vm/run-guest.sh -k 6.12 -m "$mem" -t "$timeout" -i "$ko" -p algif_aead \
+		-o "$out" -- scripts/bench.sh --in-guest "${args[@]}"
+	rc=$?
+	set -e
+	echo "bench.sh: $(( $(date +%s) - start )) s; results in $out/:" \
+		"$(cd "$out" && ls bench.* profile.txt 2>/dev/null | tr '\n' ' ')" >&2
+	exit $rc
+fi
+
+# ---- inside the guest ----
+export PATH=$PWD/$build/bin:$PATH
+vmout=${VM_OUT:-/tmp}
+T=$(mktemp -d /tmp/bench.XXXXXX)
+tlshd_pid=
+cleanup() {
+	[ -n "$tlshd_pid" ] && kill "$tlshd_pid" 2>/dev/null && wait "$tlshd_pid" 2>/dev/null
+	[ -s "$T/tlshd.log" ] && tail -n 200 "$T/tlshd.log" >"$vmout/tlshd.log"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+	--outfile "$T/ca.key" 2>/dev/null
+printf 'cn = "ktls-bench CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$T/ca.tmpl"
+certtool --generate-self-signed --load-privkey "$T/ca.key" \
+	--template "$T/ca.tmpl" --outfile "$T/ca.pem" 2>/dev/null
+certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+	--outfile "$T/srv.key" 2>/dev/null
+printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nsigning_key\nexpiration_days = 2\n' >"$T/srv.tmpl"
+certtool --generate-certificate --load-privkey "$T/srv.key" \
+	--load-ca-certificate "$T/ca.pem" --load-ca-privkey "$T/ca.key" \
+	--template "$T/srv.tmpl" --outfile "$T/srv.pem" 2>/dev/null
+
+cat >"$T/tlshd.conf" <<EOT
+[authenticate.client]
+x509.truststore=$T/ca.pem
+EOT
+tlshd -s -c "$T/tlshd.conf" --ready-file "$T/ready" >"$T/tlshd.log" 2>&1 &
+tlshd_pid=$!
+for _ in $(seq 100); do
+	[ -e "$T/ready" ] && break
+	kill -0 "$tlshd_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ ! -e "$T/ready" ]; then
+	echo "bench.sh: tlshd did not get ready; upcall rows will be missing"
+	tail -n 5 "$T/tlshd.log"
+fi
+
+bargs=(--cert "$T/srv.pem" --key "$T/srv.key" --ca "$T/ca.pem"
+	--concurrency "$conc" --rounds "$rounds" --duration "$duration"
+	--hs-duration 1.5)
+[ "$limit" -gt 0 ] && bargs+=(--time-limit "$limit")
+[ "$quick" = 1 ] && bargs+=(-c aes128gcm)
+echo "== ktls-bench all ${bargs[*]}"
+rc=0
+ktls-bench all "${bargs[@]}" --json="$vmout/bench.json" --csv="$vmout/bench.csv" \
+	--plot "$vmout/bench.png" --table "$T/bench.txt" || rc=$?
+cat "$T/bench.txt"
+cp "$T/bench.txt" "$vmout/bench.txt"
+
+# Where the time goes. strace -c -f counts the syscalls of each main path
+# (it slows every call down, so rates under it mean nothing; counts per MiB
+# delivered do). tlshd's own per-handshake times against the upcall
+# latencies split the upcall into daemon work and the path around it.
+{
+	echo "Syscalls per MiB delivered (strace -c -f, both ends, AES-128-GCM, TLS 1.3, one 1.5 s sample each)"
+	for p in tx:user tx:ktls-sendfile tx:ktls-uring rx:user rx:ktls-read rx:ktls-uring; do
+		dir=${p%%:*} path=${p#*:}
+		strace -c -f -o "$T/st-$dir-$path.txt" ktls-bench "$dir" -q --no-warmup -r 1 -d 1.5 \
+			-c aes128gcm --no-kernel-aead --"$dir"-paths "$path" \
+			--cert "$T/srv.pem" --key "$T/srv.key" --ca "$T/ca.pem" \
+			--json="$T/st-$dir-$path.json" >/dev/null 2>&1
+		python3 - "$dir" "$path" "$T/st-$dir-$path.txt" "$T/st-$dir-$path.json" <<'PY' || true
+import json, sys
+d, p, st, js = sys.argv[1:]
+r = [x for x in json.load(open(js))["results"] if x["kind"] == d and x["path"] == p]
+mib = r[0]["streams"][0]["received"] / 2**20 if r and r[0]["n"] else 0
+calls = []
+for line in open(st):
+    f = line.split()
+    if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+        calls.append((int(f[3]), f[-1]))
+calls.sort(reverse=True)
+tot = sum(c for c, _ in calls)
+if not mib:
+    print("\n%s %s: no data went through" % (d, p))
+    sys.exit(0)
+print("\n%s %-14s %6.1f MiB, %6.0f syscalls/MiB: %s" % (d, p, mib, tot / mib,
+      ", ".join("%s %.0f" % (n, c / mib) for c, n in calls[:5])))
+PY
+	done
+	echo
+	echo "tlshd's own handshake times (its log) against the upcall latencies in bench.txt:"
+	python3 - "$T/tlshd.log" <<'PY' || true
+import re, sys
+ms = sorted(int(m.group(1)) for m in
+            (re.search(r"handshake ok: .*, (\d+) ms$", l) for l in open(sys.argv[1])) if m)
+if ms:
+    q = lambda f: ms[min(len(ms) - 1, int(f * (len(ms) - 1) + 0.5))]
+    print("  %d handshakes: p50 %d ms, p90 %d ms, p99 %d ms (all concurrency levels)" % (len(ms), q(.5), q(.9), q(.99)))
+else:
+    print("  none logged")
+PY
+} >"$vmout/profile.txt" 2>&1
+exit $rc

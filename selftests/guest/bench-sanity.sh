@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# ktls-bench on a tiny, fast configuration: correctness, not timing.
+# - every TX and RX path delivers exactly the bytes sent, with the stream
+#   hash computed by the receiver after decryption equal to the sender's;
+# - the kernel reports, through getsockopt(SOL_TLS, TLS_TX), the cipher and
+#   version that were asked for (TLS 1.3 and 1.2);
+# - plain TCP is not slower than every TLS path;
+# - a corrupted hash (--inject-mismatch) fails the run: the check is live;
+# - handshakes complete, and resumed ones really resume.
+set -u
+B=${BUILD:-build}
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+PATH=$B/bin:$PATH
+T=$(mktemp -d /tmp/bench-sanity.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+[ -r /proc/net/tls_stat ] || { echo "kernel $(uname -r) has no kTLS (tls module)"; exit 77; }
+command -v ktls-bench >/dev/null || { echo "FAIL: ktls-bench not built"; exit 1; }
+
+tiny=(-q --no-warmup -r 1 -d 0.2 -f 1M -w 16k --no-kernel-aead)
+
+check() {
+	# check JSON CIPHERS VERSION: stream and cipher checks on every result
+	python3 - "$@" <<'EOF'
+import json, sys
+path, ciphers, version = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
+r = json.load(open(path))
+bad = []
+seen = set()
+for x in r["results"]:
+    if x["kind"] not in ("tx", "rx"):
+        continue
+    name = "%s %s %s TLS %s" % (x["kind"], x["path"], x["cipher"], x["tls"])
+    seen.add((x["kind"], x["cipher"]))
+    if x["error"] and x["error"].startswith("skipped:") and not x["n"]:
+        print("  skip: %s: %s" % (name, x["error"]))
+        continue
+    if x["error"] or not x["n"]:
+        bad.append("%s: %s" % (name, x["error"] or "no sample"))
+        continue
+    for s in x["streams"]:
+        if s["received"] == 0:
+            bad.append(name + ": nothing received")
+        if s["sent"] != s["received"] or s["hash_sent"] != s["hash_received"]:
+            bad.append("%s: sent %d (%s), received %d (%s)" % (name, s["sent"],
+                       s["hash_sent"], s["received"], s["hash_received"]))
+    if x["path"].startswith("tcp"):
+        continue
+    if x["kernel_cipher"] != x["cipher"] or x["kernel_tls"] != version:
+        bad.append("%s: kernel says %s TLS %s" % (name, x["kernel_cipher"], x["kernel_tls"]))
+    print("  ok: %-26s %-18s TLS %s: %d bytes, hash %s, kernel %s" % (
+        x["kind"] + " " + x["path"], x["cipher"], x["tls"],
+        x["streams"][0]["received"], x["streams"][0]["hash_received"], x["kernel_cipher"]))
+for kind in ("tx", "rx"):
+    for c in ciphers:
+        if (kind, c) not in seen:
+            bad.append("no %s result for %s" % (kind, c))
+        tcp = [x["median"] for x in r["results"] if x["kind"] == kind and
+               x["path"] == "tcp" and x["cipher"] == c and x["n"]]
+        tls = [x["median"] for x in r["results"] if x["kind"] == kind and
+               not x["path"].startswith("tcp") and x["cipher"] == c and x["n"]]
+        if tcp and tls and tcp[0] < min(tls):
+            bad.append("%s %s: plain TCP (%.1f MiB/s) slower than every TLS path (min %.1f)"
+                       % (kind, c, tcp[0], min(tls)))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF
+}
+
+echo "== TLS 1.3, AES-128-GCM and CHACHA20-POLY1305, every path"
+ktls-bench throughput "${tiny[@]}" -c aes128gcm,chacha20 --json="$T/a.json" \
+	>"$T/a.txt" 2>&1 || { cat "$T/a.txt"; echo "FAIL: ktls-bench exited non-zero"; exit 1; }
+check "$T/a.json" AES-128-GCM,CHACHA20-POLY1305 1.3 || exit 1
+
+echo "== TLS 1.2, AES-256-GCM and AES-128-CCM"
+ktls-bench throughput "${tiny[@]}" -V 1.2 -c aes256gcm,aes128ccm \
+	--tx-paths tcp,user,ktls-sendfile,ktls-uring --rx-paths tcp,user,ktls-read,ktls-uring \
+	--json="$T/b.json" >"$T/b.txt" 2>&1 ||
+	{ cat "$T/b.txt"; echo "FAIL: ktls-bench exited non-zero"; exit 1; }
+check "$T/b.json" AES-256-GCM,AES-128-CCM 1.2 || exit 1
+
+echo "== a corrupted stream hash must fail the run"
+if ktls-bench tx "${tiny[@]}" -c aes128gcm --tx-paths ktls-sendfile \
+	--inject-mismatch --json="$T/c.json" >"$T/c.txt" 2>&1; then
+	cat "$T/c.txt"
+	echo "FAIL: --inject-mismatch went unnoticed"
+	exit 1
+fi
+grep -q 'stream check failed' "$T/c.json" ||
+	{ cat "$T/c.txt"; echo "FAIL: no 'stream check failed' in the report"; exit 1; }
+grep -q '"verified": false' "$T/c.json" ||
+	{ echo "FAIL: the report still says verified"; exit 1; }
+echo "  ok: $(grep -o 'stream check failed[^"]*' "$T/c.json" | head -n 1)"
+
+echo "== handshakes, full and resumed"
+ktls-bench handshake -q --no-warmup -r 1 --hs-duration 0.3 -C 1 \
+	--json="$T/h.json" >"$T/h.txt" 2>&1 ||
+	{ cat "$T/h.txt"; echo "FAIL: ktls-bench handshake exited non-zero"; exit 1; }
+python3 - "$T/h.json" <<'EOF' || exit 1
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = []
+hs = [x for x in r["results"] if x["kind"] == "handshake"]
+for want in [(i, m) for i in ("libktls", "gnutls") for m in ("full", "resumed")]:
+    x = [h for h in hs if (h["path"], h["mode"]) == want]
+    if not x or not x[0]["n"] or x[0]["handshakes"] < 1:
+        bad.append("%s %s: no handshake: %s" % (want + ((x[0]["error"] if x else "missing"),)))
+        continue
+    x = x[0]
+    want_resumed = x["handshakes"] if want[1] == "resumed" else 0
+    if x["resumed"] != want_resumed:
+        bad.append("%s %s: %d of %d resumed" % (want + (x["resumed"], x["handshakes"])))
+    print("  ok: %-8s %-8s %d handshakes, %d resumed, p50 %.1f ms" % (
+        want + (x["handshakes"], x["resumed"], x["p50_ms"])))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF
+echo "PASS"

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ktls-bench: side-by-side measurements of kTLS against user-space GnuTLS,
+ * the plain TCP transport and the raw AEAD rate, interleaved in rounds.
+ */
+#ifndef KTLS_BENCH_H
+#define KTLS_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <gnutls/gnutls.h>
+
+#include <ktls.h>
+
+#define BENCH_MAX_SAMPLES 64
+#define BENCH_MAX_ITEMS 256
+#define BENCH_RX_CHUNK (256 * 1024)
+
+enum bench_kind {
+	BENCH_TX = 1,		/* measured side sends */
+	BENCH_RX,		/* measured side receives */
+	BENCH_CEILING,		/* raw AEAD seal rate */
+	BENCH_HS,		/* handshakes, in process */
+	BENCH_UPCALL,		/* handshakes through the kernel upcall */
+};
+
+/* How one end of a loopback connection talks. */
+enum ep_mode {
+	EP_TCP = 1,		/* no TLS */
+	EP_GNUTLS,		/* plain GnuTLS session, records in user space */
+	EP_KTLS,		/* libktls handshake, then kTLS */
+};
+
+struct endpoint {
+	int fd;
+	enum ep_mode mode;
+	gnutls_session_t gs;		/* EP_GNUTLS */
+	struct ktls_session *ks;	/* EP_KTLS */
+};
+
+/* What one round of one item gives. */
+struct sample {
+	unsigned int round;	/* interleaving round it came from */
+	double value;		/* MiB/s, or handshakes/s */
+	double cpu_proc;	/* process CPU (both sides): ns per byte / us per hs */
+	double cpu_guest;	/* whole-machine CPU from /proc/stat, same unit */
+	double secs;
+	uint64_t bytes_sent, bytes_rcvd;
+	uint64_t hash_sent, hash_rcvd;
+	unsigned int count, resumed, errors;
+	unsigned int resubmits;	/* upcall: submits refused with EAGAIN */
+	double *lat_ms;		/* handshakes: one per handshake (malloc) */
+	unsigned int nlat;
+	char kernel_cipher[64];	/* getsockopt(TLS_TX), or the AEAD driver */
+	uint16_t kernel_version;
+};
+
+struct bench_item {
+	enum bench_kind kind;
+	const char *path;	/* "ktls-sendfile", "aead-seal", "libktls"... */
+	unsigned int cipher;	/* KTLS_CIPHER_* bit; 0 for handshakes */
+	uint16_t version;
+	int resumed;		/* handshakes: resume a ticket */
+	int conc;		/* handshakes: concurrent clients */
+
+	struct sample s[BENCH_MAX_SAMPLES];
+	unsigned int n;
+	int failed;		/* a sample failed: error[] says why */
+	int mismatch;		/* a stream check failed */
+	char error[256];
+	char note[160];
+};
+
+struct bench_opts {
+	unsigned int ciphers;	/* KTLS_CIPHER_* bits */
+	uint16_t versions[2];
+	unsigned int nversions;
+	const char *tx_paths, *rx_paths, *hs_impls;
+	size_t write_size;
+	size_t file_size;
+	double duration;	/* seconds per throughput sample */
+	uint64_t bytes;		/* or a byte count per sample */
+	unsigned int rounds;
+	int warmup;
+	double hs_duration;
+	unsigned int hs_max;	/* handshakes per sample at most */
+	int concurrency[4];
+	unsigned int nconc;
+	const char *cert, *key, *ca, *peername;
+	const char *key_type;
+	const char *device;
+	const char *tmpdir;
+	int queue_depth;	/* io_uring chain length */
+	double time_limit;	/* seconds for the whole run, 0: none */
+	int kernel_aead;	/* measure the kernel's AEAD too (AF_ALG) */
+	int inject_mismatch;	/* test the checker: corrupt one hash */
+	int quiet;
+	const char *json, *csv, *plot, *table;
+	int json_stdout, csv_stdout;
+};
+
+/* Shared state of one run. */
+struct bench_ctx {
+	struct bench_opts *o;
+	gnutls_certificate_credentials_t srv_cred, cli_cred;
+	char cert_file[256], key_file[256], ca_file[256];
+	int generated;		/* the three files above are ours */
+	gnutls_datum_t ticket_key;	/* plain GnuTLS servers' tickets */
+	int file_fd;		/* the data source: o->file_size random bytes */
+	const unsigned char *file_map;
+	char file_path[256];
+	char kernel[128];
+	char gnutls_version[32];
+	double started;
+};
+
+/* util.c */
+double bench_now(void);
+void bench_cpu_mark(double *proc_s, double *guest_s);
+uint64_t bench_parse_size(const char *s, int *ok);
+const char *bench_cipher_short(unsigned int cipher);
+unsigned int bench_cipher_parse(const char *s);
+const char *bench_version_name(uint16_t v);
+int bench_cmp_double(const void *a, const void *b);
+double bench_quantile(const double *sorted, unsigned int n, double q);
+
+/* stream.c: the byte stream every sender sends, and its check. */
+struct stream_hash {
+	uint64_t a, b;
+	unsigned char carry[8];
+	unsigned int ncarry;
+	uint64_t len;
+};
+void stream_hash_init(struct stream_hash *h);
+void stream_hash_update(struct stream_hash *h, const void *buf, size_t len);
+uint64_t stream_hash_final(struct stream_hash *h);
+uint64_t stream_expected(const struct bench_ctx *ctx, uint64_t total);
+int stream_file_open(struct bench_ctx *ctx);
+void stream_file_close(struct bench_ctx *ctx);
+
+/* creds.c: one certificate for every server, trusted by every client. */
+int creds_load(struct bench_ctx *ctx);
+void creds_free(struct bench_ctx *ctx);
+int creds_ktls_config(struct bench_ctx *ctx, enum ktls_role role,
+		      unsigned int cipher, uint16_t version,
+		      struct ktls_config **out, char *err, size_t errlen);
+int creds_gnutls_session(struct bench_ctx *ctx, int server,
+			 unsigned int cipher, uint16_t version,
+			 gnutls_session_t *out, char *err, size_t errlen);
+
+/* conn.c: loopback connections whose two ends handshake in parallel. */
+int conn_listen(int backlog);
+int conn_connect(int lfd);
+int conn_pair_open(struct bench_ctx *ctx, unsigned int cipher,
+		   uint16_t version, enum ep_mode cli, enum ep_mode srv,
+		   struct endpoint *c, struct endpoint *s, char *err,
+		   size_t errlen);
+void conn_endpoint_close(struct endpoint *e);
+int conn_kernel_cipher(int fd, char *name, size_t len, uint16_t *version);
+
+/* throughput.c and uring.c: one sample of one TX or RX path. */
+int throughput_run(struct bench_ctx *ctx, struct bench_item *it,
+		   struct sample *out, char *err, size_t errlen);
+int throughput_path_valid(enum bench_kind kind, const char *path);
+ssize_t uring_send_splice(struct bench_ctx *ctx, int sock, double deadline,
+			  uint64_t limit, char *err, size_t errlen);
+ssize_t uring_send_buf(struct bench_ctx *ctx, int sock, double deadline,
+		       uint64_t limit, char *err, size_t errlen);
+ssize_t uring_recv(struct bench_ctx *ctx, int sock, struct stream_hash *h,
+		   char *err, size_t errlen);
+
+/* ceiling.c */
+int ceiling_run(struct bench_ctx *ctx, struct bench_item *it,
+		struct sample *out, char *err, size_t errlen);
+
+/* kcrypto.c: the kernel's AEAD through AF_ALG */
+int kcrypto_run(struct bench_ctx *ctx, struct bench_item *it,
+		struct sample *out, char *err, size_t errlen);
+
+/* handshake.c and upcall.c */
+int handshake_run(struct bench_ctx *ctx, struct bench_item *it,
+		  struct sample *out, char *err, size_t errlen);
+int upcall_available(const struct bench_ctx *ctx, char *why, size_t len);
+int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
+	       struct sample *out, char *err, size_t errlen);
+
+/*
+ * Client threads shared by handshake.c and upcall.c: it->conc threads,
+ * each running fn on fresh connections to srv until the sample's time or
+ * count is used up. fn returns 0 or a negative errno and sets *resumed.
+ */
+struct hs_server;
+typedef int (*hs_client_fn)(void *arg, int fd, int *resumed, char *err,
+			    size_t errlen);
+int hs_drive(struct bench_ctx *ctx, struct bench_item *it,
+	     struct hs_server *srv, hs_client_fn fn, void *arg,
+	     struct sample *out, char *err, size_t errlen);
+
+/* Servers shared by handshake.c and upcall.c (hs_server.c). */
+struct hs_server;
+struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
+				  uint16_t version, int threads, char *err,
+				  size_t errlen);
+int hs_server_fd(const struct hs_server *srv);
+unsigned int hs_server_stop(struct hs_server *srv, unsigned int *resumed,
+			    unsigned int *errors);
+
+/* report.c and plot.c */
+struct bench_result {
+	struct bench_item *items;
+	unsigned int nitems;
+	unsigned int rounds;
+};
+void report_table(FILE *f, const struct bench_ctx *ctx,
+		  const struct bench_result *r);
+void report_json(FILE *f, const struct bench_ctx *ctx,
+		 const struct bench_result *r);
+void report_csv(FILE *f, const struct bench_ctx *ctx,
+		const struct bench_result *r);
+int report_plot(const char *png, const struct bench_ctx *ctx,
+		const struct bench_result *r);
+/* Per-round ratio of two items (median, min, max); -1 if unknown. */
+int report_ratio(const struct bench_item *num, const struct bench_item *den,
+		 double *med, double *lo, double *hi);
+struct bench_item *report_find(const struct bench_result *r,
+			       enum bench_kind kind, const char *path,
+			       unsigned int cipher, uint16_t version,
+			       int resumed, int conc);
+
+#endif /* KTLS_BENCH_H */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Credentials for every handshake of a run: a server certificate and key,
+ * and the anchor clients verify it against (name "localhost" or --peername).
+ * Without --cert/--key, a self-signed certificate is made at start and
+ * written to the temporary directory, so that libktls, plain GnuTLS and
+ * tlshd all load the same files. Plain GnuTLS sessions get the priority
+ * string libktls would build for the same cipher and version, so the
+ * baselines negotiate exactly what the kTLS paths do.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <gnutls/crypto.h>
+#include <gnutls/x509.h>
+
+#include "bench.h"
+
+static int creds_write(const char *path, const gnutls_datum_t *d)
+{
+	FILE *f = fopen(path, "we");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fwrite(d->data, 1, d->size, f) == d->size;
+	if (fclose(f) || !ok)
+		return -EIO;
+	return 0;
+}
+
+static int creds_generate(struct bench_ctx *ctx, char *err, size_t errlen)
+{
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t cpem = { 0 }, kpem = { 0 };
+	unsigned char ip[4] = { 127, 0, 0, 1 }, serial[8];
+	int rsa = !strcmp(ctx->o->key_type, "rsa");
+	time_t now = time(NULL);
+	const char *name = ctx->o->peername;
+	int ret = -EIO;
+
+	if (gnutls_x509_privkey_init(&key) < 0 || gnutls_x509_crt_init(&crt) < 0)
+		goto out;
+	if (gnutls_x509_privkey_generate(key, rsa ? GNUTLS_PK_RSA : GNUTLS_PK_ECDSA,
+					 rsa ? 2048 : GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+					 0) < 0) {
+		snprintf(err, errlen, "cannot generate a %s key", ctx->o->key_type);
+		goto out;
+	}
+	if (gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)) < 0)
+		goto out;
+	serial[0] &= 0x7f;
+	if (gnutls_x509_crt_set_version(crt, 3) < 0 ||
+	    gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)) < 0 ||
+	    gnutls_x509_crt_set_activation_time(crt, now - 3600) < 0 ||
+	    gnutls_x509_crt_set_expiration_time(crt, now + 7 * 86400) < 0 ||
+	    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+					  name, strlen(name)) < 0 ||
+	    gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, name,
+						 strlen(name), GNUTLS_FSAN_SET) < 0 ||
+	    gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip,
+						 sizeof(ip), GNUTLS_FSAN_APPEND) < 0 ||
+	    gnutls_x509_crt_set_basic_constraints(crt, 1, -1) < 0 ||
+	    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
+					  GNUTLS_KEY_KEY_CERT_SIGN |
+					  (rsa ? GNUTLS_KEY_KEY_ENCIPHERMENT : 0)) < 0 ||
+	    gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0) < 0 ||
+	    gnutls_x509_crt_set_key(crt, key) < 0 ||
+	    gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0) < 0 ||
+	    gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cpem) < 0 ||
+	    gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &kpem) < 0) {
+		snprintf(err, errlen, "cannot make a self-signed certificate");
+		goto out;
+	}
+	snprintf(ctx->cert_file, sizeof(ctx->cert_file), "%s/ktls-bench-%d.crt",
+		 ctx->o->tmpdir, (int)getpid());
+	snprintf(ctx->key_file, sizeof(ctx->key_file), "%s/ktls-bench-%d.key",
+		 ctx->o->tmpdir, (int)getpid());
+	snprintf(ctx->ca_file, sizeof(ctx->ca_file), "%s", ctx->cert_file);
+	ctx->generated = 1;
+	ret = creds_write(ctx->cert_file, &cpem);
+	if (!ret)
+		ret = creds_write(ctx->key_file, &kpem);
+	if (ret)
+		snprintf(err, errlen, "cannot write to %s: %s", ctx->o->tmpdir,
+			 strerror(-ret));
+out:
+	if (kpem.data) {
+		gnutls_memset(kpem.data, 0, kpem.size);
+		gnutls_free(kpem.data);
+	}
+	gnutls_free(cpem.data);
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	if (key)
+		gnutls_x509_privkey_deinit(key);
+	return ret;
+}
+
+int creds_load(struct bench_ctx *ctx)
+{
+	char err[256] = "";
+	int ret;
+
+	if (ctx->o->cert) {
+		snprintf(ctx->cert_file, sizeof(ctx->cert_file), "%s", ctx->o->cert);
+		snprintf(ctx->key_file, sizeof(ctx->key_file), "%s", ctx->o->key);
+		snprintf(ctx->ca_file, sizeof(ctx->ca_file), "%s",
+			 ctx->o->ca ? ctx->o->ca : ctx->o->cert);
+	} else {
+		ret = creds_generate(ctx, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "ktls-bench: %s\n", err);
+			return ret;
+		}
+	}
+	if (gnutls_certificate_allocate_credentials(&ctx->srv_cred) < 0 ||
+	    gnutls_certificate_allocate_credentials(&ctx->cli_cred) < 0)
+		return -ENOMEM;
+	ret = gnutls_certificate_set_x509_key_file2(ctx->srv_cred, ctx->cert_file,
+						    ctx->key_file,
+						    GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (ret < 0) {
+		fprintf(stderr, "ktls-bench: cannot load %s / %s: %s\n",
+			ctx->cert_file, ctx->key_file, gnutls_strerror(ret));
+		return -EINVAL;
+	}
+	gnutls_certificate_set_known_dh_params(ctx->srv_cred,
+					       GNUTLS_SEC_PARAM_MEDIUM);
+	ret = gnutls_certificate_set_x509_trust_file(ctx->cli_cred, ctx->ca_file,
+						     GNUTLS_X509_FMT_PEM);
+	if (ret <= 0) {
+		fprintf(stderr, "ktls-bench: no trust anchor in %s\n", ctx->ca_file);
+		return -EINVAL;
+	}
+	if (gnutls_session_ticket_key_generate(&ctx->ticket_key) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void creds_free(struct bench_ctx *ctx)
+{
+	if (ctx->srv_cred)
+		gnutls_certificate_free_credentials(ctx->srv_cred);
+	if (ctx->cli_cred)
+		gnutls_certificate_free_credentials(ctx->cli_cred);
+	if (ctx->ticket_key.data) {
+		gnutls_memset(ctx->ticket_key.data, 0, ctx->ticket_key.size);
+		gnutls_free(ctx->ticket_key.data);
+	}
+	if (ctx->generated) {
+		unlink(ctx->cert_file);
+		unlink(ctx->key_file);
+	}
+}
+
+int creds_ktls_config(struct bench_ctx *ctx, enum ktls_role role,
+		      unsigned int cipher, uint16_t version,
+		      struct ktls_config **out, char *err, size_t errlen)
+{
+	struct ktls_config *cfg;
+	int ret;
+
+	ret = ktls_config_new(&cfg, role);
+	if (ret) {
+		snprintf(err, errlen, "ktls_config_new: %s", strerror(-ret));
+		return ret;
+	}
+	if (role == KTLS_ROLE_SERVER)
+		ret = ktls_config_set_cert_files(cfg, ctx->cert_file, ctx->key_file);
+	else
+		ret = ktls_config_set_trust_file(cfg, ctx->ca_file);
+	if (!ret)
+		ret = ktls_config_set_ciphers(cfg, cipher ? cipher : KTLS_CIPHER_ALL);
+	if (!ret)
+		ret = ktls_config_set_versions(cfg, version, version);
+	if (ret) {
+		snprintf(err, errlen, "libktls config: %s", strerror(-ret));
+		ktls_config_put(cfg);
+		return ret;
+	}
+	*out = cfg;
+	return 0;
+}
+
+static const char *creds_gnutls_cipher(unsigned int cipher)
+{
+	switch (cipher) {
+	case KTLS_CIPHER_AES_256_GCM: return "+AES-256-GCM";
+	case KTLS_CIPHER_CHACHA20_POLY1305: return "+CHACHA20-POLY1305";
+	case KTLS_CIPHER_AES_128_CCM: return "+AES-128-CCM";
+	default: return "+AES-128-GCM";
+	}
+}
+
+int creds_gnutls_session(struct bench_ctx *ctx, int server,
+			 unsigned int cipher, uint16_t version,
+			 gnutls_session_t *out, char *err, size_t errlen)
+{
+	gnutls_session_t gs;
+	char prio[256];
+	const char *errpos = NULL;
+	int ret;
+
+	snprintf(prio, sizeof(prio),
+		 "NORMAL:-VERS-ALL:+VERS-TLS%s:-CIPHER-ALL:%s:-MAC-ALL:+AEAD:"
+		 "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA",
+		 bench_version_name(version), creds_gnutls_cipher(cipher));
+	ret = gnutls_init(&gs, server ? GNUTLS_SERVER : GNUTLS_CLIENT);
+	if (ret < 0) {
+		snprintf(err, errlen, "gnutls_init: %s", gnutls_strerror(ret));
+		return -ENOMEM;
+	}
+	ret = gnutls_priority_set_direct(gs, prio, &errpos);
+	if (ret >= 0)
+		ret = gnutls_credentials_set(gs, GNUTLS_CRD_CERTIFICATE,
+					     server ? ctx->srv_cred : ctx->cli_cred);
+	if (ret >= 0 && server)
+		ret = gnutls_session_ticket_enable_server(gs, &ctx->ticket_key);
+	if (ret >= 0 && !server) {
+		ret = gnutls_server_name_set(gs, GNUTLS_NAME_DNS, ctx->o->peername,
+					     strlen(ctx->o->peername));
+		gnutls_session_set_verify_cert(gs, ctx->o->peername, 0);
+	}
+	if (ret < 0) {
+		snprintf(err, errlen, "GnuTLS session setup (%s): %s", prio,
+			 gnutls_strerror(ret));
+		gnutls_deinit(gs);
+		return -EINVAL;
+	}
+	*out = gs;
+	return 0;
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Handshakes through the kernel upcall: each client connects a socket and
+ * hands it to the kernel with the test consumer's ioctl, as NFS or NVMe/TCP
+ * would; the kernel asks the handshake agent (tlshd, which must be running)
+ * over netlink; the ioctl returns when the agent reported DONE. The server
+ * is the same plain GnuTLS server the in-process ceiling talks to, so the
+ * ratio of the two rates is the cost of the upcall path. The server tells
+ * whether the agent resumed sessions.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/ktls_test_consumer.h>
+
+#include "bench.h"
+
+struct upcall_arg {
+	struct bench_ctx *ctx;
+	int dev;
+	unsigned int resubmits;	/* atomic */
+};
+
+int upcall_available(const struct bench_ctx *ctx, char *why, size_t len)
+{
+	int fd = open(ctx->o->device, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, len, "%s: %s (is ktls_test_consumer.ko loaded?)",
+			 ctx->o->device, strerror(errno));
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+static int upcall_client(void *p, int fd, int *resumed, char *err,
+			 size_t errlen)
+{
+	struct upcall_arg *a = p;
+	struct ktls_test_handshake hs;
+
+	memset(&hs, 0, sizeof(hs));
+	hs.fd = fd;
+	hs.type = KTLS_TEST_TYPE_CLIENT;
+	hs.auth = KTLS_TEST_AUTH_ANON;
+	hs.timeout_ms = 20000;
+	snprintf(hs.peername, sizeof(hs.peername), "%s", a->ctx->o->peername);
+	if (ioctl(a->dev, KTLS_TEST_IOC_HANDSHAKE, &hs) < 0) {
+		snprintf(err, errlen, "upcall ioctl: %s%s", strerror(errno),
+			 errno == ESRCH ? " (no handshake agent: is tlshd running?)" :
+			 errno == EAGAIN ? " (too many pending requests for this guest's memory)" : "");
+		return -errno;
+	}
+	/* More than one submit: the kernel's pending cap was reached. */
+	if (hs.submits > 1)
+		__atomic_add_fetch(&a->resubmits, hs.submits - 1,
+				   __ATOMIC_RELAXED);
+	if (hs.status) {
+		snprintf(err, errlen, "upcall handshake failed: %s",
+			 strerror(hs.status));
+		return -hs.status;
+	}
+	*resumed = 0;	/* only the server can tell: see upcall_run */
+	return 0;
+}
+
+int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
+	       struct sample *out, char *err, size_t errlen)
+{
+	struct upcall_arg a = { .ctx = ctx };
+	struct hs_server *srv;
+	unsigned int resumed = 0, errors = 0;
+	int ret;
+
+	a.dev = open(ctx->o->device, O_RDWR | O_CLOEXEC);
+	if (a.dev < 0) {
+		snprintf(err, errlen, "%s: %s", ctx->o->device, strerror(errno));
+		return -errno;
+	}
+	srv = hs_server_start(ctx, EP_GNUTLS, it->version, it->conc, err,
+			      errlen);
+	if (!srv) {
+		close(a.dev);
+		return -EIO;
+	}
+	ret = hs_drive(ctx, it, srv, upcall_client, &a, out, err, errlen);
+	hs_server_stop(srv, &resumed, &errors);
+	out->resumed = resumed;
+	out->resubmits = a.resubmits;
+	close(a.dev);
+	return ret;
+}
