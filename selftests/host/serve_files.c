@@ -16,16 +16,7 @@
 
 #include "../../tools/ktls-serve/files.c"
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 static char base[] = "/tmp/serve_files.XXXXXX";
 

@@ -12,16 +12,7 @@
 /* The parser is a pure function in the tool's tree: test that very code. */
 #include "../../tools/ktls-serve/http.c"
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 #define MAX 8192
 

@@ -11,16 +11,7 @@
 
 #include "config.h"
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 struct reports {
 	char text[8192];

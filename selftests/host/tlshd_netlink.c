@@ -20,16 +20,7 @@
 
 #define FAMILY 0x1d	/* any genetlink family id */
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 static struct nl_msg *reply_start(int cmd)
 {

@@ -16,16 +16,7 @@
 
 #include "notify.h"
 
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: check failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
+#include "check.h"
 
 /* Bind a datagram socket to name ('@' first: abstract); return it. */
 static int listen_at(const char *name)
