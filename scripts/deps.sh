@@ -9,7 +9,7 @@ PKGS=(
 	libgnutls28-dev libnl-3-dev libnl-genl-3-dev liburing-dev libkeyutils-dev
 	libssl-dev
 	keyutils qemu-system-x86 busybox-static cpio xz-utils kmod libnl-utils
-	gnutls-bin openssl iproute2 perl procps
+	gnutls-bin openssl iproute2 perl procps python3 xxd util-linux
 	curl wrk strace
 	gnuplot-nox
 	clang libclang-rt-14-dev
