@@ -26,6 +26,10 @@ END {
 		for (j = 0; j < ns; j++)
 			if (st[tests[i], suites[j]] == "skip")
 				printf "  skipped %s on %s: %s\n", tests[i], suites[j], note[tests[i], suites[j]]
+	for (i = 0; i < nt; i++)
+		for (j = 0; j < ns; j++)
+			if (st[tests[i], suites[j]] == "fail")
+				printf "  FAILED %s on %s: %s\n", tests[i], suites[j], note[tests[i], suites[j]]
 	printf "\n%d passed, %d failed, %d skipped\n", n["pass"], n["fail"], n["skip"]
 	exit (n["fail"] > 0 || n["pass"] == 0)
 }' "$@"

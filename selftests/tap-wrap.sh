@@ -27,9 +27,11 @@ case $rc in
 	[ $rc = 124 ] && echo "# $name: killed after ${limit}s" >&2
 	echo "not ok 1 - $name (exit $rc, ${secs}s)"
 	sed 's/^/# /' "$log" | tail -n 60 >&2
-	status=fail note="exit $rc" ;;
+	# The failure's own words, so that a summary tail names the cause.
+	why=$(grep -E 'FAIL|[Ee]rror|not ok' "$log" | grep -v '^[[:space:]]*$' | tail -n 1)
+	why=$(printf '%s' "${why:-$last}" | tr '\t' ' ' | cut -c1-200)
+	status=fail note="exit $rc: $why" ;;
 esac
-if [ "${TEST_VERBOSE:-0}" = 1 ] && [ $rc != 0 ]; then :; fi
 [ -n "${TEST_RESULTS:-}" ] && printf '%s\t%s\t%s\t%s\n' "$status" "$suite" "$name" "$note" >>"$TEST_RESULTS"
 rm -f "$log"
 exit 0

@@ -30,6 +30,7 @@ nvme_cleanup()
 	rmdir "$NVMET/subsystems/$SUBNQN/namespaces/1" 2>/dev/null
 	rmdir "$NVMET/subsystems/$SUBNQN" "$NVMET/ports/1" \
 		"$NVMET/hosts/$HOSTNQN" 2>/dev/null
+	umount "$T/ns" 2>/dev/null
 	tlshd_cleanup
 }
 trap nvme_cleanup EXIT
@@ -45,14 +46,19 @@ psk=$(keyctl padd psk "NVMe0R01 $HOSTNQN $SUBNQN" "$ring" <"$T/psk") ||
 	fail "keyctl padd into .nvme ($ring)"
 echo "  psk key $psk in .nvme keyring $ring"
 
-# The target: a file-backed namespace behind a TLS-required port.
-truncate -s 32M "$T/ns.img"
+# The target: a file-backed namespace behind a TLS-required port. The
+# image lives on tmpfs: the guest's /tmp is the host's over 9p, where the
+# target's writes fail with ENOSPC.
+mkdir "$T/ns" && mount -t tmpfs -o size=48M nvme-ns "$T/ns" || fail "tmpfs for the namespace"
+truncate -s 32M "$T/ns/ns.img"
 mkdir "$NVMET/hosts/$HOSTNQN" "$NVMET/subsystems/$SUBNQN" || fail "nvmet mkdir"
 echo 0 >"$NVMET/subsystems/$SUBNQN/attr_allow_any_host"
 ln -s "$NVMET/hosts/$HOSTNQN" "$NVMET/subsystems/$SUBNQN/allowed_hosts/" ||
 	fail "allowed host"
 mkdir "$NVMET/subsystems/$SUBNQN/namespaces/1" || fail "namespace"
-echo -n "$T/ns.img" >"$NVMET/subsystems/$SUBNQN/namespaces/1/device_path"
+echo -n "$T/ns/ns.img" >"$NVMET/subsystems/$SUBNQN/namespaces/1/device_path"
+# Page-cache I/O on the target side: tmpfs may refuse O_DIRECT opens.
+echo 1 >"$NVMET/subsystems/$SUBNQN/namespaces/1/buffered_io" 2>/dev/null
 echo 1 >"$NVMET/subsystems/$SUBNQN/namespaces/1/enable" || fail "ns enable"
 mkdir "$NVMET/ports/1" || fail "port"
 # trtype first: writing it resets tsas.
