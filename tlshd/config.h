@@ -25,6 +25,24 @@ struct tlshd_config {
 	unsigned int nkeyrings;
 	struct tlshd_config_x509 client;	/* [authenticate.client] */
 	struct tlshd_config_x509 server;	/* [authenticate.server] */
+	/* x509.pq.certificate / x509.pq.private_key (ktls-utils 1.x) */
+	char *client_pq_certificate, *client_pq_private_key;
+	char *server_pq_certificate, *server_pq_private_key;
+
+	/* Our own keys, [tlshd]; 0 / NULL means "default". */
+	int workers;		/* worker threads; 0: one per CPU */
+	int max_inflight;	/* per worker; excess requests wait */
+	int min_version;	/* 0x0303 or 0x0304 (min_version=1.2|1.3) */
+	unsigned int ciphers;	/* KTLS_CIPHER_* mask (ciphers=A;B;..) */
+	int allow_rsa_kx;	/* allow_rsa_kx=true: TLS 1.2 RSA key exchange */
+
+	/* [resumption] */
+	int tickets;		/* server issues tickets; -1 unset (default on) */
+	char *ticket_key;	/* "PATH" or "keyring:SERIAL"; NULL: random */
+	int ticket_rotation;	/* seconds between ticket key rotations */
+	int cache;		/* client resumes from its cache; -1 unset (on) */
+	int cache_size;		/* client cache entries */
+	int psk_ke;		/* TLS 1.3 psk_ke (no DHE) allowed; default 0 */
 };
 
 enum tlshd_config_severity {
