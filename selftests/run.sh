@@ -2,19 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The test runner behind `make check`: host tests, then the in-guest suite on
 # each kernel, then one summary of them all.
-#   run.sh [--build DIR] [--kernels "6.12 6.1"] [--filter REGEX]
+#   run.sh [--build DIR] [--results DIR] [--kernels "6.12 6.1"] [--filter REGEX]
 set -u
-build=build kernels="6.12 6.1" filter=
+build=build kernels="6.12 6.1" filter= res=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--kernels) kernels=$2; shift 2 ;;
+	--results) res=$2; shift 2 ;;
 	--filter) filter=$2; shift 2 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 cd "$(dirname "$0")/.." || exit 2
-res=$build/results
+res=${res:-$build/results}
 rm -rf "$res"
 mkdir -p "$res"
 export BUILD=$build
