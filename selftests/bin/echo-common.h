@@ -35,6 +35,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "tcp-connect.h"
+
 #define ECHO_CHUNK 16384
 
 struct echo_opts {
@@ -202,27 +204,9 @@ static inline int echo_accept(int lfd, const struct echo_opts *o)
 
 static inline int echo_connect(const struct echo_opts *o)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	int fd = -1;
+	int fd = tcp_connect("echo", o->host, o->port);
 
-	if (getaddrinfo(o->host, o->port, &hints, &res)) {
-		fprintf(stderr, "cannot resolve %s\n", o->host);
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-			    ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		perror("connect");
-	else
+	if (fd >= 0)
 		echo_timeouts(fd, o->timeout_ms);
 	return fd;
 }

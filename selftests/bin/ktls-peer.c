@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "ktls.h"
+#include "tcp-connect.h"
 
 struct peer_opts {
 	int server;
@@ -252,30 +253,7 @@ static int peer_fail(const char *what, int err, struct ktls_session *s)
 
 static int peer_connect(const struct peer_opts *o)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	int fd = -1, ret;
-
-	ret = getaddrinfo(o->host, o->port, &hints, &res);
-	if (ret) {
-		fprintf(stderr, "ktls-peer: %s: %s\n", o->host,
-			gai_strerror(ret));
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-			    ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0)
-		fprintf(stderr, "ktls-peer: connect to %s:%s: %s\n", o->host,
-			o->port, strerror(errno));
-	freeaddrinfo(res);
-	return fd;
+	return tcp_connect("ktls-peer", o->host, o->port);
 }
 
 static int peer_accept(const struct peer_opts *o)
