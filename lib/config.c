@@ -342,7 +342,8 @@ int ktls_config_freeze(struct ktls_config *cfg)
 	if (cfg->role == KTLS_ROLE_SERVER) {
 		gnutls_certificate_set_known_dh_params(cfg->x509,
 						       GNUTLS_SEC_PARAM_MEDIUM);
-		if (gnutls_session_ticket_key_generate(&cfg->ticket_key) < 0) {
+		if (!cfg->ticket_key_set &&
+		    gnutls_session_ticket_key_generate(&cfg->ticket_key) < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}

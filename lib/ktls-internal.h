@@ -42,6 +42,7 @@ struct ktls_config {
 	gnutls_priority_t prio_cert;
 	gnutls_priority_t prio_psk;
 	gnutls_datum_t ticket_key;	/* server: TLS session tickets */
+	int ticket_key_set;		/* ... given, not generated */
 };
 
 enum ktls_state {
@@ -82,6 +83,8 @@ struct ktls_session {
 	char peer_psk[64];		/* server: identity the peer sent */
 	int peer_psk_known;		/* ... and we have a key for it */
 
+	int tickets_taken;		/* client: NewSessionTickets fed */
+
 	unsigned char *pending;		/* plaintext GnuTLS held at offload */
 	size_t pending_len;
 	char errbuf[256];
@@ -99,6 +102,12 @@ int ktls_config_freeze(struct ktls_config *cfg);
 /* priority.c */
 int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 			size_t len);
+
+/* resume.c */
+int ktls_resume_setup_client(struct ktls_session *s,
+			     const struct ktls_session_opts *opts);
+int ktls_resume_setup_server(struct ktls_session *s,
+			     const struct ktls_session_opts *opts);
 
 /* transport.c */
 void ktls_transport_setup(struct ktls_session *s);

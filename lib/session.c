@@ -49,12 +49,13 @@ static int session_setup_client(struct ktls_session *s,
 					   s->psk_client) < 0 ||
 		    gnutls_priority_set(s->gs, cfg->prio_psk) < 0)
 			return -EIO;
-		return 0;
+		return ktls_resume_setup_client(s, opts);
 	}
 
 	if (gnutls_credentials_set(s->gs, GNUTLS_CRD_CERTIFICATE, cfg->x509) < 0 ||
 	    gnutls_priority_set(s->gs, cfg->prio_cert) < 0)
 		return -EIO;
+	ktls_resume_setup_client(s, opts);
 	if (s->peername && !session_is_ip(s->peername) &&
 	    gnutls_server_name_set(s->gs, GNUTLS_NAME_DNS, s->peername,
 				   strlen(s->peername)) < 0)
@@ -112,10 +113,7 @@ static int session_setup_server(struct ktls_session *s,
 			gnutls_session_set_verify_function(
 				s->gs, session_verify_optional);
 	}
-	if (!opts->no_tickets &&
-	    gnutls_session_ticket_enable_server(s->gs, &cfg->ticket_key) < 0)
-		return -EIO;
-	return 0;
+	return ktls_resume_setup_server(s, opts);
 }
 
 KTLS_EXPORT int ktls_session_new(struct ktls_session **out,

@@ -75,6 +75,17 @@ void ktls_config_allow_rsa_kx(struct ktls_config *cfg, int allow);
 int ktls_config_add_psk(struct ktls_config *cfg, const char *identity,
 			const void *key, size_t key_len);
 
+/*
+ * Server session tickets. GnuTLS takes a master key and derives the key
+ * that seals tickets from it and the time (one derived key per period of
+ * 3 x the ticket lifetime); a ticket sealed under the previous period's key
+ * is still accepted. Servers sharing a master key resume each other's
+ * tickets. Without a call, a random key is made at the first session.
+ */
+#define KTLS_TICKET_KEY_SIZE 64
+int ktls_config_set_ticket_key(struct ktls_config *cfg, const void *key,
+			       size_t len);
+
 /* Per-session options. Zero-initialise, then fill what applies. */
 struct ktls_session_opts {
 	const char *peername;	/* client: SNI and name check; NULL: none */
@@ -83,8 +94,16 @@ struct ktls_session_opts {
 	const void *psk_key;
 	size_t psk_key_len;
 	unsigned int timeout_ms;	/* 0: none; checked by ktls_session_expired */
-	int no_tickets;		/* server: send no session ticket (kernel
-				 * peers fail on post-handshake records) */
+	int no_tickets;		/* server: send no session ticket */
+	/* Client: resume from this (ktls_session_get_resume_data); a server
+	 * that refuses it gets a full handshake, not an error. */
+	const void *resume_data;
+	size_t resume_len;
+	/* Server: ticket master key for this session (overrides the
+	 * config's); KTLS_TICKET_KEY_SIZE bytes. */
+	const void *ticket_key;
+	size_t ticket_key_len;
+	unsigned int ticket_lifetime;	/* server: seconds; 0: GnuTLS's */
 };
 
 struct ktls_session;
@@ -114,6 +133,26 @@ int ktls_session_time_left(const struct ktls_session *s);
  */
 int ktls_session_offload(struct ktls_session *s);
 size_t ktls_session_pending(struct ktls_session *s, const void **data);
+
+/*
+ * Client resumption. After the handshake (TLS 1.2) or after taking the
+ * tickets a TLS 1.3 server sends post-handshake (ktls_session_recv_tickets),
+ * the data to resume this session later: malloc'd, free() it. -ENOENT when
+ * the server issued no ticket. *lifetime_s (if non-NULL) gets the ticket's
+ * lifetime, 0 if unknown. A TLS 1.3 ticket is for one use.
+ */
+int ktls_session_get_resume_data(struct ktls_session *s, void **data,
+				 size_t *len, unsigned int *lifetime_s);
+
+/*
+ * Client, TLS 1.3, after offload: take the server's NewSessionTicket
+ * records off the kTLS socket, waiting up to timeout_ms for the first.
+ * It peeks before it reads: it consumes handshake records only and stops
+ * at the first application data or alert record, which stay in the socket
+ * for the caller. Returns the number of tickets taken (0 if none came in
+ * time) or a negative errno.
+ */
+int ktls_session_recv_tickets(struct ktls_session *s, int timeout_ms);
 
 /* Send a fatal alert through GnuTLS (before offload). */
 void ktls_session_alert(struct ktls_session *s, int gnutls_alert);
