@@ -235,11 +235,36 @@ static int errors_no_suite(struct ktls_session *s, int e)
 				 theirs, ours);
 }
 
+/* What we offered, for a client told by the server that nothing fits. */
+static void errors_our_offer(struct ktls_session *s, int versions, char *buf,
+			     size_t len)
+{
+	struct ktls_config *cfg = s->cfg;
+	char ours[96];
+
+	if (versions) {
+		if (cfg->min_version == cfg->max_version)
+			snprintf(buf, len, "; we offer only %s",
+				 errors_version(cfg->min_version));
+		else
+			snprintf(buf, len, "; we offer %s to %s",
+				 errors_version(cfg->min_version),
+				 errors_version(cfg->max_version));
+		return;
+	}
+	errors_ciphers(cfg->offered, ours, sizeof(ours));
+	snprintf(buf, len, "; we offer %s with %s", ours,
+		 cfg->allow_rsa_kx ? "forward-secret or RSA key exchange" :
+				     "forward-secret key exchange only");
+}
+
 static int errors_alert_received(struct ktls_session *s)
 {
 	int a = gnutls_alert_get(s->gs);
+	int client = s->cfg->role == KTLS_ROLE_CLIENT;
 	int err = -EPROTO;
 	const char *hint = "";
+	char offer[160] = "";
 
 	switch (a) {
 	case GNUTLS_A_BAD_CERTIFICATE:
@@ -254,11 +279,15 @@ static int errors_alert_received(struct ktls_session *s)
 		break;
 	case GNUTLS_A_HANDSHAKE_FAILURE:
 	case GNUTLS_A_INSUFFICIENT_SECURITY:
-		hint = " (no common cipher suite, group or authentication?)";
+		hint = " (no common cipher suite, group or authentication?";
+		if (client)
+			errors_our_offer(s, 0, offer, sizeof(offer));
 		err = -EACCES;
 		break;
 	case GNUTLS_A_PROTOCOL_VERSION:
-		hint = " (no common TLS version)";
+		hint = " (no common TLS version";
+		if (client)
+			errors_our_offer(s, 1, offer, sizeof(offer));
 		err = -EACCES;
 		break;
 	case GNUTLS_A_ACCESS_DENIED:
@@ -274,8 +303,10 @@ static int errors_alert_received(struct ktls_session *s)
 		}
 		break;
 	}
-	return ktls_session_fail(s, err, "peer sent fatal alert: %s%s",
-				 ktls_alert_name(a), hint);
+	return ktls_session_fail(s, err, "peer sent fatal alert: %s%s%s%s",
+				 ktls_alert_name(a), hint, offer,
+				 hint[0] && hint[strlen(hint) - 1] != ')' ?
+				 ")" : "");
 }
 
 int ktls_handshake_error(struct ktls_session *s, int e)
