@@ -6,6 +6,7 @@
 #   make check      every test: host, then the 6.12 and 6.1 guests
 #   make modules    the kernel modules for both guest kernels
 #   make bench      the standard benchmark suite in a 6.12 guest
+#   make install    DESTDIR=... PREFIX=... (default /usr/local); make uninstall
 #
 # `run` and `check` install missing Debian packages and kernels themselves.
 
@@ -14,6 +15,17 @@ O := $(BUILD)
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 SERIES ?= 6.12 6.1
+
+# Install locations. The daemon's configuration stays in /etc whatever the
+# prefix, because that is where tlshd (and ktls-utils' tlshd) look.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 
 # Recursive (=) so that pkg-config runs only once deps are installed.
 GNUTLS_CFLAGS = $(shell $(PKG_CONFIG) --cflags gnutls)
@@ -31,7 +43,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iuapi -Ilib/include \
 # Keep objects that only feed a link: a rebuild should not redo them.
 .SECONDARY:
 
-.PHONY: all deps kernels modules check check-host run bench clean
+.PHONY: all deps kernels modules check check-host run bench clean install uninstall
 all:
 
 include lib/lib.mk
@@ -73,6 +85,43 @@ bench: deps
 	@selftests/vm/kernel-fetch.sh 6.12 $(O)/kernels
 	@$(MAKE) --no-print-directory all modules SERIES=6.12
 	@scripts/bench.sh --build $(O)
+
+# What `make install` puts where (uninstall removes the same list).
+INST_TOOLS = $(filter ktls-serve ktls-bench ktls-probe,$(TOOLS))
+INST_MAN = $(wildcard man/*.[1-8] tools/*/*.1 lib/man/*.3 tlshd/man/*.5)
+INST_FILES = $(SBINDIR)/tlshd $(INST_TOOLS:%=$(BINDIR)/%) \
+	$(LIBDIR)/libktls.so.0 $(LIBDIR)/libktls.so $(LIBDIR)/libktls.a \
+	$(INCLUDEDIR)/ktls.h $(LIBDIR)/pkgconfig/libktls.pc \
+	$(UNITDIR)/tlshd.service \
+	$(foreach m,$(INST_MAN),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+
+install: $(O)/bin/tlshd $(INST_TOOLS:%=$(O)/bin/%) $(LIBKTLS_A) $(LIBKTLS_SO) $(LIBKTLS_PC)
+	install -D -m 0755 $(O)/bin/tlshd $(DESTDIR)$(SBINDIR)/tlshd
+	for t in $(INST_TOOLS); do \
+		install -D -m 0755 $(O)/bin/$$t $(DESTDIR)$(BINDIR)/$$t || exit 1; done
+	install -D -m 0755 $(LIBKTLS_SO) $(DESTDIR)$(LIBDIR)/libktls.so.0
+	ln -sf libktls.so.0 $(DESTDIR)$(LIBDIR)/libktls.so
+	install -D -m 0644 $(LIBKTLS_A) $(DESTDIR)$(LIBDIR)/libktls.a
+	install -D -m 0644 lib/include/ktls.h $(DESTDIR)$(INCLUDEDIR)/ktls.h
+	install -D -m 0644 $(LIBKTLS_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/libktls.pc
+	for m in $(INST_MAN); do s=$${m##*.}; \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/tlshd|$(SBINDIR)/tlshd|' systemd/tlshd.service \
+		>$(DESTDIR)$(UNITDIR)/tlshd.service
+	@# An administrator's configuration is never overwritten.
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/tlshd/config ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/tlshd/config"; \
+	else \
+		install -D -m 0644 tlshd/config.example $(DESTDIR)$(SYSCONFDIR)/tlshd/config; \
+	fi
+
+# The configuration goes only if nobody changed it.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
+	if cmp -s tlshd/config.example $(DESTDIR)$(SYSCONFDIR)/tlshd/config; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/tlshd/config; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/tlshd 2>/dev/null || true; fi
 
 clean:
 	rm -rf $(O)/obj $(O)/bin $(O)/lib $(O)/kmod $(O)/selftests $(O)/vm

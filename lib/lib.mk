@@ -3,6 +3,8 @@
 LIBKTLS_SRCS := $(wildcard lib/*.c)
 LIBKTLS_A := $(O)/lib/libktls.a
 LIBKTLS_SO := $(O)/lib/libktls.so.0
+LIBKTLS_PC := $(O)/lib/libktls.pc
+LIBKTLS_VERSION := 0.1.0
 EXTRA_CFLAGS_lib/ = $(GNUTLS_CFLAGS) -fvisibility=hidden -DKTLS_BUILD
 
 $(LIBKTLS_A): $(LIBKTLS_SRCS:%.c=$(O)/obj/%.pic.o)
@@ -14,4 +16,16 @@ $(LIBKTLS_SO): $(LIBKTLS_SRCS:%.c=$(O)/obj/%.pic.o)
 	$(CC) -shared -Wl,-soname,libktls.so.0 -Wl,-z,relro,-z,now -o $@ $^ $(GNUTLS_LIBS)
 	ln -sf libktls.so.0 $(O)/lib/libktls.so
 
-all: $(LIBKTLS_A) $(LIBKTLS_SO)
+# Regenerated on every run (the install prefix may differ from the last
+# one), but rewritten only when its text changes.
+$(LIBKTLS_PC): lib/libktls.pc.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LIBKTLS_VERSION)|' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+.PHONY: FORCE
+FORCE:
+
+all: $(LIBKTLS_A) $(LIBKTLS_SO) $(LIBKTLS_PC)
