@@ -10,7 +10,8 @@ PKGS=(
 	libssl-dev
 	keyutils qemu-system-x86 busybox-static cpio xz-utils kmod libnl-utils
 	gnutls-bin openssl iproute2 perl procps python3 xxd util-linux
-	curl wrk strace
+	curl wrk strace valgrind
+	groff-base man-db
 	gnuplot-nox
 	clang libclang-rt-14-dev
 	nfs-kernel-server nfs-common

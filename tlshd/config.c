@@ -10,11 +10,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <ktls.h>
 
 #include "config.h"
 
@@ -22,9 +26,13 @@
 #define TLSHD_CONFIG_MAX_SIZE (1024 * 1024)
 
 enum tlshd_config_kind {
-	KIND_INT,
+	KIND_INT,	/* decimal, from min to max */
+	KIND_BOOL,	/* true/false, yes/no, 1/0 */
 	KIND_PATH,
 	KIND_LIST,
+	KIND_VERSION,	/* 1.2 or 1.3 */
+	KIND_CIPHERS,	/* ';'-list of kTLS cipher names */
+	KIND_TICKET_KEY,	/* absolute path or keyring:SERIAL */
 };
 
 enum tlshd_config_section {
@@ -34,6 +42,8 @@ enum tlshd_config_section {
 	SECTION_AUTH,
 	SECTION_AUTH_CLIENT,
 	SECTION_AUTH_SERVER,
+	SECTION_TLSHD,
+	SECTION_RESUMPTION,
 	SECTION_COUNT,
 };
 
@@ -42,6 +52,8 @@ static const char *const tlshd_config_sections[SECTION_COUNT] = {
 	[SECTION_AUTH] = "authenticate",
 	[SECTION_AUTH_CLIENT] = "authenticate.client",
 	[SECTION_AUTH_SERVER] = "authenticate.server",
+	[SECTION_TLSHD] = "tlshd",
+	[SECTION_RESUMPTION] = "resumption",
 };
 
 struct tlshd_config_key {
@@ -49,32 +61,59 @@ struct tlshd_config_key {
 	const char *name;
 	enum tlshd_config_kind kind;
 	size_t offset;
+	int min, max;		/* KIND_INT */
 };
 
+#define OFF(field) offsetof(struct tlshd_config, field)
+
 #define X509_KEYS(sec, side)						\
-	{ sec, "x509.truststore", KIND_PATH,				\
-	  offsetof(struct tlshd_config, side.truststore) },		\
-	{ sec, "x509.crl", KIND_PATH,					\
-	  offsetof(struct tlshd_config, side.crl) },			\
-	{ sec, "x509.certificate", KIND_PATH,				\
-	  offsetof(struct tlshd_config, side.certificate) },		\
-	{ sec, "x509.private_key", KIND_PATH,				\
-	  offsetof(struct tlshd_config, side.private_key) }
+	{ sec, "x509.truststore", KIND_PATH, OFF(side.truststore), 0, 0 }, \
+	{ sec, "x509.crl", KIND_PATH, OFF(side.crl), 0, 0 },		\
+	{ sec, "x509.certificate", KIND_PATH, OFF(side.certificate), 0, 0 }, \
+	{ sec, "x509.private_key", KIND_PATH, OFF(side.private_key), 0, 0 }, \
+	{ sec, "x509.pq.certificate", KIND_PATH,			\
+	  OFF(side##_pq_certificate), 0, 0 },				\
+	{ sec, "x509.pq.private_key", KIND_PATH,			\
+	  OFF(side##_pq_private_key), 0, 0 }
 
 static const struct tlshd_config_key tlshd_config_keys[] = {
-	{ SECTION_DEBUG, "loglevel", KIND_INT,
-	  offsetof(struct tlshd_config, loglevel) },
-	{ SECTION_DEBUG, "tls", KIND_INT,
-	  offsetof(struct tlshd_config, tls_debug) },
-	{ SECTION_DEBUG, "nl", KIND_INT,
-	  offsetof(struct tlshd_config, nl_debug) },
-	{ SECTION_AUTH, "keyrings", KIND_LIST,
-	  offsetof(struct tlshd_config, keyrings) },
+	{ SECTION_DEBUG, "loglevel", KIND_INT, OFF(loglevel), 0, INT_MAX },
+	{ SECTION_DEBUG, "tls", KIND_INT, OFF(tls_debug), 0, INT_MAX },
+	{ SECTION_DEBUG, "nl", KIND_INT, OFF(nl_debug), 0, INT_MAX },
+	{ SECTION_AUTH, "keyrings", KIND_LIST, OFF(keyrings), 0, 0 },
 	X509_KEYS(SECTION_AUTH_CLIENT, client),
 	X509_KEYS(SECTION_AUTH_SERVER, server),
+	{ SECTION_TLSHD, "workers", KIND_INT, OFF(workers),
+	  1, TLSHD_CONFIG_MAX_WORKERS },
+	{ SECTION_TLSHD, "max_inflight", KIND_INT, OFF(max_inflight),
+	  1, TLSHD_CONFIG_MAX_INFLIGHT },
+	{ SECTION_TLSHD, "min_version", KIND_VERSION, OFF(min_version), 0, 0 },
+	{ SECTION_TLSHD, "ciphers", KIND_CIPHERS, OFF(ciphers), 0, 0 },
+	{ SECTION_TLSHD, "allow_rsa_kx", KIND_BOOL, OFF(allow_rsa_kx), 0, 0 },
+	{ SECTION_RESUMPTION, "tickets", KIND_BOOL, OFF(tickets), 0, 0 },
+	{ SECTION_RESUMPTION, "ticket_key", KIND_TICKET_KEY, OFF(ticket_key),
+	  0, 0 },
+	{ SECTION_RESUMPTION, "ticket_rotation", KIND_INT, OFF(ticket_rotation),
+	  TLSHD_CONFIG_MIN_ROTATION, TLSHD_CONFIG_MAX_ROTATION },
+	{ SECTION_RESUMPTION, "cache", KIND_BOOL, OFF(cache), 0, 0 },
+	{ SECTION_RESUMPTION, "cache_size", KIND_INT, OFF(cache_size),
+	  1, TLSHD_CONFIG_MAX_CACHE_SIZE },
+	{ SECTION_RESUMPTION, "psk_ke", KIND_BOOL, OFF(psk_ke), 0, 0 },
+};
+
+/* Names as in ciphers=, which are also ktls_cipher_name()'s. */
+static const struct {
+	const char *name;
+	unsigned int bit;
+} tlshd_config_ciphers[] = {
+	{ "AES-128-GCM", KTLS_CIPHER_AES_128_GCM },
+	{ "AES-256-GCM", KTLS_CIPHER_AES_256_GCM },
+	{ "CHACHA20-POLY1305", KTLS_CIPHER_CHACHA20_POLY1305 },
+	{ "AES-128-CCM", KTLS_CIPHER_AES_128_CCM },
 };
 
 #define NKEYS (sizeof(tlshd_config_keys) / sizeof(tlshd_config_keys[0]))
+_Static_assert(NKEYS <= TLSHD_CONFIG_MAX_KEYS, "raise TLSHD_CONFIG_MAX_KEYS");
 
 struct tlshd_config_parser {
 	struct tlshd_config *cfg;
@@ -113,6 +152,8 @@ static void tlshd_config_report(struct tlshd_config_parser *p,
 void tlshd_config_init(struct tlshd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->tickets = -1;
+	cfg->cache = -1;
 }
 
 static void tlshd_config_free_list(char **list)
@@ -139,6 +180,12 @@ void tlshd_config_free(struct tlshd_config *cfg)
 	tlshd_config_free_list(cfg->keyrings);
 	tlshd_config_free_x509(&cfg->client);
 	tlshd_config_free_x509(&cfg->server);
+	free(cfg->client_pq_certificate);
+	free(cfg->client_pq_private_key);
+	free(cfg->server_pq_certificate);
+	free(cfg->server_pq_private_key);
+	free(cfg->ticket_key);
+	free(cfg->source);
 	tlshd_config_init(cfg);
 }
 
@@ -223,21 +270,146 @@ static int tlshd_config_set_int(struct tlshd_config_parser *p,
 
 	if (n == 0 || n >= sizeof(buf)) {
 		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
-				    "key '%s': expected a number from 0 to %d, got '%.*s'",
-				    k->name, INT_MAX, (int)(n < 40 ? n : 40), s);
+				    "key '%s': expected a number from %d to %d, got '%.*s'",
+				    k->name, k->min, k->max,
+				    (int)(n < 40 ? n : 40), s);
 		return 0;
 	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	errno = 0;
 	v = strtol(buf, &end, 10);
-	if (errno || *end || end == buf || v < 0 || v > INT_MAX) {
+	if (errno || *end || end == buf || v < k->min || v > k->max) {
 		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
-				    "key '%s': expected a number from 0 to %d, got '%s'",
-				    k->name, INT_MAX, buf);
+				    "key '%s': expected a number from %d to %d, got '%s'",
+				    k->name, k->min, k->max, buf);
 		return 0;
 	}
 	*dst = (int)v;
+	return 0;
+}
+
+/* Value [s, e) equals word, ignoring ASCII case. */
+static int tlshd_config_is(const char *s, const char *e, const char *word)
+{
+	return strlen(word) == (size_t)(e - s) && !strncasecmp(s, word, e - s);
+}
+
+static int tlshd_config_set_bool(struct tlshd_config_parser *p,
+				 const struct tlshd_config_key *k,
+				 const char *s, const char *e)
+{
+	int *dst = (int *)((char *)p->cfg + k->offset);
+
+	if (tlshd_config_is(s, e, "true") || tlshd_config_is(s, e, "yes") ||
+	    tlshd_config_is(s, e, "1"))
+		*dst = 1;
+	else if (tlshd_config_is(s, e, "false") ||
+		 tlshd_config_is(s, e, "no") || tlshd_config_is(s, e, "0"))
+		*dst = 0;
+	else
+		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+				    "key '%s': expected true or false (yes/no, 1/0), got '%.*s'",
+				    k->name, (int)(e - s > 40 ? 40 : e - s), s);
+	return 0;
+}
+
+static int tlshd_config_set_version(struct tlshd_config_parser *p,
+				    const struct tlshd_config_key *k,
+				    const char *s, const char *e)
+{
+	int *dst = (int *)((char *)p->cfg + k->offset);
+
+	if (tlshd_config_is(s, e, "1.2"))
+		*dst = KTLS_VERSION_1_2;
+	else if (tlshd_config_is(s, e, "1.3"))
+		*dst = KTLS_VERSION_1_3;
+	else
+		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+				    "key '%s': expected 1.2 or 1.3 (older versions are not offered), got '%.*s'",
+				    k->name, (int)(e - s > 40 ? 40 : e - s), s);
+	return 0;
+}
+
+static int tlshd_config_set_ciphers(struct tlshd_config_parser *p,
+				    const struct tlshd_config_key *k,
+				    const char *s, const char *e)
+{
+	int *dst = (int *)((char *)p->cfg + k->offset);
+	unsigned int mask = 0, i;
+	const char *is, *ie;
+
+	while (s < e) {
+		is = s;
+		ie = memchr(s, ';', e - s);
+		if (!ie)
+			ie = e;
+		s = ie < e ? ie + 1 : e;
+		tlshd_config_trim(&is, &ie);
+		if (is == ie)
+			continue;
+		for (i = 0; i < sizeof(tlshd_config_ciphers) /
+				sizeof(tlshd_config_ciphers[0]); i++)
+			if (tlshd_config_is(is, ie, tlshd_config_ciphers[i].name))
+				break;
+		if (i == sizeof(tlshd_config_ciphers) /
+			 sizeof(tlshd_config_ciphers[0])) {
+			tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+					    "key '%s': unknown cipher '%.*s' (known: AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305, AES-128-CCM)",
+					    k->name,
+					    (int)(ie - is > 40 ? 40 : ie - is), is);
+			return 0;
+		}
+		mask |= tlshd_config_ciphers[i].bit;
+	}
+	if (!mask) {
+		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+				    "key '%s': names no cipher (comment the line out to allow all)",
+				    k->name);
+		return 0;
+	}
+	*dst = (int)mask;
+	return 0;
+}
+
+static int tlshd_config_set_ticket_key(struct tlshd_config_parser *p,
+				       const struct tlshd_config_key *k,
+				       const char *s, const char *e)
+{
+	char **dst = (char **)((char *)p->cfg + k->offset);
+	unsigned long serial;
+	int oom = 0;
+	char *v, *end;
+
+	if (s == e) {
+		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+				    "key '%s': empty value (comment the line out for a random key)",
+				    k->name);
+		return 0;
+	}
+	v = tlshd_config_unescape(p, k->name, s, e, 0, NULL, &oom);
+	if (!v)
+		return oom ? -ENOMEM : 0;
+	if (!strncmp(v, "keyring:", 8)) {
+		errno = 0;
+		serial = strtoul(v + 8, &end, 10);
+		if (errno || *end || end == v + 8 || v[8] < '0' ||
+		    v[8] > '9' || serial == 0 || serial > INT32_MAX) {
+			tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+					    "key '%s': expected keyring:SERIAL with a key serial from 1 to %d, got '%.40s'",
+					    k->name, INT32_MAX, v);
+			free(v);
+			return 0;
+		}
+	} else if (v[0] != '/') {
+		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+				    "key '%s': expected an absolute path or keyring:SERIAL, got '%.40s'",
+				    k->name, v);
+		free(v);
+		return 0;
+	}
+	free(*dst);
+	*dst = v;
 	return 0;
 }
 
@@ -416,9 +588,18 @@ static int tlshd_config_keyval(struct tlshd_config_parser *p, const char *s,
 					    "key '%s' repeats line %u; the last one counts",
 					    k->name, p->seen[i]);
 		p->seen[i] = p->line;
+		p->cfg->key_line[i] = p->line;
 		switch (k->kind) {
 		case KIND_INT:
 			return tlshd_config_set_int(p, k, vs, ve);
+		case KIND_BOOL:
+			return tlshd_config_set_bool(p, k, vs, ve);
+		case KIND_VERSION:
+			return tlshd_config_set_version(p, k, vs, ve);
+		case KIND_CIPHERS:
+			return tlshd_config_set_ciphers(p, k, vs, ve);
+		case KIND_TICKET_KEY:
+			return tlshd_config_set_ticket_key(p, k, vs, ve);
 		case KIND_PATH:
 			return tlshd_config_set_path(p, k, vs, ve);
 		case KIND_LIST:
@@ -445,6 +626,13 @@ int tlshd_config_parse(struct tlshd_config *cfg, const char *name,
 	};
 	const char *s = buf, *end = buf + len;
 	int ret;
+
+	free(cfg->source);
+	cfg->source = strdup(p.name);
+	if (!cfg->source) {
+		tlshd_config_report(&p, TLSHD_CONFIG_ERROR, "out of memory");
+		return -ENOMEM;
+	}
 
 	/* A UTF-8 byte order mark, as some editors write. */
 	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
@@ -542,4 +730,46 @@ int tlshd_config_load(struct tlshd_config *cfg, const char *path,
 	ret = tlshd_config_parse(cfg, path, buf, len, report, ctx);
 	free(buf);
 	return ret;
+}
+
+const char *tlshd_config_pick(const char *primary, const char *legacy)
+{
+	if (access(primary, F_OK) == 0 || errno != ENOENT)
+		return primary;
+	if (legacy && access(legacy, F_OK) == 0)
+		return legacy;
+	return NULL;
+}
+
+int tlshd_config_key_at(unsigned int i, const char **section,
+			const char **name)
+{
+	if (i >= NKEYS)
+		return -1;
+	*section = tlshd_config_sections[tlshd_config_keys[i].section];
+	*name = tlshd_config_keys[i].name;
+	return 0;
+}
+
+void tlshd_config_where(const struct tlshd_config *cfg, const char *section,
+			const char *key, char *buf, size_t len)
+{
+	unsigned int i;
+
+	if (!cfg->source) {
+		snprintf(buf, len, "built-in defaults");
+		return;
+	}
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(tlshd_config_sections[tlshd_config_keys[i].section],
+			   section) || strcmp(tlshd_config_keys[i].name, key))
+			continue;
+		if (cfg->key_line[i]) {
+			snprintf(buf, len, "%s:%u", cfg->source,
+				 cfg->key_line[i]);
+			return;
+		}
+		break;
+	}
+	snprintf(buf, len, "%s", cfg->source);
 }

@@ -1,24 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Building libktls configurations from tlshd's configuration file. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <ktls.h>
 
 #include "config.h"
 #include "creds.h"
 #include "keyring.h"
-
-static const char *tlshd_creds_why(int err)
-{
-	return err == -ENOENT ? "no certificate found" : strerror(-err);
-}
+#include "log.h"
 
 static const char *tlshd_creds_section(int server)
 {
-	return server ? "[authenticate.server]" : "[authenticate.client]";
+	return server ? "authenticate.server" : "authenticate.client";
+}
+
+/*
+ * "FILE:LINE: [section] key VALUE: cause". A file that can't be read is
+ * the likeliest cause, so check that first; GnuTLS only says "file error".
+ */
+static void tlshd_creds_err(char *err, size_t errlen,
+			    const struct tlshd_config *cfg, int server,
+			    const char *key, const char *value, int ret,
+			    const char *bad)
+{
+	char where[512];
+	const char *why;
+
+	if (value && access(value, R_OK) < 0)
+		why = strerror(errno);
+	else if (ret == -ENOENT)
+		why = "no certificate found in it";
+	else if (ret == -EINVAL)
+		why = bad;
+	else
+		why = strerror(-ret);
+	tlshd_config_where(cfg, tlshd_creds_section(server), key, where,
+			   sizeof(where));
+	snprintf(err, errlen, "%s: [%s] %s %s: %s", where,
+		 tlshd_creds_section(server), key,
+		 value ? value : "(system trust store)", why);
+}
+
+/* A certificate and key: blame the one that can't be read, if any. */
+static void tlshd_creds_pair_err(char *err, size_t errlen,
+				 const struct tlshd_config *cfg, int server,
+				 int pq, const char *cert, const char *key,
+				 int ret)
+{
+	const char *cert_key = pq ? "x509.pq.certificate" : "x509.certificate";
+	const char *key_key = pq ? "x509.pq.private_key" : "x509.private_key";
+
+	if (access(cert, R_OK) == 0 && access(key, R_OK) < 0)
+		tlshd_creds_err(err, errlen, cfg, server, key_key, key, ret,
+				"");
+	else
+		tlshd_creds_err(err, errlen, cfg, server, cert_key, cert, ret,
+				"not a PEM certificate with the matching private key in the private key file");
 }
 
 /*
@@ -27,9 +70,11 @@ static const char *tlshd_creds_section(int server)
  * certificate only when it has anchors to check one against.
  */
 static int tlshd_creds_trust(struct ktls_config *kc,
-			     const struct tlshd_config_x509 *x, int server,
+			     const struct tlshd_config *cfg, int server,
 			     char *err, size_t errlen)
 {
+	const struct tlshd_config_x509 *x = server ? &cfg->server :
+						     &cfg->client;
 	int ret;
 
 	if (server && !x->truststore) {
@@ -38,18 +83,15 @@ static int tlshd_creds_trust(struct ktls_config *kc,
 	}
 	ret = ktls_config_set_trust_file(kc, x->truststore);
 	if (ret) {
-		snprintf(err, errlen, "%s x509.truststore %s: %s",
-			 tlshd_creds_section(server),
-			 x->truststore ? x->truststore : "(system trust store)",
-			 tlshd_creds_why(ret));
+		tlshd_creds_err(err, errlen, cfg, server, "x509.truststore",
+				x->truststore, ret, "not PEM certificates");
 		return ret;
 	}
 	if (x->crl) {
 		ret = ktls_config_set_crl_file(kc, x->crl);
 		if (ret) {
-			snprintf(err, errlen, "%s x509.crl %s: %s",
-				 tlshd_creds_section(server), x->crl,
-				 strerror(-ret));
+			tlshd_creds_err(err, errlen, cfg, server, "x509.crl",
+					x->crl, ret, "not a PEM CRL");
 			return ret;
 		}
 	}
@@ -58,9 +100,10 @@ static int tlshd_creds_trust(struct ktls_config *kc,
 	return 0;
 }
 
-static int tlshd_creds_new(struct ktls_config **out,
-			   const struct tlshd_config_x509 *x, int server,
-			   int with_cert, char *err, size_t errlen)
+/* [tlshd] min_version, ciphers, allow_rsa_kx; the parser checked them. */
+static int tlshd_creds_policy_new(const struct tlshd_config *cfg, int server,
+				  struct ktls_config **out, char *err,
+				  size_t errlen)
 {
 	struct ktls_config *kc;
 	int ret;
@@ -71,17 +114,79 @@ static int tlshd_creds_new(struct ktls_config **out,
 			 strerror(-ret));
 		return ret;
 	}
-	ret = tlshd_creds_trust(kc, x, server, err, errlen);
+	if (cfg->min_version) {
+		ret = ktls_config_set_versions(kc, cfg->min_version,
+					       KTLS_VERSION_1_3);
+		if (ret) {
+			snprintf(err, errlen, "[tlshd] min_version: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+	}
+	if (cfg->ciphers) {
+		ret = ktls_config_set_ciphers(kc, cfg->ciphers);
+		if (ret) {
+			snprintf(err, errlen, "[tlshd] ciphers: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+	}
+	ktls_config_allow_rsa_kx(kc, cfg->allow_rsa_kx > 0);
+	*out = kc;
+	return 0;
+fail:
+	ktls_config_put(kc);
+	return ret;
+}
+
+/* GnuTLS 3.8.9 and later know ML-DSA; Debian 12's 3.7.9 does not. */
+static int tlshd_creds_have_pq(void)
+{
+	return gnutls_pk_get_id("ML-DSA-65") != GNUTLS_PK_UNKNOWN;
+}
+
+static const char *tlshd_creds_pq(const struct tlshd_config *cfg, int server,
+				  int key)
+{
+	if (server)
+		return key ? cfg->server_pq_private_key :
+			     cfg->server_pq_certificate;
+	return key ? cfg->client_pq_private_key : cfg->client_pq_certificate;
+}
+
+static int tlshd_creds_new(struct ktls_config **out,
+			   const struct tlshd_config *cfg, int server,
+			   int with_cert, char *err, size_t errlen)
+{
+	const struct tlshd_config_x509 *x = server ? &cfg->server :
+						     &cfg->client;
+	const char *pq_cert = tlshd_creds_pq(cfg, server, 0);
+	const char *pq_key = tlshd_creds_pq(cfg, server, 1);
+	struct ktls_config *kc;
+	int ret;
+
+	ret = tlshd_creds_policy_new(cfg, server, &kc, err, errlen);
+	if (ret)
+		return ret;
+	ret = tlshd_creds_trust(kc, cfg, server, err, errlen);
 	if (ret)
 		goto fail;
-	if (with_cert) {
+	if (with_cert && x->certificate) {
 		ret = ktls_config_set_cert_files(kc, x->certificate,
 						 x->private_key);
 		if (ret) {
-			snprintf(err, errlen,
-				 "%s x509.certificate %s / x509.private_key %s: %s",
-				 tlshd_creds_section(server), x->certificate,
-				 x->private_key, tlshd_creds_why(ret));
+			tlshd_creds_pair_err(err, errlen, cfg, server, 0,
+					     x->certificate, x->private_key,
+					     ret);
+			goto fail;
+		}
+	}
+	/* A second key pair: GnuTLS picks by what the peer can verify. */
+	if (with_cert && pq_cert && tlshd_creds_have_pq()) {
+		ret = ktls_config_set_cert_files(kc, pq_cert, pq_key);
+		if (ret) {
+			tlshd_creds_pair_err(err, errlen, cfg, server, 1,
+					     pq_cert, pq_key, ret);
 			goto fail;
 		}
 	}
@@ -92,46 +197,84 @@ fail:
 	return ret;
 }
 
-static int tlshd_creds_check_pair(const struct tlshd_config_x509 *x,
+static int tlshd_creds_check_pair(const struct tlshd_config *cfg,
 				  int server, char *err, size_t errlen)
 {
-	if (!!x->certificate == !!x->private_key)
-		return 0;
-	snprintf(err, errlen,
-		 "%s x509.certificate and x509.private_key go together; only %s is set",
-		 tlshd_creds_section(server),
-		 x->certificate ? "x509.certificate" : "x509.private_key");
-	return -EINVAL;
+	const struct tlshd_config_x509 *x = server ? &cfg->server :
+						     &cfg->client;
+	const char *pq_cert = tlshd_creds_pq(cfg, server, 0);
+	const char *pq_key = tlshd_creds_pq(cfg, server, 1);
+
+	char where[512];
+	const char *set;
+
+	if (!!x->certificate != !!x->private_key) {
+		set = x->certificate ? "x509.certificate" : "x509.private_key";
+		tlshd_config_where(cfg, tlshd_creds_section(server), set,
+				   where, sizeof(where));
+		snprintf(err, errlen,
+			 "%s: [%s] x509.certificate and x509.private_key go together; only %s is set",
+			 where, tlshd_creds_section(server), set);
+		return -EINVAL;
+	}
+	if (!!pq_cert != !!pq_key) {
+		set = pq_cert ? "x509.pq.certificate" : "x509.pq.private_key";
+		tlshd_config_where(cfg, tlshd_creds_section(server), set,
+				   where, sizeof(where));
+		snprintf(err, errlen,
+			 "%s: [%s] x509.pq.certificate and x509.pq.private_key go together; only %s is set",
+			 where, tlshd_creds_section(server), set);
+		return -EINVAL;
+	}
+	if (pq_cert && !tlshd_creds_have_pq()) {
+		tlshd_config_where(cfg, tlshd_creds_section(server),
+				   "x509.pq.certificate", where, sizeof(where));
+		tlshd_notice("%s: [%s] x509.pq.certificate and x509.pq.private_key ignored: GnuTLS %s has no ML-DSA (post-quantum) signatures",
+			     where, tlshd_creds_section(server),
+			     gnutls_check_version(NULL));
+	}
+	return 0;
+}
+
+/* A certificate to present: the classical one, or a usable PQ one. */
+static int tlshd_creds_has_cert(const struct tlshd_config *cfg, int server)
+{
+	const struct tlshd_config_x509 *x = server ? &cfg->server :
+						     &cfg->client;
+
+	return x->certificate ||
+	       (tlshd_creds_pq(cfg, server, 0) && tlshd_creds_have_pq());
 }
 
 int tlshd_creds_load(struct tlshd_creds *creds,
 		     const struct tlshd_config *cfg, char *err, size_t errlen)
 {
-	const struct tlshd_config_x509 *x = &cfg->client;
 	int ret;
 
 	memset(creds, 0, sizeof(*creds));
 	creds->cfg = cfg;
-	ret = tlshd_creds_check_pair(x, 0, err, errlen);
+	ret = tlshd_creds_check_pair(cfg, 0, err, errlen);
 	if (!ret)
-		ret = tlshd_creds_check_pair(&cfg->server, 1, err, errlen);
+		ret = tlshd_creds_check_pair(cfg, 1, err, errlen);
 	if (ret)
 		return ret;
-	ret = tlshd_creds_new(&creds->client_anon, x, 0, 0, err, errlen);
+	ret = tlshd_creds_new(&creds->client_anon, cfg, 0, 0, err, errlen);
 	if (ret)
 		return ret;
-	if (x->certificate) {
-		ret = tlshd_creds_new(&creds->client_x509, x, 0, 1, err,
+	if (tlshd_creds_has_cert(cfg, 0)) {
+		ret = tlshd_creds_new(&creds->client_x509, cfg, 0, 1, err,
 				      errlen);
 		if (ret)
 			goto fail;
 	}
-	if (cfg->server.certificate) {
-		ret = tlshd_creds_new(&creds->server_x509, &cfg->server, 1, 1,
-				      err, errlen);
+	if (tlshd_creds_has_cert(cfg, 1)) {
+		ret = tlshd_creds_new(&creds->server_x509, cfg, 1, 1, err,
+				      errlen);
 		if (ret)
 			goto fail;
 	}
+	if (cfg->allow_rsa_kx > 0)
+		tlshd_notice("[tlshd] allow_rsa_kx=true: TLS 1.2 RSA key exchange (no forward secrecy) is allowed; each use is logged");
 	return 0;
 fail:
 	tlshd_creds_free(creds);
@@ -146,6 +289,76 @@ void tlshd_creds_free(struct tlshd_creds *creds)
 	creds->client_anon = NULL;
 	creds->client_x509 = NULL;
 	creds->server_x509 = NULL;
+}
+
+/*
+ * The published set. Workers take a reference for the few microseconds a
+ * handshake start needs it; the mutex makes take-and-reference atomic
+ * against a swap.
+ */
+static pthread_mutex_t tlshd_creds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tlshd_creds *tlshd_creds_current;
+
+void tlshd_creds_publish(struct tlshd_creds *creds, struct tlshd_config *cfg)
+{
+	struct tlshd_creds *old;
+
+	creds->owned_cfg = cfg;
+	creds->refs = 1;
+	pthread_mutex_lock(&tlshd_creds_lock);
+	old = tlshd_creds_current;
+	tlshd_creds_current = creds;
+	pthread_mutex_unlock(&tlshd_creds_lock);
+	if (old)
+		tlshd_creds_release(old);
+}
+
+struct tlshd_creds *tlshd_creds_acquire(void)
+{
+	struct tlshd_creds *creds;
+
+	pthread_mutex_lock(&tlshd_creds_lock);
+	creds = tlshd_creds_current;
+	if (creds)
+		creds->refs++;
+	pthread_mutex_unlock(&tlshd_creds_lock);
+	return creds;
+}
+
+void tlshd_creds_release(struct tlshd_creds *creds)
+{
+	unsigned int left;
+
+	if (!creds)
+		return;
+	pthread_mutex_lock(&tlshd_creds_lock);
+	left = --creds->refs;
+	pthread_mutex_unlock(&tlshd_creds_lock);
+	if (left)
+		return;
+	tlshd_creds_free(creds);
+	if (creds->owned_cfg) {
+		tlshd_config_free(creds->owned_cfg);
+		free(creds->owned_cfg);
+	}
+	free(creds);
+}
+
+void tlshd_creds_unpublish(void)
+{
+	struct tlshd_creds *old;
+
+	pthread_mutex_lock(&tlshd_creds_lock);
+	old = tlshd_creds_current;
+	tlshd_creds_current = NULL;
+	pthread_mutex_unlock(&tlshd_creds_lock);
+	tlshd_creds_release(old);
+}
+
+int tlshd_creds_config_new(const struct tlshd_creds *creds, int server,
+			   struct ktls_config **out, char *err, size_t errlen)
+{
+	return tlshd_creds_policy_new(creds->cfg, server, out, err, errlen);
 }
 
 int tlshd_creds_from_keys(const struct tlshd_creds *creds, int server,
@@ -171,9 +384,7 @@ int tlshd_creds_from_keys(const struct tlshd_creds *creds, int server,
 		ret = -ENOKEY;
 		goto out;
 	}
-	ret = tlshd_creds_new(&kc, server ? &creds->cfg->server :
-					    &creds->cfg->client,
-			      server, 0, err, errlen);
+	ret = tlshd_creds_new(&kc, creds->cfg, server, 0, err, errlen);
 	if (ret)
 		goto out;
 	certs[0] = cert;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Credentials loaded once at start from the configuration and shared by
- * every handshake on every worker (ktls_config is refcounted, thread-safe).
+ * Credentials and policy built from the configuration and shared by every
+ * handshake on every worker (ktls_config is refcounted, thread-safe).
+ * A reload builds a new set and publishes it; handshakes that started
+ * with the old set keep its ktls_configs until they end.
  */
 #ifndef TLSHD_CREDS_H
 #define TLSHD_CREDS_H
@@ -25,12 +27,38 @@ struct tlshd_creds {
 	/* [authenticate] keyrings that could be linked: where PSKs are found. */
 	uint32_t keyrings[TLSHD_CREDS_MAX_KEYRINGS];
 	unsigned int nkeyrings;
+	/* Published sets only: owned configuration and references. */
+	struct tlshd_config *owned_cfg;
+	unsigned int refs;
 };
 
-/* Returns 0 or a negative errno with the cause (naming the file) in err. */
+/*
+ * Load every credential cfg names (files opened and parsed now, so a bad
+ * one is caught before use) and apply its [tlshd] policy. Returns 0 or a
+ * negative errno with the cause (naming the key and file) in err.
+ */
 int tlshd_creds_load(struct tlshd_creds *creds,
 		     const struct tlshd_config *cfg, char *err, size_t errlen);
 void tlshd_creds_free(struct tlshd_creds *creds);
+
+/*
+ * Make creds (heap, loaded from cfg, heap) the set new handshakes use;
+ * both are owned from now on. The previous set goes once its last user
+ * releases it.
+ */
+void tlshd_creds_publish(struct tlshd_creds *creds, struct tlshd_config *cfg);
+/* The current set, referenced (NULL before the first publish). */
+struct tlshd_creds *tlshd_creds_acquire(void);
+void tlshd_creds_release(struct tlshd_creds *creds);
+/* Drop the published set (at exit). */
+void tlshd_creds_unpublish(void);
+
+/*
+ * An empty configuration for one handshake (server: 1), with the policy
+ * of creds ([tlshd] min_version, ciphers, allow_rsa_kx) applied.
+ */
+int tlshd_creds_config_new(const struct tlshd_creds *creds, int server,
+			   struct ktls_config **out, char *err, size_t errlen);
 
 /*
  * A config presenting a certificate and key the kernel passed as key

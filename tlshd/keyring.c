@@ -27,30 +27,40 @@ int tlshd_keyring_link_serial(uint32_t serial)
 	return 0;
 }
 
-/* "type;uid;gid;perm;description": split off the type and description. */
+int tlshd_keyring_psk_identity(char *described, char **type, char **identity)
+{
+	char *d = described;
+	int i;
+
+	/* Four separators; the description after them may hold ';' itself. */
+	for (i = 0; i < 4; i++) {
+		d = strchr(d, ';');
+		if (!d)
+			return -EINVAL;
+		*d++ = '\0';
+	}
+	/* The kernel refuses empty types and descriptions: so do we. */
+	if (!*described || !*d)
+		return -EINVAL;
+	*type = described;
+	*identity = d;
+	return 0;
+}
+
 static int tlshd_keyring_describe_full(uint32_t serial, char **type,
 				       char **desc)
 {
-	char *buf = NULL, *d;
-	int i;
+	char *buf = NULL;
+	int ret;
 
 	if (!serial)
 		return -ENOKEY;
 	if (keyctl_describe_alloc((key_serial_t)serial, &buf) < 0)
 		return -errno;
-	d = buf;
-	for (i = 0; i < 4 && d; i++) {
-		d = strchr(d, ';');
-		if (d)
-			*d++ = '\0';	/* the description may hold ';' */
-	}
-	if (!d) {
+	ret = tlshd_keyring_psk_identity(buf, type, desc);
+	if (ret)
 		free(buf);
-		return -EINVAL;
-	}
-	*type = buf;
-	*desc = d;
-	return 0;
+	return ret;
 }
 
 int tlshd_keyring_describe(uint32_t serial, char **desc)

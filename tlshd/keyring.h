@@ -18,6 +18,13 @@ int tlshd_keyring_link_serial(uint32_t serial);
 /* A key's description (for a PSK: its identity); free() it. */
 int tlshd_keyring_describe(uint32_t serial, char **desc);
 
+/*
+ * Split what keyctl_describe gives, "type;uid;gid;perm;description", in
+ * place: *type and *identity (a PSK's identity is its description) point
+ * into described. -EINVAL if it isn't of that form. Pure: fuzzed.
+ */
+int tlshd_keyring_psk_identity(char *described, char **type, char **identity);
+
 /* A key's payload; free it with tlshd_keyring_free (it wipes it). */
 int tlshd_keyring_read(uint32_t serial, void **data, size_t *len);
 void tlshd_keyring_free(void *data, size_t len);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 
 #include <gnutls/gnutls.h>
@@ -28,14 +29,14 @@
 #include "privs.h"
 
 #define TLSHD_VERSION "0.1.0"
-#define TLSHD_MAX_WORKERS 64
-#define TLSHD_MAX_FLIGHTS 1024	/* per worker; then back-pressure */
+#define TLSHD_MAX_FLIGHTS 1024	/* per worker by default; then back-pressure */
 
 struct tlshd_opts {
 	const char *config;
 	const char *ready_file;
 	int to_stderr;
 	int workers;
+	int check_config;
 };
 
 static void tlshd_usage(FILE *f)
@@ -44,12 +45,26 @@ static void tlshd_usage(FILE *f)
 		"Usage: tlshd [OPTIONS]\n"
 		"Perform TLS handshakes for the kernel and hand sessions to kTLS.\n"
 		"\n"
-		"  -c, --config FILE      configuration file (default " TLSHD_CONFIG_DEFAULT ")\n"
+		"  -c, --config FILE      configuration file (default " TLSHD_CONFIG_DEFAULT ",\n"
+		"                         else " TLSHD_CONFIG_LEGACY ")\n"
 		"  -s, --stderr           log to stderr instead of syslog\n"
-		"  -w, --workers N        worker threads (default: one per CPU)\n"
+		"  -w, --workers N        worker threads (default: [tlshd] workers, else one per CPU)\n"
 		"      --ready-file PATH  create PATH once ready for requests\n"
+		"      --check-config     check the configuration and its credentials, then exit\n"
 		"  -v, --version          print the version and exit\n"
-		"  -h, --help             print this help and exit\n");
+		"  -h, --help             print this help and exit\n"
+		"\n"
+		"SIGHUP reloads the configuration; a bad one is refused and the old kept.\n");
+}
+
+/* Every key the parser accepts, "section key" per line (doc checks). */
+static void tlshd_list_keys(void)
+{
+	const char *section, *name;
+	unsigned int i;
+
+	for (i = 0; tlshd_config_key_at(i, &section, &name) == 0; i++)
+		printf("%s %s\n", section, name);
 }
 
 static int tlshd_parse_args(int argc, char **argv, struct tlshd_opts *o)
@@ -59,6 +74,8 @@ static int tlshd_parse_args(int argc, char **argv, struct tlshd_opts *o)
 		{ "stderr", no_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "ready-file", required_argument, NULL, 'R' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "list-config-keys", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -78,9 +95,10 @@ static int tlshd_parse_args(int argc, char **argv, struct tlshd_opts *o)
 		case 'w':
 			errno = 0;
 			n = strtol(optarg, &end, 10);
-			if (errno || *end || n < 1 || n > TLSHD_MAX_WORKERS) {
+			if (errno || *end || end == optarg || n < 1 ||
+			    n > TLSHD_CONFIG_MAX_WORKERS) {
 				fprintf(stderr, "tlshd: --workers wants 1 to %d, got '%s'\n",
-					TLSHD_MAX_WORKERS, optarg);
+					TLSHD_CONFIG_MAX_WORKERS, optarg);
 				return 2;
 			}
 			o->workers = n;
@@ -88,6 +106,12 @@ static int tlshd_parse_args(int argc, char **argv, struct tlshd_opts *o)
 		case 'R':
 			o->ready_file = optarg;
 			break;
+		case 'C':
+			o->check_config = 1;
+			break;
+		case 'K':
+			tlshd_list_keys();
+			return 0;
 		case 'v':
 			printf("tlshd " TLSHD_VERSION " (GnuTLS %s)\n",
 			       gnutls_check_version(NULL));
@@ -121,6 +145,9 @@ static void tlshd_gnutls_log(int level, const char *msg)
 {
 	size_t n = strlen(msg);
 
+	/* GnuTLS's level 9 ("hard" log) prints keys and secrets in hex. */
+	if (level == 9)
+		return;
 	while (n && msg[n - 1] == '\n')
 		n--;
 	tlshd_debug("gnutls[%d]: %.*s", level, (int)n, msg);
@@ -128,8 +155,8 @@ static void tlshd_gnutls_log(int level, const char *msg)
 
 static void tlshd_apply_debug(const struct tlshd_config *cfg)
 {
-	if (cfg->loglevel > 0 || cfg->tls_debug > 0)
-		tlshd_log_set_level(LOG_DEBUG);
+	tlshd_log_set_level(cfg->loglevel > 0 || cfg->tls_debug > 0 ?
+			    LOG_DEBUG : LOG_INFO);
 	if (cfg->tls_debug > 0) {
 		gnutls_global_set_log_function(tlshd_gnutls_log);
 		gnutls_global_set_log_level(cfg->tls_debug);
@@ -204,18 +231,149 @@ static int tlshd_default_workers(void)
 
 	if (n < 1)
 		return 1;
-	return n > TLSHD_MAX_WORKERS ? TLSHD_MAX_WORKERS : n;
+	return n > TLSHD_CONFIG_MAX_WORKERS ? TLSHD_CONFIG_MAX_WORKERS : n;
+}
+
+/* ktls-utils session tags: the kernel has no way to use them yet. */
+static void tlshd_note_tags(const char *config)
+{
+	char dir[4096];
+	const char *slash;
+	struct stat st;
+
+	if (stat(TLSHD_TAGS_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+		tlshd_notice("%s: session tags are not used (the kernel side does not exist yet); ignored",
+			     TLSHD_TAGS_DIR);
+	/* And beside a file given with -c, as a packaged tree would have it. */
+	slash = config ? strrchr(config, '/') : NULL;
+	if (!slash)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s/tags.d", (int)(slash - config),
+		 config);
+	if (strcmp(dir, TLSHD_TAGS_DIR) && stat(dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		tlshd_notice("%s: session tags are not used (the kernel side does not exist yet); ignored",
+			     dir);
+}
+
+/*
+ * Read the configuration and load every credential it names. path NULL:
+ * the default file, else the legacy one, else built-in defaults. Errors
+ * are logged; returns 0 with *cfgp and *credsp (heap) set, or -1.
+ */
+static int tlshd_load(const char *path, struct tlshd_config **cfgp,
+		      struct tlshd_creds **credsp, const char **used)
+{
+	struct tlshd_config *cfg;
+	struct tlshd_creds *creds;
+	char err[512];
+	int ret;
+
+	if (!path) {
+		path = tlshd_config_pick(TLSHD_CONFIG_DEFAULT,
+					 TLSHD_CONFIG_LEGACY);
+		if (path && !strcmp(path, TLSHD_CONFIG_LEGACY))
+			tlshd_notice("reading the legacy %s: %s does not exist",
+				     TLSHD_CONFIG_LEGACY, TLSHD_CONFIG_DEFAULT);
+	}
+	*used = path;
+	cfg = calloc(1, sizeof(*cfg));
+	creds = calloc(1, sizeof(*creds));
+	if (!cfg || !creds) {
+		tlshd_err("out of memory loading the configuration");
+		goto fail;
+	}
+	tlshd_config_init(cfg);
+	if (path) {
+		ret = tlshd_config_load(cfg, path, 0, tlshd_config_log, NULL);
+		if (ret)
+			goto fail_cfg;
+	}
+	ret = tlshd_creds_load(creds, cfg, err, sizeof(err));
+	if (ret) {
+		tlshd_err("%s", err);
+		goto fail_cfg;
+	}
+	*cfgp = cfg;
+	*credsp = creds;
+	return 0;
+fail_cfg:
+	tlshd_config_free(cfg);
+fail:
+	free(cfg);
+	free(creds);
+	return -1;
+}
+
+static int tlshd_check_config(const char *path)
+{
+	struct tlshd_config *cfg;
+	struct tlshd_creds *creds;
+	const char *used;
+
+	tlshd_log_open("tlshd", 1);
+	if (tlshd_load(path, &cfg, &creds, &used)) {
+		fprintf(stderr, "%s: has errors\n",
+			used ? used : "built-in defaults");
+		tlshd_log_close();
+		return 1;
+	}
+	tlshd_note_tags(used);
+	if (used)
+		printf("%s: ok\n", used);
+	else
+		printf("%s: ok (no configuration file; built-in defaults)\n",
+		       TLSHD_CONFIG_DEFAULT);
+	tlshd_creds_free(creds);
+	free(creds);
+	tlshd_config_free(cfg);
+	free(cfg);
+	tlshd_log_close();
+	return 0;
+}
+
+static void tlshd_note_ciphers(const struct tlshd_config *cfg)
+{
+	if (cfg->ciphers && !(cfg->ciphers & ktls_kernel_ciphers()))
+		tlshd_warn("[tlshd] ciphers: none of them is one the kernel's kTLS takes: every handshake will fail");
+}
+
+/* SIGHUP: swap in the new configuration only if all of it loads. */
+static void tlshd_reload(const struct tlshd_opts *o,
+			 const struct tlshd_config *running)
+{
+	struct tlshd_config *cfg;
+	struct tlshd_creds *creds;
+	const char *used;
+
+	tlshd_notice("SIGHUP: reloading the configuration");
+	if (tlshd_load(o->config, &cfg, &creds, &used)) {
+		tlshd_err("reload of %s failed: keeping the previous configuration",
+			  used ? used : "built-in defaults");
+		return;
+	}
+	if (cfg->workers != running->workers ||
+	    cfg->max_inflight != running->max_inflight)
+		tlshd_warn("[tlshd] workers and max_inflight take effect at the next start");
+	tlshd_apply_debug(cfg);
+	tlshd_link_keyrings(cfg, creds);
+	tlshd_note_tags(used);
+	tlshd_note_ciphers(cfg);
+	tlshd_creds_publish(creds, cfg);
+	tlshd_notice("reloaded the configuration from %s; new handshakes use it",
+		     used ? used : "built-in defaults");
 }
 
 int main(int argc, char **argv)
 {
 	struct tlshd_opts o = { .config = NULL };
-	struct tlshd_config cfg;
-	struct tlshd_creds creds;
+	struct tlshd_config *cfg = NULL, start_cfg;
+	struct tlshd_creds *creds = NULL;
 	struct tlshd_loop *loops = NULL;
 	pthread_t *threads = NULL;
-	int nloops = 0, nthreads = 0;
+	int nloops = 0, nthreads = 0, workers, flights;
 	char err[512], ciphers[128];
+	const char *used;
 	sigset_t sigs;
 	uint64_t one = 1;
 	int stop_fd = -1, ret, sig, i, status = 1;
@@ -223,45 +381,51 @@ int main(int argc, char **argv)
 	ret = tlshd_parse_args(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
+	if (o.check_config)
+		return tlshd_check_config(o.config);
 	tlshd_log_open("tlshd", o.to_stderr);
-	if (!o.workers)
-		o.workers = tlshd_default_workers();
 
-	tlshd_config_init(&cfg);
-	ret = tlshd_config_load(&cfg, o.config ? o.config : TLSHD_CONFIG_DEFAULT,
-				!o.config, tlshd_config_log, NULL);
-	if (ret) {
+	if (tlshd_load(o.config, &cfg, &creds, &used)) {
 		tlshd_err("the configuration has errors; not starting");
-		goto out_config;
+		goto out_log;
 	}
-	tlshd_apply_debug(&cfg);
-
+	if (used)
+		tlshd_notice("configuration: %s", used);
+	else
+		tlshd_notice("no configuration file (%s, %s): built-in defaults",
+			     TLSHD_CONFIG_DEFAULT, TLSHD_CONFIG_LEGACY);
+	tlshd_apply_debug(cfg);
+	tlshd_note_tags(used);
+	/* -w wins over [tlshd] workers. */
+	workers = o.workers ? o.workers :
+		  cfg->workers ? cfg->workers : tlshd_default_workers();
+	flights = cfg->max_inflight ? cfg->max_inflight : TLSHD_MAX_FLIGHTS;
+	/* What a reload compares against (the pointers are not kept). */
+	start_cfg = *cfg;
 	tlshd_raise_nofile();
 	/* Signals go to sigwaitinfo() below, not to any worker. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	ret = tlshd_creds_load(&creds, &cfg, err, sizeof(err));
-	if (ret) {
-		tlshd_err("%s", err);
-		goto out_config;
-	}
-	tlshd_link_keyrings(&cfg, &creds);
+	tlshd_link_keyrings(cfg, creds);
 	tlshd_probe_kernel(ciphers, sizeof(ciphers));
+	tlshd_note_ciphers(cfg);
+	tlshd_creds_publish(creds, cfg);
 
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	loops = calloc(o.workers, sizeof(*loops));
-	threads = calloc(o.workers, sizeof(*threads));
+	loops = calloc(workers, sizeof(*loops));
+	threads = calloc(workers, sizeof(*threads));
 	if (stop_fd < 0 || !loops || !threads) {
 		tlshd_err("cannot set up workers: %s", strerror(errno));
 		goto out_creds;
 	}
-	for (nloops = 0; nloops < o.workers; nloops++) {
-		ret = tlshd_loop_init(&loops[nloops], nloops, &creds, stop_fd,
-				      TLSHD_MAX_FLIGHTS, err, sizeof(err));
+	for (nloops = 0; nloops < workers; nloops++) {
+		ret = tlshd_loop_init(&loops[nloops], nloops, creds, stop_fd,
+				      flights, err, sizeof(err));
 		if (ret) {
 			tlshd_err("%s", err);
 			goto out_loops;
@@ -269,6 +433,10 @@ int main(int argc, char **argv)
 	}
 	/* Everything is open and loaded: from here on, CAP_NET_ADMIN only. */
 	ret = tlshd_privs_drop();
+	if (ret == -EPERM) {
+		tlshd_err("tlshd needs CAP_NET_ADMIN (the handshake family's ACCEPT and DONE require it): run it as root or give it CAP_NET_ADMIN as an ambient capability");
+		goto out_loops;
+	}
 	if (ret)
 		tlshd_warn("cannot drop privileges: %s", strerror(-ret));
 	for (nthreads = 0; nthreads < nloops; nthreads++) {
@@ -293,16 +461,21 @@ int main(int argc, char **argv)
 	ret = tlshd_notify_systemd("READY=1");
 	if (ret)
 		tlshd_warn("sd_notify: %s", strerror(-ret));
-	tlshd_notice("tlshd " TLSHD_VERSION " ready: %d worker%s, kTLS ciphers %s, client trust %s%s%s",
-		     nloops, nloops == 1 ? "" : "s", ciphers,
-		     cfg.client.truststore ? cfg.client.truststore : "system store",
-		     cfg.client.certificate ? ", client certificate" : "",
-		     cfg.server.certificate ? ", server certificate" : "");
+	tlshd_notice("tlshd " TLSHD_VERSION " ready: %d worker%s, %d handshakes each, kTLS ciphers %s, client trust %s%s%s",
+		     nloops, nloops == 1 ? "" : "s", flights, ciphers,
+		     cfg->client.truststore ? cfg->client.truststore : "system store",
+		     cfg->client.certificate ? ", client certificate" : "",
+		     cfg->server.certificate ? ", server certificate" : "");
 
 	for (;;) {
 		sig = sigwaitinfo(&sigs, NULL);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		if (sig == SIGHUP) {
+			tlshd_notify_systemd("RELOADING=1");
+			tlshd_reload(&o, &start_cfg);
+			tlshd_notify_systemd("READY=1");
+		}
 	}
 	tlshd_notice("signal %d (%s): exiting", sig, strsignal(sig));
 	tlshd_notify_systemd("STOPPING=1");
@@ -323,9 +496,9 @@ out_creds:
 	free(threads);
 	if (stop_fd >= 0)
 		close(stop_fd);
-	tlshd_creds_free(&creds);
-out_config:
-	tlshd_config_free(&cfg);
+	/* Frees the live configuration with the last reference. */
+	tlshd_creds_unpublish();
+out_log:
 	tlshd_log_close();
 	return status;
 }

@@ -39,6 +39,9 @@ int tlshd_privs_drop(void)
 
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return -errno;
+	/* Without it every ACCEPT fails: better not to start at all. */
+	if (!(data[idx].permitted & keep))
+		return -EPERM;
 	/* Without CAP_SETPCAP the bounding set stays; capset still narrows. */
 	for (cap = 0; cap <= last; cap++)
 		if (cap != CAP_NET_ADMIN)

@@ -6,8 +6,9 @@
 /*
  * Keep CAP_NET_ADMIN (ACCEPT and DONE need it; so does loading the tls
  * module on demand) and nothing else, for this thread and the threads it
- * creates afterwards; forbid gaining privileges through exec. Returns 0
- * or a negative errno.
+ * creates afterwards; forbid gaining privileges through exec. Returns 0,
+ * -EPERM if CAP_NET_ADMIN isn't ours to keep (run as root, or with it as
+ * an ambient capability), or another negative errno.
  */
 int tlshd_privs_drop(void);
 

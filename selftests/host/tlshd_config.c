@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ktls.h>
+
 #include "config.h"
 
 #include "check.h"
@@ -266,6 +268,206 @@ static void test_load(void)
 	tlshd_config_free(&cfg);
 }
 
+/* Our own keys: every value kind, defaults, and where each was set. */
+static void test_own_keys(void)
+{
+	static const char text[] =
+		"[tlshd]\n"
+		"workers=4\n"
+		"max_inflight = 65536\n"
+		"min_version=1.3\n"
+		"ciphers=AES-256-GCM; chacha20-poly1305 ;;\n"
+		"allow_rsa_kx=Yes\n"
+		"[resumption]\n"
+		"tickets=false\n"
+		"ticket_key=keyring:12345\n"
+		"ticket_rotation=3600\n"
+		"cache=0\n"
+		"cache_size=1\n"
+		"psk_ke=true\n"
+		"[authenticate.server]\n"
+		"x509.pq.certificate=/pq.pem\n"
+		"x509.pq.private_key=/pq.key\n"
+		"[authenticate.client]\n"
+		"x509.pq.certificate=/cpq.pem\n"
+		"x509.pq.private_key=/cpq.key\n";
+	struct tlshd_config cfg;
+	struct reports r;
+	char where[128];
+
+	/* Unset: defaults, and tri-state booleans stay "not said". */
+	CHECK(parse(&cfg, &r, "") == 0);
+	CHECK(cfg.tickets == -1 && cfg.cache == -1 && cfg.psk_ke == 0);
+	CHECK(cfg.workers == 0 && cfg.max_inflight == 0 &&
+	      cfg.min_version == 0 && cfg.ciphers == 0 && !cfg.allow_rsa_kx);
+	CHECK(!cfg.ticket_key && cfg.ticket_rotation == 0 && cfg.cache_size == 0);
+	tlshd_config_free(&cfg);
+
+	CHECK(parse(&cfg, &r, text) == 0);
+	if (r.errors || r.warnings)
+		fprintf(stderr, "%s", r.text);
+	CHECK(r.errors == 0 && r.warnings == 0);
+	CHECK(cfg.workers == 4);
+	CHECK(cfg.max_inflight == 65536);
+	CHECK(cfg.min_version == KTLS_VERSION_1_3);
+	CHECK(cfg.ciphers == (KTLS_CIPHER_AES_256_GCM |
+			      KTLS_CIPHER_CHACHA20_POLY1305));
+	CHECK(cfg.allow_rsa_kx == 1);
+	CHECK(cfg.tickets == 0 && cfg.cache == 0 && cfg.psk_ke == 1);
+	CHECK(cfg.ticket_key && !strcmp(cfg.ticket_key, "keyring:12345"));
+	CHECK(cfg.ticket_rotation == 3600 && cfg.cache_size == 1);
+	CHECK(cfg.server_pq_certificate && !strcmp(cfg.server_pq_certificate, "/pq.pem"));
+	CHECK(cfg.server_pq_private_key && !strcmp(cfg.server_pq_private_key, "/pq.key"));
+	CHECK(cfg.client_pq_certificate && !strcmp(cfg.client_pq_certificate, "/cpq.pem"));
+	CHECK(cfg.client_pq_private_key && !strcmp(cfg.client_pq_private_key, "/cpq.key"));
+	tlshd_config_where(&cfg, "resumption", "ticket_key", where, sizeof(where));
+	CHECK(!strcmp(where, "test.conf:9"));
+	tlshd_config_where(&cfg, "tlshd", "ciphers", where, sizeof(where));
+	CHECK(!strcmp(where, "test.conf:5"));
+	tlshd_config_where(&cfg, "authenticate.server", "x509.crl", where, sizeof(where));
+	CHECK(!strcmp(where, "test.conf"));
+	tlshd_config_free(&cfg);
+	CHECK(!cfg.ticket_key && !cfg.server_pq_certificate && !cfg.source);
+	tlshd_config_init(&cfg);
+	tlshd_config_where(&cfg, "tlshd", "workers", where, sizeof(where));
+	CHECK(!strcmp(where, "built-in defaults"));
+
+	/* Booleans: every spelling, both ways. */
+	{
+		static const char *const yes[] = { "true", "TRUE", "yes", "1" };
+		static const char *const no[] = { "false", "No", "no", "0" };
+		char buf[64];
+		unsigned int i;
+
+		for (i = 0; i < 4; i++) {
+			snprintf(buf, sizeof(buf), "[resumption]\ncache=%s\n", yes[i]);
+			CHECK(parse(&cfg, &r, buf) == 0 && cfg.cache == 1);
+			tlshd_config_free(&cfg);
+			snprintf(buf, sizeof(buf), "[resumption]\ncache=%s\n", no[i]);
+			CHECK(parse(&cfg, &r, buf) == 0 && cfg.cache == 0);
+			tlshd_config_free(&cfg);
+		}
+	}
+	CHECK(parse(&cfg, &r, "[tlshd]\nmin_version=1.2\nciphers=AES-128-CCM;AES-128-GCM\nworkers=64\nmax_inflight=1\n") == 0);
+	CHECK(cfg.min_version == KTLS_VERSION_1_2 && cfg.workers == 64 &&
+	      cfg.max_inflight == 1 &&
+	      cfg.ciphers == (KTLS_CIPHER_AES_128_CCM | KTLS_CIPHER_AES_128_GCM));
+	tlshd_config_free(&cfg);
+	CHECK(parse(&cfg, &r, "[resumption]\nticket_key=/etc/tlshd/ticket\\skey\n") == 0);
+	CHECK(cfg.ticket_key && !strcmp(cfg.ticket_key, "/etc/tlshd/ticket key"));
+	tlshd_config_free(&cfg);
+}
+
+/* Each new key's bad values: one error naming file, line and key. */
+static void test_own_errors(void)
+{
+	enum tlshd_config_severity E = TLSHD_CONFIG_ERROR;
+	enum tlshd_config_severity W = TLSHD_CONFIG_WARNING;
+
+	expect_one("[tlshd]\nworkers=0\n", E,
+		   "test.conf:2: key 'workers': expected a number from 1 to 64, got '0'");
+	expect_one("[tlshd]\nworkers=65\n", E,
+		   "test.conf:2: key 'workers': expected a number from 1 to 64, got '65'");
+	expect_one("[tlshd]\nworkers=two\n", E, "test.conf:2: key 'workers': expected a number");
+	expect_one("[tlshd]\n\nmax_inflight=0\n", E,
+		   "test.conf:3: key 'max_inflight': expected a number from 1 to 65536, got '0'");
+	expect_one("[tlshd]\nmax_inflight=65537\n", E,
+		   "test.conf:2: key 'max_inflight': expected a number from 1 to 65536");
+	expect_one("[tlshd]\nmin_version=1.1\n", E,
+		   "test.conf:2: key 'min_version': expected 1.2 or 1.3 (older versions are not offered), got '1.1'");
+	expect_one("[tlshd]\nmin_version=TLS1.3\n", E,
+		   "test.conf:2: key 'min_version': expected 1.2 or 1.3");
+	expect_one("[tlshd]\nmin_version=\n", E,
+		   "test.conf:2: key 'min_version': expected 1.2 or 1.3");
+	expect_one("[tlshd]\nciphers=AES-128-GCM;AES-128-CBC\n", E,
+		   "test.conf:2: key 'ciphers': unknown cipher 'AES-128-CBC'");
+	expect_one("[tlshd]\nciphers= ; ;\n", E,
+		   "test.conf:2: key 'ciphers': names no cipher");
+	expect_one("[tlshd]\nallow_rsa_kx=on\n", E,
+		   "test.conf:2: key 'allow_rsa_kx': expected true or false (yes/no, 1/0), got 'on'");
+	expect_one("[resumption]\ntickets=2\n", E,
+		   "test.conf:2: key 'tickets': expected true or false");
+	expect_one("[resumption]\ncache=\n", E,
+		   "test.conf:2: key 'cache': expected true or false");
+	expect_one("[resumption]\npsk_ke=yess\n", E,
+		   "test.conf:2: key 'psk_ke': expected true or false");
+	expect_one("[resumption]\nticket_key=\n", E,
+		   "test.conf:2: key 'ticket_key': empty value");
+	expect_one("[resumption]\nticket_key=ticket.key\n", E,
+		   "test.conf:2: key 'ticket_key': expected an absolute path or keyring:SERIAL, got 'ticket.key'");
+	expect_one("[resumption]\nticket_key=keyring:\n", E,
+		   "test.conf:2: key 'ticket_key': expected keyring:SERIAL with a key serial from 1 to 2147483647");
+	expect_one("[resumption]\nticket_key=keyring:0\n", E,
+		   "test.conf:2: key 'ticket_key': expected keyring:SERIAL");
+	expect_one("[resumption]\nticket_key=keyring:-5\n", E,
+		   "test.conf:2: key 'ticket_key': expected keyring:SERIAL");
+	expect_one("[resumption]\nticket_key=keyring:12x\n", E,
+		   "test.conf:2: key 'ticket_key': expected keyring:SERIAL");
+	expect_one("[resumption]\nticket_key=keyring:4294967296\n", E,
+		   "test.conf:2: key 'ticket_key': expected keyring:SERIAL");
+	expect_one("[resumption]\nticket_rotation=59\n", E,
+		   "test.conf:2: key 'ticket_rotation': expected a number from 60 to 604800, got '59'");
+	expect_one("[resumption]\nticket_rotation=604801\n", E,
+		   "test.conf:2: key 'ticket_rotation': expected a number from 60 to 604800");
+	expect_one("[resumption]\ncache_size=0\n", E,
+		   "test.conf:2: key 'cache_size': expected a number from 1 to 1048576, got '0'");
+	expect_one("[resumption]\ncache_size=1048577\n", E,
+		   "test.conf:2: key 'cache_size': expected a number from 1 to 1048576");
+	expect_one("[authenticate.client]\nx509.pq.certificate=\n", E,
+		   "test.conf:2: key 'x509.pq.certificate': empty value");
+	expect_one("[authenticate.server]\nx509.pq.private_key=\n", E,
+		   "test.conf:2: key 'x509.pq.private_key': empty value");
+	/* Our keys belong to their own sections. */
+	expect_one("[debug]\nworkers=2\n", W,
+		   "test.conf:2: unknown key 'workers' in [debug] ignored");
+	expect_one("[tlshd]\ntickets=true\n", W,
+		   "test.conf:2: unknown key 'tickets' in [tlshd] ignored");
+}
+
+/* No -c: /etc/tlshd/config, else the legacy /etc/tlshd.conf, else none. */
+static void test_pick(void)
+{
+	char dir[] = "/tmp/tlshd-pick.XXXXXX";
+	char primary[64], legacy[64];
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(primary, sizeof(primary), "%s/config", dir);
+	snprintf(legacy, sizeof(legacy), "%s/tlshd.conf", dir);
+	CHECK(tlshd_config_pick(primary, legacy) == NULL);
+	f = fopen(legacy, "w");
+	CHECK(f != NULL);
+	if (f)
+		fclose(f);
+	CHECK(tlshd_config_pick(primary, legacy) == legacy);
+	f = fopen(primary, "w");
+	CHECK(f != NULL);
+	if (f)
+		fclose(f);
+	CHECK(tlshd_config_pick(primary, legacy) == primary);
+	unlink(legacy);
+	CHECK(tlshd_config_pick(primary, legacy) == primary);
+	unlink(primary);
+	rmdir(dir);
+}
+
+/* The key table as tools see it: every section known, no duplicates. */
+static void test_key_table(void)
+{
+	const char *sec, *name, *sec2, *name2;
+	unsigned int i, j, n = 0;
+
+	for (i = 0; tlshd_config_key_at(i, &sec, &name) == 0; i++) {
+		n++;
+		for (j = 0; j < i; j++) {
+			CHECK(tlshd_config_key_at(j, &sec2, &name2) == 0);
+			CHECK(strcmp(sec, sec2) || strcmp(name, name2));
+		}
+	}
+	CHECK(n == 27);
+	CHECK(tlshd_config_key_at(n, &sec, &name) == -1);
+}
+
 int main(void)
 {
 	test_good();
@@ -275,6 +477,10 @@ int main(void)
 	test_nul_bytes();
 	test_many_errors();
 	test_load();
+	test_own_keys();
+	test_own_errors();
+	test_pick();
+	test_key_table();
 	if (failures) {
 		fprintf(stderr, "tlshd_config: %d checks failed\n", failures);
 		return 1;

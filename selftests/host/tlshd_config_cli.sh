@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tlshd's configuration from the command line: --check-config exit codes
+# and messages (file:line: key for every new key, credentials actually
+# loaded so a missing or bad file is caught), a bad file stopping a real
+# start, the post-quantum and tags.d notices, the legacy /etc/tlshd.conf
+# fallback (in a private mount namespace), and the drop-in options.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+B=${BUILD:-build}
+TLSHD=$B/bin/tlshd
+T=$(mktemp -d /tmp/tlshd_config_cli.XXXXXX)
+FAILS=0
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+
+[ -x "$TLSHD" ] || { echo "$TLSHD not built"; exit 1; }
+command -v certtool >/dev/null || { echo "certtool is not installed"; exit 77; }
+
+certtool --generate-privkey --outfile "$T/key.pem" 2>/dev/null
+printf 'cn = "localhost"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$T/tmpl"
+certtool --generate-self-signed --load-privkey "$T/key.pem" \
+	--template "$T/tmpl" --outfile "$T/cert.pem" 2>/dev/null ||
+	{ echo "certtool failed"; exit 1; }
+
+# check FILE RC WANT...: --check-config -c FILE exits RC, output has WANT.
+check() {
+	local file=$1 rc=$2 got w
+	shift 2
+	"$TLSHD" --check-config -c "$file" >"$T/out" 2>&1
+	got=$?
+	if [ "$got" != "$rc" ]; then
+		fail "$(basename "$file"): exit $got, want $rc: $(cat "$T/out")"
+		return
+	fi
+	for w in "$@"; do
+		grep -qF -- "$w" "$T/out" ||
+			{ fail "$(basename "$file"): no '$w' in: $(cat "$T/out")"; return; }
+	done
+	ok "$(basename "$file"): exit $rc${1:+, '$1'}"
+}
+
+cat >"$T/good.conf" <<EOT
+[debug]
+loglevel=0
+[tlshd]
+workers=2
+max_inflight=16
+min_version=1.3
+ciphers=AES-256-GCM;CHACHA20-POLY1305
+allow_rsa_kx=false
+[resumption]
+tickets=true
+ticket_key=keyring:1234
+ticket_rotation=3600
+cache=yes
+cache_size=128
+psk_ke=no
+[authenticate.client]
+x509.truststore=$T/cert.pem
+x509.certificate=$T/cert.pem
+x509.private_key=$T/key.pem
+[authenticate.server]
+x509.truststore=$T/cert.pem
+x509.certificate=$T/cert.pem
+x509.private_key=$T/key.pem
+EOT
+check "$T/good.conf" 0 "$T/good.conf: ok"
+grep -qiE 'error|warning' "$T/out" && fail "good.conf: diagnostics: $(cat "$T/out")"
+
+# One bad line per new key: exit 1, FILE:LINE: key 'NAME'.
+n=0
+while IFS='|' read -r section line want; do
+	n=$((n + 1))
+	printf '# bad %d\n[%s]\n%s\n' "$n" "$section" "$line" >"$T/bad$n.conf"
+	check "$T/bad$n.conf" 1 "$T/bad$n.conf:3: key '$want" "bad$n.conf: has errors"
+done <<'EOT'
+tlshd|workers=0|workers': expected a number from 1 to 64
+tlshd|max_inflight=-1|max_inflight': expected a number from 1 to 65536
+tlshd|min_version=1.0|min_version': expected 1.2 or 1.3
+tlshd|ciphers=RC4|ciphers': unknown cipher 'RC4'
+tlshd|allow_rsa_kx=sometimes|allow_rsa_kx': expected true or false
+resumption|tickets=maybe|tickets': expected true or false
+resumption|ticket_key=relative|ticket_key': expected an absolute path or keyring:SERIAL
+resumption|ticket_rotation=1|ticket_rotation': expected a number from 60 to 604800
+resumption|cache=2|cache': expected true or false
+resumption|cache_size=0|cache_size': expected a number from 1 to 1048576
+resumption|psk_ke=y|psk_ke': expected true or false
+authenticate.client|x509.pq.certificate=|x509.pq.certificate': empty value
+authenticate.server|x509.pq.private_key=|x509.pq.private_key': empty value
+EOT
+
+# Credentials are loaded, not just named: FILE:LINE: [section] key PATH: cause.
+printf '[authenticate.server]\n\nx509.certificate=%s\nx509.private_key=%s\n' \
+	"$T/missing.pem" "$T/key.pem" >"$T/nocert.conf"
+check "$T/nocert.conf" 1 "$T/nocert.conf:3: [authenticate.server] x509.certificate $T/missing.pem: No such file or directory"
+printf '[authenticate.client]\nx509.certificate=%s\nx509.private_key=%s\n' \
+	"$T/cert.pem" "$T/missing.key" >"$T/nokey.conf"
+check "$T/nokey.conf" 1 "$T/nokey.conf:3: [authenticate.client] x509.private_key $T/missing.key: No such file or directory"
+printf 'not a certificate\n' >"$T/junk.pem"
+printf '[authenticate.client]\nx509.truststore=%s\n' "$T/junk.pem" >"$T/junkca.conf"
+check "$T/junkca.conf" 1 "$T/junkca.conf:2: [authenticate.client] x509.truststore $T/junk.pem: no certificate found in it"
+printf '[authenticate.server]\nx509.certificate=%s\nx509.private_key=%s\n' \
+	"$T/junk.pem" "$T/key.pem" >"$T/junkcert.conf"
+check "$T/junkcert.conf" 1 "$T/junkcert.conf:2: [authenticate.server] x509.certificate $T/junk.pem:"
+printf '[authenticate.client]\nx509.crl=%s\n' "$T/nocrl.pem" >"$T/nocrl.conf"
+check "$T/nocrl.conf" 1 "$T/nocrl.conf:2: [authenticate.client] x509.crl $T/nocrl.pem: No such file"
+printf '[authenticate.server]\nx509.private_key=%s\n' "$T/key.pem" >"$T/half.conf"
+check "$T/half.conf" 1 "$T/half.conf:2: [authenticate.server] x509.certificate and x509.private_key go together; only x509.private_key is set"
+printf '[authenticate.client]\nx509.pq.certificate=%s\n' "$T/cert.pem" >"$T/halfpq.conf"
+check "$T/halfpq.conf" 1 "only x509.pq.certificate is set"
+check "$T/does-not-exist.conf" 1 "$T/does-not-exist.conf: No such file or directory"
+check "$T" 1 "$T: not a regular file"
+
+# Post-quantum keys: loaded where GnuTLS has ML-DSA, else a notice.
+cat >"$T/pq.conf" <<EOT
+[authenticate.server]
+x509.certificate=$T/cert.pem
+x509.private_key=$T/key.pem
+x509.pq.certificate=$T/cert.pem
+x509.pq.private_key=$T/key.pem
+EOT
+if python3 -c 'import ctypes,sys; g=ctypes.CDLL("libgnutls.so.30"); g.gnutls_pk_get_id.restype=ctypes.c_int; sys.exit(0 if g.gnutls_pk_get_id(b"ML-DSA-65")==0 else 1)' 2>/dev/null; then
+	check "$T/pq.conf" 0 "$T/pq.conf: ok" \
+		"$T/pq.conf:4: [authenticate.server] x509.pq.certificate and x509.pq.private_key ignored: GnuTLS" \
+		"has no ML-DSA"
+else
+	echo "note: this GnuTLS has ML-DSA; the pq keys are loaded (an RSA pair here)"
+	check "$T/pq.conf" 0 "$T/pq.conf: ok"
+fi
+
+# Session tags (ktls-utils): accepted, ignored, said so.
+mkdir -p "$T/etc/tags.d"
+cp "$T/good.conf" "$T/etc/config"
+check "$T/etc/config" 0 "$T/etc/config: ok" "$T/etc/tags.d: session tags are not used (the kernel side does not exist yet); ignored"
+
+# A real start with a bad file stops before touching netlink.
+timeout 10 "$TLSHD" -s -c "$T/bad1.conf" >"$T/start.out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -qF "$T/bad1.conf:3: key 'workers'" "$T/start.out" &&
+   grep -q 'not starting' "$T/start.out"; then
+	ok "start with a bad file: exit 1, file:line: key, 'not starting'"
+else
+	fail "start with a bad file: exit $rc: $(cat "$T/start.out")"
+fi
+bad=0
+for f in "$T"/bad*.conf; do
+	timeout 10 "$TLSHD" -s -c "$f" >"$T/start.out" 2>&1
+	rc=$?
+	if [ "$rc" != 1 ] || ! grep -qF "$f:3: key '" "$T/start.out"; then
+		fail "start with $(basename "$f"): exit $rc: $(cat "$T/start.out")"
+		bad=1
+	fi
+done
+[ "$bad" = 0 ] && ok "start with each bad key's file: exit 1, file:line: key"
+timeout 10 "$TLSHD" -s -c "$T/nocert.conf" >"$T/start.out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -qF "x509.certificate $T/missing.pem: No such file" "$T/start.out"; then
+	ok "start with a missing certificate: exit 1, named"
+else
+	fail "start with a missing certificate: exit $rc: $(cat "$T/start.out")"
+fi
+
+# Drop-in options.
+"$TLSHD" -v | grep -q '^tlshd ' && ok "-v" || fail "-v"
+"$TLSHD" --version >/dev/null && ok "--version" || fail "--version"
+"$TLSHD" -h | grep -q -- '--config' && ok "-h" || fail "-h"
+"$TLSHD" --help | grep -q -- '--check-config' && ok "--help names --check-config" || fail "--help"
+"$TLSHD" -w 0 >/dev/null 2>&1; [ $? = 2 ] && ok "-w 0: exit 2" || fail "-w 0 accepted"
+"$TLSHD" --bogus >/dev/null 2>&1; [ $? = 2 ] && ok "unknown option: exit 2" || fail "unknown option"
+"$TLSHD" --list-config-keys | grep -qx 'tlshd min_version' &&
+	ok "--list-config-keys" || fail "--list-config-keys"
+
+# No -c: /etc/tlshd/config, else the legacy /etc/tlshd.conf. A private
+# mount namespace lends us an /etc of our own.
+if unshare -m true 2>/dev/null; then
+	mkdir -p "$T/etc2"
+	cat >"$T/etc2/tlshd.conf" <<EOT
+[tlshd]
+workers=3
+[authenticate.client]
+x509.truststore=$T/cert.pem
+EOT
+	cat >"$T/ns.sh" <<EOT
+mount -t tmpfs none /etc || exit 99
+cp "$T/etc2/tlshd.conf" /etc/tlshd.conf
+"$TLSHD" --check-config; echo "rc=\$?"
+printf '[tlshd]\nworkers=x\n' >/etc/tlshd.conf
+"$TLSHD" --check-config; echo "rc=\$?"
+mkdir /etc/tlshd
+printf '[tlshd]\nmin_version=1.3\n[authenticate.client]\nx509.truststore=$T/cert.pem\n' >/etc/tlshd/config
+"$TLSHD" --check-config; echo "rc=\$?"
+rm /etc/tlshd.conf /etc/tlshd/config
+printf '[authenticate.client]\nx509.truststore=$T/cert.pem\n' >"$T/etc2/x"
+"$TLSHD" --check-config; echo "rc=\$?"
+EOT
+	unshare -m bash "$T/ns.sh" >"$T/ns.out" 2>&1
+	if grep -q 'reading the legacy /etc/tlshd.conf: /etc/tlshd/config does not exist' "$T/ns.out" &&
+	   grep -q '^/etc/tlshd.conf: ok' "$T/ns.out" &&
+	   grep -qF "/etc/tlshd.conf:2: key 'workers'" "$T/ns.out" &&
+	   grep -q '^/etc/tlshd/config: ok' "$T/ns.out" &&
+	   [ "$(grep -c '^rc=' "$T/ns.out")" = 4 ] &&
+	   [ "$(grep '^rc=' "$T/ns.out" | tr '\n' ' ')" = "rc=0 rc=1 rc=0 rc=1 " ]; then
+		ok "legacy /etc/tlshd.conf read only without /etc/tlshd/config, and said so"
+	else
+		fail "legacy fallback: $(cat "$T/ns.out")"
+	fi
+else
+	echo "note: no private mount namespace here (unshare -m); the fallback is covered by tlshd_config's test_pick"
+fi
+
+if [ "$FAILS" -gt 0 ]; then
+	echo "tlshd_config_cli: $FAILS failures"
+	exit 1
+fi
+echo "tlshd_config_cli: all checks passed"
