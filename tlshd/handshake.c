@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,13 @@
 #include <keyutils.h>
 #include <linux/handshake.h>
 
+#include "config.h"
 #include "creds.h"
 #include "keyring.h"
 #include "handshake.h"
 #include "log.h"
+#include "session_cache.h"
+#include "ticket_keys.h"
 
 int64_t tlshd_now_ms(void)
 {
@@ -47,6 +51,194 @@ static short tlshd_handshake_end(struct tlshd_handshake *hs, int status,
 		va_end(ap);
 	}
 	return 0;
+}
+
+/*
+ * Resumption, process-wide: the server's ticket master key and the
+ * client's session cache, set up by the first handshake from the
+ * configuration ([resumption]) and shared by every worker.
+ *
+ * A TLS 1.3 server's NewSessionTicket comes after the handshake, usually
+ * once the socket is kTLS already. The client takes it off the kTLS socket
+ * before DONE hands the socket to the kernel consumer
+ * (ktls_session_recv_tickets: peek, consume handshake records only, stop
+ * at data). The wait goes through the worker's event loop like any other
+ * handshake step, so other handshakes go on meanwhile. It is bounded by
+ * 3x the handshake's duration, ends at the first record that is not a
+ * ticket, and is skipped for servers that sent no ticket last time. A
+ * ticket that comes later still reaches the consumer as a handshake
+ * record, which it must skip (SUNRPC does; so does ktls_recv).
+ */
+static struct {
+	pthread_once_t once;
+	int tickets;		/* server: issue tickets */
+	unsigned int lifetime;
+	unsigned char key[TLSHD_TICKET_KEY_SIZE];
+	struct tlshd_session_cache *cache;	/* client; NULL: off */
+} tlshd_resumption = { .once = PTHREAD_ONCE_INIT };
+static const struct tlshd_config *tlshd_resumption_cfg;
+
+#define TLSHD_TICKET_WAIT_MIN_MS 50
+#define TLSHD_TICKET_WAIT_MAX_MS 300
+#define TLSHD_TICKET_DEFAULT_LIFETIME 3600
+
+static void tlshd_resumption_init(void)
+{
+	const struct tlshd_config *cfg = tlshd_resumption_cfg;
+	char err[256];
+
+	if (!cfg || cfg->tickets) {
+		if (tlshd_ticket_key_load(cfg ? cfg->ticket_key : NULL,
+					  tlshd_resumption.key, err,
+					  sizeof(err)) == 0)
+			tlshd_resumption.tickets = 1;
+		else
+			tlshd_err("%s: this server issues no session tickets", err);
+		tlshd_resumption.lifetime =
+			tlshd_ticket_lifetime(cfg ? cfg->ticket_rotation : 0);
+	}
+	if (!cfg || cfg->cache) {
+		tlshd_resumption.cache = tlshd_session_cache_new(
+			cfg && cfg->cache_size > 0 ? cfg->cache_size : 0);
+		if (!tlshd_resumption.cache)
+			tlshd_err("no memory for the session cache: no resumption");
+	}
+}
+
+static void tlshd_resumption_setup(const struct tlshd_creds *creds)
+{
+	tlshd_resumption_cfg = creds->cfg;
+	pthread_once(&tlshd_resumption.once, tlshd_resumption_init);
+}
+
+/*
+ * Client: what a ticket is bound to. Our identity is the certificate the
+ * request names by key serial (or the configured one), or the PSK we
+ * offer; the trust store is the configured one (else the system's).
+ */
+static void tlshd_handshake_cache_lookup(struct tlshd_handshake *hs,
+					 const struct tlshd_creds *creds,
+					 struct ktls_session_opts *opts,
+					 void **data)
+{
+	const struct tlshd_request *req = &hs->req;
+	const char *trust = creds->cfg && creds->cfg->client.truststore ?
+			    creds->cfg->client.truststore : "system";
+	char identity[64];
+	size_t len;
+
+	*data = NULL;
+	if (!tlshd_resumption.cache)
+		return;
+	if (req->auth_mode == HANDSHAKE_AUTH_PSK)
+		snprintf(identity, sizeof(identity), "psk:%u",
+			 hs->remote_auth[0]);
+	else if (req->auth_mode == HANDSHAKE_AUTH_X509 && req->cert_serial)
+		snprintf(identity, sizeof(identity), "cert:%u/%u",
+			 req->cert_serial, req->privkey_serial);
+	else if (req->auth_mode == HANDSHAKE_AUTH_X509)
+		snprintf(identity, sizeof(identity), "cert:config");
+	else
+		snprintf(identity, sizeof(identity), "anon");
+	if (tlshd_session_cache_key(hs->cache_key, sizeof(hs->cache_key),
+				    hs->peer_addr, req->peername,
+				    req->auth_mode, identity, trust)) {
+		hs->cache_key[0] = 0;
+		return;
+	}
+	if (tlshd_session_cache_get(tlshd_resumption.cache, hs->cache_key,
+				    tlshd_now_ms() / 1000, data, &len))
+		return;
+	opts->resume_data = *data;
+	opts->resume_len = len;
+	hs->resume_offered = 1;
+}
+
+/* Nothing queued on the kTLS socket: a ticket may still come. */
+static int tlshd_handshake_socket_quiet(int fd)
+{
+	char c;
+
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+	       (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/*
+ * Client, TLS 1.3, after offload: take what tickets have come. Returns 1
+ * while it is worth waiting for one (hs->deadline_ms then bounds the
+ * wait), 0 when done waiting.
+ */
+static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
+{
+	struct tlshd_session_cache *c = tlshd_resumption.cache;
+	int64_t now = tlshd_now_ms(), wait;
+	int ret;
+
+	ret = ktls_session_recv_tickets(hs->session, 0);
+	if (ret < 0)
+		tlshd_debug("fd %d: no session ticket taken: %s",
+			    hs->req.sockfd, ktls_session_error(hs->session));
+	if (ret > 0)
+		hs->tickets_taken = 1;
+	if (ret || !tlshd_handshake_socket_quiet(hs->req.sockfd))
+		return 0;
+	if (!hs->awaiting_ticket) {
+		if (tlshd_session_cache_sends_tickets(c, hs->cache_key) == 0)
+			return 0;
+		/* The server sends it about one round trip after our Finished. */
+		wait = 3 * (now - hs->start_ms);
+		if (wait < TLSHD_TICKET_WAIT_MIN_MS)
+			wait = TLSHD_TICKET_WAIT_MIN_MS;
+		if (wait > TLSHD_TICKET_WAIT_MAX_MS)
+			wait = TLSHD_TICKET_WAIT_MAX_MS;
+		if (now + wait < hs->deadline_ms)
+			hs->deadline_ms = now + wait;
+		hs->awaiting_ticket = 1;
+	}
+	return now < hs->deadline_ms;
+}
+
+/* Client, after offload (and any ticket wait): fill the cache. */
+static void tlshd_handshake_cache_store(struct tlshd_handshake *hs)
+{
+	struct tlshd_session_cache *c = tlshd_resumption.cache;
+	struct tlshd_session_cache_stats st;
+	struct ktls_info info;
+	unsigned int lifetime;
+	void *data;
+	size_t len;
+	int ret;
+
+	if (ktls_session_info(hs->session, &info))
+		return;
+	/* A server may well issue none on a resumed session. */
+	if (info.version == KTLS_VERSION_1_3 &&
+	    (hs->tickets_taken || !info.resumed))
+		tlshd_session_cache_set_sends_tickets(c, hs->cache_key,
+						      hs->tickets_taken);
+	ret = ktls_session_get_resume_data(hs->session, &data, &len,
+					   &lifetime);
+	if (!ret) {
+		if (!lifetime)
+			lifetime = TLSHD_TICKET_DEFAULT_LIFETIME;
+		tlshd_session_cache_put(c, hs->cache_key, data, len,
+					tlshd_now_ms() / 1000, lifetime,
+					info.version == KTLS_VERSION_1_3);
+		tlshd_keyring_free(data, len);
+	}
+	tlshd_session_cache_stats(c, &st);
+	tlshd_info("session cache: hits %lu, misses %lu, resumed %lu, rejected %lu, stored %lu, entries %u",
+		   st.hits, st.misses, st.resumed, st.rejected, st.stored,
+		   st.entries);
+}
+
+/* Client: a resumable session goes on to wait for its ticket. */
+static short tlshd_handshake_cache_step(struct tlshd_handshake *hs)
+{
+	if (tlshd_handshake_ticket_wait(hs))
+		return POLLIN;
+	tlshd_handshake_cache_store(hs);
+	return tlshd_handshake_end(hs, 0, NULL);
 }
 
 /*
@@ -199,12 +391,13 @@ static struct ktls_config *tlshd_handshake_server_psk(struct tlshd_handshake *hs
 	const struct tlshd_request *req = &hs->req;
 	struct tlshd_psk_gather g = { .hs = hs };
 	unsigned int i;
+	char err[200];
 	int ret;
 
-	ret = ktls_config_new(&g.kc, KTLS_ROLE_SERVER);
+	/* With the [tlshd] policy (versions, ciphers) of the other configs. */
+	ret = tlshd_creds_config_new(creds, 1, &g.kc, err, sizeof(err));
 	if (ret) {
-		tlshd_handshake_end(hs, EIO, "cannot create a TLS configuration: %s",
-				    strerror(-ret));
+		tlshd_handshake_end(hs, EIO, "%s", err);
 		return NULL;
 	}
 	hs->owned_cfg = g.kc;
@@ -314,6 +507,7 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 {
 	struct ktls_session_opts opts = { 0 };
 	struct ktls_config *kc;
+	void *resume_data = NULL;
 	char *psk_identity = NULL;
 	void *psk_key = NULL;
 	size_t psk_len = 0;
@@ -336,6 +530,7 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 			tlshd_debug("cannot link keyring %u: %s", req->keyring,
 				    strerror(-ret));
 	}
+	tlshd_resumption_setup(creds);
 	kc = tlshd_handshake_config(hs, creds);
 	if (!kc)
 		return 0;
@@ -362,16 +557,29 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 	opts.psk_identity = psk_identity;
 	opts.psk_key = psk_key;
 	opts.psk_key_len = psk_len;
-	/*
-	 * A NewSessionTicket would reach the kernel consumer as a handshake
-	 * record after the handover (NVMe/TCP drops the queue on it), and
-	 * no kernel client resumes anyway.
-	 */
-	opts.no_tickets = 1;
+	if (req->message_type == HANDSHAKE_MSG_TYPE_SERVERHELLO) {
+		opts.no_tickets = !tlshd_resumption.tickets;
+		/*
+		 * PSK is NVMe/TCP's mode, and an NVMe/TCP host drops the
+		 * queue on any post-handshake record. Its tlshd takes our
+		 * TLS 1.3 ticket only if it comes within its short wait,
+		 * which a loaded server (or one sharing its worker) misses:
+		 * PSK servers issue tickets only when told to (tickets=true).
+		 */
+		if (req->auth_mode == HANDSHAKE_AUTH_PSK &&
+		    (!creds->cfg || creds->cfg->tickets != 1))
+			opts.no_tickets = 1;
+		opts.ticket_key = tlshd_resumption.key;
+		opts.ticket_key_len = sizeof(tlshd_resumption.key);
+		opts.ticket_lifetime = tlshd_resumption.lifetime;
+	} else {
+		tlshd_handshake_cache_lookup(hs, creds, &opts, &resume_data);
+	}
 	ret = ktls_session_new(&hs->session, kc, req->sockfd, &opts);
-	/* The session keeps its own copy of the PSK. */
+	/* The session keeps its own copy of the PSK and resume data. */
 	free(psk_identity);
 	tlshd_keyring_free(psk_key, psk_len);
+	tlshd_keyring_free(resume_data, opts.resume_len);
 	if (ret)
 		return tlshd_handshake_end(hs, tlshd_handshake_status(-ret),
 					   "cannot set up a TLS session: %s",
@@ -398,6 +606,7 @@ static void tlshd_handshake_psk_identity(struct tlshd_handshake *hs)
 
 static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 {
+	struct ktls_info info;
 	const void *data;
 	size_t n;
 	int ret;
@@ -417,7 +626,15 @@ static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 					   "peer sent %zu bytes of application data before the handover to kTLS",
 					   n);
 	tlshd_handshake_psk_identity(hs);
-	return tlshd_handshake_end(hs, 0, NULL);
+	if (hs->req.message_type != HANDSHAKE_MSG_TYPE_CLIENTHELLO ||
+	    !tlshd_resumption.cache || !hs->cache_key[0] ||
+	    ktls_session_info(hs->session, &info))
+		return tlshd_handshake_end(hs, 0, NULL);
+	if (hs->resume_offered)
+		tlshd_session_cache_result(tlshd_resumption.cache,
+					   info.resumed);
+	hs->caching = 1;
+	return tlshd_handshake_cache_step(hs);
 }
 
 short tlshd_handshake_resume(struct tlshd_handshake *hs)
@@ -426,6 +643,8 @@ short tlshd_handshake_resume(struct tlshd_handshake *hs)
 
 	if (hs->status >= 0)
 		return 0;
+	if (hs->caching)
+		return tlshd_handshake_cache_step(hs);
 	ret = ktls_session_handshake(hs->session);
 	if (ret == -EAGAIN) {
 		if (tlshd_now_ms() < hs->deadline_ms)
@@ -445,6 +664,11 @@ void tlshd_handshake_expire(struct tlshd_handshake *hs)
 
 	if (hs->status >= 0)
 		return;
+	if (hs->caching) {
+		/* The ticket wait's own deadline: hand over without one. */
+		tlshd_handshake_cache_step(hs);
+		return;
+	}
 	/* The engine, given one more go, times out with its own alert. */
 	ret = ktls_session_handshake(hs->session);
 	if (ret == 0) {
@@ -503,6 +727,11 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 			   info.peer_verified ||
 			   req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
 			   ms);
+		/* allow_rsa_kx is an opt-in to weakness: say so every time. */
+		if (info.version == KTLS_VERSION_1_2 &&
+		    (!strcmp(info.kx_name, "RSA") || !strcmp(info.kx_name, "PSK")))
+			tlshd_warn("peer %s %s: %s key exchange without forward secrecy, allowed by [tlshd] allow_rsa_kx",
+				   peer, hs->peer_addr, info.kx_name);
 		return;
 	}
 	tlshd_info("handshake failed: peer %s %s, %s, auth %s, %lld ms, status %s: %s",
@@ -515,6 +744,9 @@ void tlshd_handshake_finish(struct tlshd_handshake *hs)
 {
 	if (hs->status < 0)
 		tlshd_handshake_end(hs, EIO, "abandoned");
+	/* Whatever went wrong, don't offer that ticket again. */
+	if (hs->status && hs->resume_offered && tlshd_resumption.cache)
+		tlshd_session_cache_drop(tlshd_resumption.cache, hs->cache_key);
 	tlshd_handshake_log(hs);
 	if (hs->saved_flags >= 0) {
 		fcntl(hs->req.sockfd, F_SETFL, hs->saved_flags);

@@ -37,6 +37,12 @@ struct tlshd_handshake {
 	unsigned int npsks;
 	char cause[256];
 	char peer_addr[64];
+	/* Client resumption (see handshake.c): the session cache key. */
+	char cache_key[512];
+	int resume_offered;
+	int caching;		/* offloaded; taking tickets, then DONE */
+	int awaiting_ticket;	/* deadline_ms now bounds the ticket wait */
+	int tickets_taken;
 };
 
 int64_t tlshd_now_ms(void);

@@ -6,26 +6,126 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "creds.h"
 #include "handshake.h"
 #include "log.h"
 #include "loop.h"
 
+/*
+ * Where a handshake's time goes, for the debug log (microseconds, from
+ * CLOCK_MONOTONIC): READY seen, ACCEPT answered, first flight sent, time
+ * spent in the engine, end of the handshake (kTLS installed).
+ */
+struct tlshd_flight_times {
+	int64_t ready, accepted, started, engine, ended;
+	unsigned int steps;
+};
+
 struct tlshd_flight {
 	struct tlshd_watch watch;
 	unsigned int heap_idx;
 	uint32_t events;	/* registered with epoll, 0: not yet */
+	int nodelay_set;	/* we turned TCP_NODELAY on: turn it off */
+	struct tlshd_flight_times t;
 	struct tlshd_handshake hs;
 };
 
 #define TLSHD_LOOP_EVENTS 64
+
+/*
+ * READY wakes one idle worker (EPOLLEXCLUSIVE on the shared READY socket).
+ * A worker that fills up stops watching it and kicks this eventfd, also
+ * watched exclusively, so that another idle worker goes on accepting the
+ * requests the first one had to leave.
+ */
+static struct {
+	pthread_mutex_t lock;
+	int fd;
+	unsigned int refs;
+} tlshd_loop_kick = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
+
+static int tlshd_loop_kick_get(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&tlshd_loop_kick.lock);
+	if (tlshd_loop_kick.fd < 0)
+		tlshd_loop_kick.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fd = tlshd_loop_kick.fd;
+	if (fd >= 0)
+		tlshd_loop_kick.refs++;
+	pthread_mutex_unlock(&tlshd_loop_kick.lock);
+	return fd;
+}
+
+static void tlshd_loop_kick_put(void)
+{
+	pthread_mutex_lock(&tlshd_loop_kick.lock);
+	if (tlshd_loop_kick.refs && --tlshd_loop_kick.refs == 0) {
+		close(tlshd_loop_kick.fd);
+		tlshd_loop_kick.fd = -1;
+	}
+	pthread_mutex_unlock(&tlshd_loop_kick.lock);
+}
+
+/* Watch (or stop watching) the READY socket and the kick eventfd. */
+static int tlshd_loop_watch_ready(struct tlshd_loop *loop, int on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int nfd = tlshd_nl_event_fd(&loop->nl);
+
+	if (on == loop->nl_watched)
+		return 0;
+	if (!on) {
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, nfd, NULL);
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, tlshd_loop_kick.fd, NULL);
+		loop->nl_watched = 0;
+		return 0;
+	}
+	ev.data.ptr = &loop->nl_watch;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, nfd, &ev) < 0)
+		return -errno;
+	ev.data.ptr = &loop->kick_watch;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, tlshd_loop_kick.fd, &ev) < 0) {
+		int ret = -errno;
+
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, nfd, NULL);
+		return ret;
+	}
+	loop->nl_watched = 1;
+	return 0;
+}
+
+/* Full: let another worker take what is still pending. */
+static void tlshd_loop_hand_over(struct tlshd_loop *loop)
+{
+	uint64_t one = 1;
+
+	tlshd_loop_watch_ready(loop, 0);
+	if (write(tlshd_loop_kick.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		tlshd_err("worker %d: cannot wake another worker: %s",
+			  loop->id, strerror(errno));
+}
+
+static int64_t tlshd_loop_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* ---- deadline heap ---- */
 
@@ -116,20 +216,92 @@ static void tlshd_loop_done(struct tlshd_loop *loop, int sockfd,
 	close(sockfd);
 }
 
+/*
+ * One debug line per handshake, so that the time from the consumer's
+ * submit to its done callback can be split by phase: compare with the
+ * kernel's handshake tracepoints or the consumer's own clock.
+ */
+static void tlshd_loop_log_times(const struct tlshd_loop *loop,
+				 const struct tlshd_flight *f, int fd,
+				 int64_t finished, int64_t done)
+{
+	const struct tlshd_flight_times *t = &f->t;
+
+	if (!tlshd_log_enabled(LOG_DEBUG) || !t->accepted)
+		return;
+	tlshd_debug("worker %d: fd %d times (us): READY->ACCEPT %lld, ACCEPT->first flight %lld, handshake %lld (engine %lld in %u steps), finish %lld, DONE %lld, READY->DONE %lld",
+		    loop->id, fd,
+		    t->ready ? (long long)(t->accepted - t->ready) : -1LL,
+		    (long long)(t->started - t->accepted),
+		    (long long)(t->ended - t->accepted),
+		    (long long)t->engine, t->steps,
+		    (long long)(finished - t->ended),
+		    (long long)(done - finished),
+		    t->ready ? (long long)(done - t->ready) : -1LL);
+}
+
+/*
+ * Nagle during the handshake: our Finished is small and follows the
+ * ChangeCipherSpec, which the server (in delayed-ACK mode after sending
+ * its flight) does not ACK for up to 40 ms, so the kernel holds the
+ * Finished that long, and with it the server's NewSessionTicket that the
+ * client waits for before DONE. Flights are written whole, so no delay is
+ * wanted: NODELAY while we own the socket, the consumer's setting back
+ * before DONE. (This belongs beside the O_NONBLOCK save in handshake.c.)
+ */
+static void tlshd_loop_nodelay(struct tlshd_flight *f, int fd, int on)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (on) {
+		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 &&
+		    !v && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+				     sizeof(on)) == 0)
+			f->nodelay_set = 1;
+		return;
+	}
+	if (f->nodelay_set &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) < 0)
+		tlshd_warn("fd %d: cannot give TCP_NODELAY back: %s", fd,
+			   strerror(errno));
+	f->nodelay_set = 0;
+}
+
 /* The end of a handshake: log, DONE, close, free. */
 static void tlshd_loop_complete(struct tlshd_loop *loop,
 				struct tlshd_flight *f, int in_heap)
 {
 	int fd = f->hs.req.sockfd;
+	int64_t finished;
 
+	if (!f->t.ended)
+		f->t.ended = tlshd_loop_now_us();
 	if (f->events)
 		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
 	if (in_heap)
 		tlshd_heap_remove(loop, f);
+	tlshd_loop_nodelay(f, fd, 0);
 	tlshd_handshake_finish(&f->hs);
+	finished = tlshd_loop_now_us();
 	tlshd_loop_done(loop, fd, f->hs.status, f->hs.remote_auth,
 			f->hs.status ? 0 : f->hs.nremote);
+	tlshd_loop_log_times(loop, f, fd, finished, tlshd_loop_now_us());
 	free(f);
+}
+
+/* One step of the engine, timed. */
+static short tlshd_loop_step(struct tlshd_flight *f)
+{
+	int64_t t0 = tlshd_loop_now_us(), t1;
+	short events = tlshd_handshake_resume(&f->hs);
+
+	t1 = tlshd_loop_now_us();
+	f->t.engine += t1 - t0;
+	f->t.steps++;
+	if (!events)
+		f->t.ended = t1;
+	return events;
 }
 
 static uint32_t tlshd_loop_epoll_events(short events)
@@ -150,6 +322,9 @@ static void tlshd_loop_wait_for(struct tlshd_loop *loop,
 		tlshd_loop_complete(loop, f, in_heap);
 		return;
 	}
+	/* A step may bring the deadline forward (the ticket wait does). */
+	if (in_heap)
+		tlshd_heap_up(loop, f->heap_idx);
 	ev.events = tlshd_loop_epoll_events(events);
 	if (ev.events == f->events)
 		return;
@@ -163,8 +338,10 @@ static void tlshd_loop_wait_for(struct tlshd_loop *loop,
 }
 
 static void tlshd_loop_start(struct tlshd_loop *loop,
-			     const struct tlshd_request *req)
+			     const struct tlshd_request *req, int64_t ready,
+			     int64_t accepted)
 {
+	struct tlshd_creds *creds;
 	struct tlshd_flight *f;
 	short events;
 
@@ -175,13 +352,24 @@ static void tlshd_loop_start(struct tlshd_loop *loop,
 		return;
 	}
 	f->watch.kind = TLSHD_WATCH_HANDSHAKE;
+	f->t.ready = ready;
+	f->t.accepted = accepted;
 	tlshd_debug("worker %d: accepted fd %d: %s, auth %s, peer %s, timeout %u ms, keyring %u, %u peer ids, cert %u/%u",
 		    loop->id, req->sockfd, tlshd_msg_type_name(req->message_type),
 		    tlshd_msg_auth_name(req->auth_mode),
 		    req->peername[0] ? req->peername : "-", req->timeout_ms,
 		    req->keyring, req->npeerids, req->cert_serial,
 		    req->privkey_serial);
-	events = tlshd_handshake_start(&f->hs, req, loop->creds);
+	tlshd_loop_nodelay(f, req->sockfd, 1);
+	/* The set published now; a reload may swap it at any time. */
+	creds = tlshd_creds_acquire();
+	events = tlshd_handshake_start(&f->hs, req, creds ? creds : loop->creds);
+	tlshd_creds_release(creds);
+	f->t.started = tlshd_loop_now_us();
+	f->t.engine = f->t.started - accepted;
+	f->t.steps = 1;
+	if (!events)
+		f->t.ended = f->t.started;
 	if (!events) {
 		tlshd_loop_complete(loop, f, 0);
 		return;
@@ -208,11 +396,24 @@ static void tlshd_loop_accept(struct tlshd_loop *loop)
 			return;
 		}
 		if (ret == 0) {
-			tlshd_loop_start(loop, &req);
+			tlshd_loop_start(loop, &req, loop->ready_us,
+					 tlshd_loop_now_us());
+			loop->ready_us = 0;
 			continue;
 		}
 		if (ret == -EPERM || ret == -EACCES) {
 			tlshd_err("ACCEPT refused: tlshd needs CAP_NET_ADMIN");
+			return;
+		}
+		/*
+		 * The kernel had no fd to give us and failed that request
+		 * (EIO). Leave the others pending until one of our flights
+		 * ends and frees an fd.
+		 */
+		if (ret == -EMFILE || ret == -ENFILE) {
+			tlshd_err("ACCEPT failed: out of file descriptors (%s), %u handshakes in flight; the kernel failed that request",
+				  strerrorname_np(-ret), loop->nflights);
+			loop->accept_pending = loop->nflights > 0;
 			return;
 		}
 		tlshd_err("bad handshake request: %s", err);
@@ -225,6 +426,7 @@ static void tlshd_loop_accept(struct tlshd_loop *loop)
 			return;
 	}
 	loop->accept_pending = 1;
+	tlshd_loop_hand_over(loop);
 }
 
 static void tlshd_loop_expire(struct tlshd_loop *loop)
@@ -264,6 +466,7 @@ static void tlshd_loop_abort_all(struct tlshd_loop *loop)
 int tlshd_loop_run(struct tlshd_loop *loop)
 {
 	struct epoll_event evs[TLSHD_LOOP_EVENTS];
+	uint64_t kicks;
 	int i, n;
 
 	/* Requests queued before we joined: take them now. */
@@ -287,20 +490,29 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 				tlshd_loop_abort_all(loop);
 				return 0;
 			case TLSHD_WATCH_NETLINK:
+				loop->ready_us = tlshd_loop_now_us();
 				if (tlshd_nl_drain_events(&loop->nl) > 0)
+					tlshd_loop_accept(loop);
+				break;
+			case TLSHD_WATCH_KICK:
+				if (read(tlshd_loop_kick.fd, &kicks,
+					 sizeof(kicks)) > 0)
 					tlshd_loop_accept(loop);
 				break;
 			case TLSHD_WATCH_HANDSHAKE:
 				f = (struct tlshd_flight *)((char *)w -
 					offsetof(struct tlshd_flight, watch));
 				tlshd_loop_wait_for(loop, f,
-						    tlshd_handshake_resume(&f->hs),
-						    1);
+						    tlshd_loop_step(f), 1);
 				break;
 			}
 		}
 		tlshd_loop_expire(loop);
 		/* Room again after a full house: requests may be waiting. */
+		if (!loop->nl_watched && loop->nflights < loop->max_flights &&
+		    tlshd_loop_watch_ready(loop, 1))
+			tlshd_err("worker %d: cannot watch for requests again: %s",
+				  loop->id, strerror(errno));
 		if (loop->accept_pending && loop->nflights < loop->max_flights)
 			tlshd_loop_accept(loop);
 	}
@@ -318,6 +530,7 @@ int tlshd_loop_init(struct tlshd_loop *loop, int id,
 	loop->creds = creds;
 	loop->max_flights = max_flights;
 	loop->nl_watch.kind = TLSHD_WATCH_NETLINK;
+	loop->kick_watch.kind = TLSHD_WATCH_KICK;
 	loop->stop_watch.kind = TLSHD_WATCH_STOP;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0) {
@@ -328,10 +541,16 @@ int tlshd_loop_init(struct tlshd_loop *loop, int id,
 	ret = tlshd_nl_open(&loop->nl, err, errlen);
 	if (ret)
 		goto fail_epoll;
-	ev.data.ptr = &loop->nl_watch;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, tlshd_nl_event_fd(&loop->nl),
-		      &ev) < 0)
+	if (tlshd_loop_kick_get() < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail_nl;
+	}
+	ret = tlshd_loop_watch_ready(loop, 1);
+	if (ret) {
+		errno = -ret;
 		goto fail_ctl;
+	}
 	ev.data.ptr = &loop->stop_watch;
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, stop_fd, &ev) < 0)
 		goto fail_ctl;
@@ -339,6 +558,8 @@ int tlshd_loop_init(struct tlshd_loop *loop, int id,
 fail_ctl:
 	ret = -errno;
 	snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+	tlshd_loop_kick_put();
+fail_nl:
 	tlshd_nl_close(&loop->nl);
 fail_epoll:
 	close(loop->epfd);
@@ -351,6 +572,8 @@ void tlshd_loop_destroy(struct tlshd_loop *loop)
 	tlshd_loop_abort_all(loop);
 	free(loop->heap);
 	loop->heap = NULL;
+	if (loop->epfd >= 0)
+		tlshd_loop_kick_put();
 	tlshd_nl_close(&loop->nl);
 	if (loop->epfd >= 0)
 		close(loop->epfd);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A worker: one epoll loop with its own netlink sockets, every in-flight
- * handshake's socket, and their deadlines. Workers race to ACCEPT on each
- * READY; the kernel hands every request to exactly one of them.
+ * A worker: one epoll loop with its own netlink command socket, every
+ * in-flight handshake's socket, and their deadlines. The READY socket is
+ * shared and watched with EPOLLEXCLUSIVE: a notification wakes one idle
+ * worker, which ACCEPTs until EAGAIN; the kernel hands every request to
+ * exactly one worker.
  */
 #ifndef TLSHD_LOOP_H
 #define TLSHD_LOOP_H
+
+#include <stdint.h>
 
 #include "netlink.h"
 
@@ -14,6 +18,7 @@ struct tlshd_flight;
 
 enum tlshd_watch_kind {
 	TLSHD_WATCH_NETLINK,
+	TLSHD_WATCH_KICK,
 	TLSHD_WATCH_STOP,
 	TLSHD_WATCH_HANDSHAKE,
 };
@@ -28,6 +33,7 @@ struct tlshd_loop {
 	struct tlshd_nl nl;
 	const struct tlshd_creds *creds;
 	struct tlshd_watch nl_watch;
+	struct tlshd_watch kick_watch;
 	struct tlshd_watch stop_watch;
 	/* In-flight handshakes, a min-heap on their deadlines. */
 	struct tlshd_flight **heap;
@@ -35,6 +41,8 @@ struct tlshd_loop {
 	unsigned int cap;
 	unsigned int max_flights;
 	int accept_pending;	/* stopped accepting at max_flights */
+	int nl_watched;		/* READY socket in epfd (not while full) */
+	int64_t ready_us;	/* when READY last woke us, for the debug log */
 };
 
 /*

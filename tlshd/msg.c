@@ -169,7 +169,7 @@ static int tlshd_msg_parse_peername(const struct nlattr *a,
 				    struct tlshd_request *req, char *err)
 {
 	const char *s = nla_data(a);
-	int n = nla_len(a);
+	size_t n = nla_len(a) > 0 ? (size_t)nla_len(a) : 0, i;
 
 	/* The kernel sends the terminating NUL; tolerate its absence. */
 	if (n > 0 && s[n - 1] == '\0')
@@ -180,7 +180,7 @@ static int tlshd_msg_parse_peername(const struct nlattr *a,
 	}
 	if (n > TLSHD_PEERNAME_MAX) {
 		snprintf(err, TLSHD_MSG_ERRLEN,
-			 "attribute PEERNAME has %d bytes, at most %d allowed",
+			 "attribute PEERNAME has %zu bytes, at most %d allowed",
 			 n, TLSHD_PEERNAME_MAX);
 		return -EINVAL;
 	}
@@ -188,6 +188,15 @@ static int tlshd_msg_parse_peername(const struct nlattr *a,
 		snprintf(err, TLSHD_MSG_ERRLEN,
 			 "attribute PEERNAME has an embedded NUL byte");
 		return -EINVAL;
+	}
+	/* No host name or address has them, and they would forge log lines. */
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			snprintf(err, TLSHD_MSG_ERRLEN,
+				 "attribute PEERNAME has control character 0x%02x at offset %zu",
+				 (unsigned char)s[i], i);
+			return -EINVAL;
+		}
 	}
 	memcpy(req->peername, s, n);
 	req->peername[n] = '\0';

@@ -4,7 +4,9 @@
  * Messages themselves are built and parsed in msg.c.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -43,6 +45,19 @@ static int tlshd_nl_errno(int nlerr)
 	}
 }
 
+/*
+ * One READY socket for the whole process. Every worker's epoll watches it
+ * with EPOLLEXCLUSIVE, so a notification wakes one idle worker, which
+ * ACCEPTs until EAGAIN, instead of waking all of them to race for the
+ * request (one wins, the others spend a wakeup and an ACCEPT on EAGAIN,
+ * on CPUs the handshakes need).
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct nl_sock *sk;
+	unsigned int refs;
+} tlshd_nl_ready = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static void tlshd_nl_free_sock(struct nl_sock **sk)
 {
 	if (*sk)
@@ -50,9 +65,20 @@ static void tlshd_nl_free_sock(struct nl_sock **sk)
 	*sk = NULL;
 }
 
+static void tlshd_nl_ready_put(struct tlshd_nl *nl)
+{
+	if (!nl->events)
+		return;
+	pthread_mutex_lock(&tlshd_nl_ready.lock);
+	if (nl->events == tlshd_nl_ready.sk && --tlshd_nl_ready.refs == 0)
+		tlshd_nl_free_sock(&tlshd_nl_ready.sk);
+	pthread_mutex_unlock(&tlshd_nl_ready.lock);
+	nl->events = NULL;
+}
+
 void tlshd_nl_close(struct tlshd_nl *nl)
 {
-	tlshd_nl_free_sock(&nl->events);
+	tlshd_nl_ready_put(nl);
 	tlshd_nl_free_sock(&nl->cmd);
 }
 
@@ -76,14 +102,66 @@ static struct nl_sock *tlshd_nl_connect(char *err, size_t errlen)
 	return sk;
 }
 
-/* A big receive buffer; root may go past net.core.rmem_max. */
+/*
+ * A big receive buffer; root may go past net.core.rmem_max. The tests set
+ * TLSHD_TEST_NL_RCVBUF to a tiny size to provoke an overrun (ENOBUFS).
+ */
 static void tlshd_nl_grow_rcvbuf(struct nl_sock *sk)
 {
+	const char *test_size = getenv("TLSHD_TEST_NL_RCVBUF");
 	int fd = nl_socket_get_fd(sk);
 	int size = TLSHD_NL_EVENT_RCVBUF;
 
+	if (test_size && atoi(test_size) > 0)
+		size = atoi(test_size);
+
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		nl_socket_set_buffer_size(sk, size, 0);
+}
+
+/* The shared READY socket, created and joined by the first worker. */
+static int tlshd_nl_ready_get(struct tlshd_nl *nl, char *err, size_t errlen)
+{
+	struct nl_sock *sk;
+	int ret = 0;
+
+	pthread_mutex_lock(&tlshd_nl_ready.lock);
+	if (tlshd_nl_ready.sk) {
+		tlshd_nl_ready.refs++;
+		nl->events = tlshd_nl_ready.sk;
+		goto out;
+	}
+	sk = tlshd_nl_connect(err, errlen);
+	if (!sk) {
+		ret = -EIO;
+		goto out;
+	}
+	nl_socket_disable_seq_check(sk);
+	tlshd_nl_grow_rcvbuf(sk);
+	ret = nl_socket_add_membership(sk, nl->group);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot join multicast group \"%s\": %s",
+			 HANDSHAKE_MCGRP_TLSHD, nl_geterror(ret));
+		ret = tlshd_nl_errno(ret);
+		goto fail;
+	}
+	ret = nl_socket_set_nonblocking(sk);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot make the netlink socket non-blocking: %s",
+			 nl_geterror(ret));
+		ret = tlshd_nl_errno(ret);
+		goto fail;
+	}
+	tlshd_nl_ready.sk = sk;
+	tlshd_nl_ready.refs = 1;
+	nl->events = sk;
+	ret = 0;
+	goto out;
+fail:
+	nl_socket_free(sk);
+out:
+	pthread_mutex_unlock(&tlshd_nl_ready.lock);
+	return ret;
 }
 
 int tlshd_nl_open(struct tlshd_nl *nl, char *err, size_t errlen)
@@ -120,27 +198,9 @@ int tlshd_nl_open(struct tlshd_nl *nl, char *err, size_t errlen)
 		goto fail;
 	}
 
-	nl->events = tlshd_nl_connect(err, errlen);
-	if (!nl->events) {
-		ret = -EIO;
+	ret = tlshd_nl_ready_get(nl, err, errlen);
+	if (ret)
 		goto fail;
-	}
-	nl_socket_disable_seq_check(nl->events);
-	tlshd_nl_grow_rcvbuf(nl->events);
-	ret = nl_socket_add_membership(nl->events, nl->group);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot join multicast group \"%s\": %s",
-			 HANDSHAKE_MCGRP_TLSHD, nl_geterror(ret));
-		ret = tlshd_nl_errno(ret);
-		goto fail;
-	}
-	ret = nl_socket_set_nonblocking(nl->events);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot make the netlink socket non-blocking: %s",
-			 nl_geterror(ret));
-		ret = tlshd_nl_errno(ret);
-		goto fail;
-	}
 	return 0;
 fail:
 	tlshd_nl_close(nl);

@@ -11,8 +11,9 @@ struct nl_sock;
 
 /*
  * Two long-lived sockets: one joined to the "tlshd" multicast group
- * (non-blocking, for the event loop) and one for ACCEPT/DONE round trips,
- * so a reply is never mixed up with notifications.
+ * (non-blocking, for the event loops; one for the whole process, shared by
+ * every worker) and one per worker for ACCEPT/DONE round trips, so a reply
+ * is never mixed up with notifications.
  */
 struct tlshd_nl {
 	struct nl_sock *events;

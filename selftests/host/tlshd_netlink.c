@@ -305,6 +305,13 @@ static void test_peername(void)
 	nla_put_string(msg, HANDSHAKE_A_ACCEPT_PEERNAME, name);
 	expect_fail(msg, "attribute PEERNAME has 256 bytes, at most 255 allowed", 7);
 
+	msg = minimal_reply();
+	nla_put_string(msg, HANDSHAKE_A_ACCEPT_PEERNAME, "host\nforged: log line");
+	expect_fail(msg, "attribute PEERNAME has control character 0x0a at offset 4", 7);
+	msg = minimal_reply();
+	nla_put_string(msg, HANDSHAKE_A_ACCEPT_PEERNAME, "del\x7f");
+	expect_fail(msg, "control character 0x7f at offset 3", 7);
+
 	/* A huge one, near the netlink attribute limit. */
 	{
 		static char huge[60000];

@@ -88,12 +88,14 @@ struct bench_opts {
 	int concurrency[4];
 	unsigned int nconc;
 	const char *cert, *key, *ca, *peername;
+	unsigned int system_cas;	/* anchors the system store gave */
 	const char *key_type;
 	const char *device;
 	const char *tmpdir;
 	int queue_depth;	/* io_uring chain length */
 	double time_limit;	/* seconds for the whole run, 0: none */
 	int kernel_aead;	/* measure the kernel's AEAD too (AF_ALG) */
+	int system_trust;	/* clients also trust the system store */
 	int inject_mismatch;	/* test the checker: corrupt one hash */
 	int quiet;
 	const char *json, *csv, *plot, *table;
@@ -145,6 +147,9 @@ void creds_free(struct bench_ctx *ctx);
 int creds_ktls_config(struct bench_ctx *ctx, enum ktls_role role,
 		      unsigned int cipher, uint16_t version,
 		      struct ktls_config **out, char *err, size_t errlen);
+/* server: 0 a client, CREDS_SERVER, or a server that issues no tickets. */
+#define CREDS_SERVER		1
+#define CREDS_SERVER_NO_TICKETS	2
 int creds_gnutls_session(struct bench_ctx *ctx, int server,
 			 unsigned int cipher, uint16_t version,
 			 gnutls_session_t *out, char *err, size_t errlen);
@@ -197,11 +202,14 @@ int hs_drive(struct bench_ctx *ctx, struct bench_item *it,
 	     struct hs_server *srv, hs_client_fn fn, void *arg,
 	     struct sample *out, char *err, size_t errlen);
 
-/* Servers shared by handshake.c and upcall.c (hs_server.c). */
+/*
+ * Servers shared by handshake.c and upcall.c (hs_server.c). tickets: the
+ * plain GnuTLS server issues session tickets (EP_KTLS servers always do).
+ */
 struct hs_server;
 struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
-				  uint16_t version, int threads, char *err,
-				  size_t errlen);
+				  uint16_t version, int threads, int tickets,
+				  char *err, size_t errlen);
 int hs_server_fd(const struct hs_server *srv);
 unsigned int hs_server_stop(struct hs_server *srv, unsigned int *resumed,
 			    unsigned int *errors);

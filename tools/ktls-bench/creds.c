@@ -138,6 +138,20 @@ int creds_load(struct bench_ctx *ctx)
 		fprintf(stderr, "ktls-bench: no trust anchor in %s\n", ctx->ca_file);
 		return -EINVAL;
 	}
+	/*
+	 * As tlshd with no x509.truststore: the whole system store, loaded
+	 * once. Its size is what makes a per-handshake reload expensive.
+	 */
+	if (ctx->o->system_trust) {
+		ret = gnutls_certificate_set_x509_system_trust(ctx->cli_cred);
+		if (ret <= 0) {
+			fprintf(stderr, "ktls-bench: --system-trust: %s\n",
+				ret < 0 ? gnutls_strerror(ret) :
+				"the system trust store is empty");
+			return -EINVAL;
+		}
+		ctx->o->system_cas = ret;
+	}
 	if (gnutls_session_ticket_key_generate(&ctx->ticket_key) < 0)
 		return -ENOMEM;
 	return 0;
@@ -175,6 +189,8 @@ int creds_ktls_config(struct bench_ctx *ctx, enum ktls_role role,
 		ret = ktls_config_set_cert_files(cfg, ctx->cert_file, ctx->key_file);
 	else
 		ret = ktls_config_set_trust_file(cfg, ctx->ca_file);
+	if (!ret && role == KTLS_ROLE_CLIENT && ctx->o->system_trust)
+		ret = ktls_config_set_trust_file(cfg, NULL);
 	if (!ret)
 		ret = ktls_config_set_ciphers(cfg, cipher ? cipher : KTLS_CIPHER_ALL);
 	if (!ret)
@@ -220,7 +236,7 @@ int creds_gnutls_session(struct bench_ctx *ctx, int server,
 	if (ret >= 0)
 		ret = gnutls_credentials_set(gs, GNUTLS_CRD_CERTIFICATE,
 					     server ? ctx->srv_cred : ctx->cli_cred);
-	if (ret >= 0 && server)
+	if (ret >= 0 && server == CREDS_SERVER)
 		ret = gnutls_session_ticket_enable_server(gs, &ctx->ticket_key);
 	if (ret >= 0 && !server) {
 		ret = gnutls_server_name_set(gs, GNUTLS_NAME_DNS, ctx->o->peername,

@@ -23,6 +23,7 @@ struct hs_server {
 	struct bench_ctx *ctx;
 	enum ep_mode mode;
 	uint16_t version;
+	int tickets;
 	int lfd;
 	int stop;		/* atomic */
 	struct ktls_config *cfg;
@@ -71,7 +72,8 @@ static int hs_server_one(struct hs_server *srv, int fd)
 		ktls_session_free(ks);
 		return ret ? ret : resumed;
 	}
-	ret = creds_gnutls_session(srv->ctx, 1, KTLS_CIPHER_AES_128_GCM,
+	ret = creds_gnutls_session(srv->ctx, srv->tickets ? CREDS_SERVER :
+				   CREDS_SERVER_NO_TICKETS, KTLS_CIPHER_AES_128_GCM,
 				   srv->version, &gs, err, sizeof(err));
 	if (ret)
 		return ret;
@@ -122,8 +124,8 @@ static void *hs_server_thread(void *arg)
 }
 
 struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
-				  uint16_t version, int threads, char *err,
-				  size_t errlen)
+				  uint16_t version, int threads, int tickets,
+				  char *err, size_t errlen)
 {
 	struct hs_server *srv = calloc(1, sizeof(*srv));
 	int i;
@@ -137,6 +139,7 @@ struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
 	srv->ctx = ctx;
 	srv->mode = mode;
 	srv->version = version;
+	srv->tickets = tickets;
 	if (mode == EP_KTLS &&
 	    creds_ktls_config(ctx, KTLS_ROLE_SERVER, KTLS_CIPHER_AES_128_GCM,
 			      version, &srv->cfg, err, errlen)) {

@@ -72,6 +72,8 @@ static void bench_usage(FILE *f)
 		"  -C, --concurrency LIST   concurrent handshake clients (default 1,8)\n"
 		"      --cert FILE --key FILE  server credentials (default: made up)\n"
 		"      --ca FILE            anchor clients trust (default: --cert)\n"
+		"      --system-trust       clients also load the system trust store\n"
+		"                           (once), as tlshd does without x509.truststore\n"
 		"      --peername NAME      name clients check (default localhost)\n"
 		"      --key-type ecdsa|rsa key made when no --cert (default ecdsa)\n"
 		"      --device PATH        test consumer (default " KTLS_TEST_DEVICE ")\n"
@@ -421,7 +423,7 @@ int main(int argc, char **argv)
 		OPT_TX = 256, OPT_RX, OPT_IMPLS, OPT_NOWARM, OPT_HSDUR,
 		OPT_HSMAX, OPT_CERT, OPT_KEY, OPT_CA, OPT_PEER, OPT_KEYTYPE,
 		OPT_DEV, OPT_QD, OPT_JSON, OPT_CSV, OPT_PLOT, OPT_TABLE,
-		OPT_INJECT, OPT_NOKAEAD, OPT_TLIMIT,
+		OPT_INJECT, OPT_NOKAEAD, OPT_TLIMIT, OPT_SYSTRUST,
 	};
 	static const struct option longopts[] = {
 		{ "ciphers", required_argument, NULL, 'c' },
@@ -452,6 +454,7 @@ int main(int argc, char **argv)
 		{ "inject-mismatch", no_argument, NULL, OPT_INJECT },
 		{ "no-kernel-aead", no_argument, NULL, OPT_NOKAEAD },
 		{ "time-limit", required_argument, NULL, OPT_TLIMIT },
+		{ "system-trust", no_argument, NULL, OPT_SYSTRUST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -601,6 +604,7 @@ int main(int argc, char **argv)
 		case OPT_TABLE: o.table = optarg; break;
 		case OPT_INJECT: o.inject_mismatch = 1; break;
 		case OPT_NOKAEAD: o.kernel_aead = 0; break;
+		case OPT_SYSTRUST: o.system_trust = 1; break;
 		case OPT_TLIMIT:
 			if (bench_parse_double(optarg, 1, 86400, &o.time_limit)) {
 				fprintf(stderr, "ktls-bench: bad --time-limit '%s'\n", optarg);

@@ -325,8 +325,13 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 				"handed to the kernel (%s) and tlshd does the client side against the\n"
 				"plain GnuTLS server. hs/s: median [min-max]; latency p50/p99 over all\n"
 				"handshakes; CPU: us per handshake, bench process / whole machine (for\n"
-				"upcall rows only the latter includes tlshd).\n\n",
+				"upcall rows only the latter includes tlshd).\n",
 				ctx->o->cert ? "the given" : ctx->o->key_type, ctx->o->device);
+			if (ctx->o->system_trust)
+				fprintf(f, "Clients trust the system store (%u anchors, loaded once) besides the CA;\n"
+					"tlshd should be set up alike (no x509.truststore, the CA in the store).\n",
+					ctx->o->system_cas);
+			fputc('\n', f);
 			fprintf(f, "%-8s %-3s %-7s %4s %8s %-17s %7s %7s %17s %8s %s\n",
 				"impl", "tls", "mode", "conc", "hs/s", "  [min - max]",
 				"p50 ms", "p99 ms", "CPU proc/guest", "x gnutls",

@@ -55,7 +55,8 @@ static int64_t tp_send_sendfile(struct bench_ctx *ctx, struct endpoint *ep,
 	size_t len;
 	ssize_t n;
 
-	while (pos < limit && bench_now() < deadline) {
+	/* Past the deadline still one chunk: a sample is never empty. */
+	while (pos < limit && (!pos || bench_now() < deadline)) {
 		len = tp_chunk(ctx, pos, limit, &off);
 		n = sendfile(ep->fd, ctx->file_fd, &off, len);
 		if (n < 0 && errno == EINTR)
@@ -85,7 +86,8 @@ static int64_t tp_send_copy(struct bench_ctx *ctx, struct endpoint *ep,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	while (pos < limit && bench_now() < deadline) {
+	/* Past the deadline still one chunk: a sample is never empty. */
+	while (pos < limit && (!pos || bench_now() < deadline)) {
 		len = tp_chunk(ctx, pos, limit, &off);
 		if (pread(ctx->file_fd, buf, len, off) != (ssize_t)len) {
 			snprintf(err, errlen, "read of the data file failed");

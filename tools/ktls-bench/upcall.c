@@ -81,7 +81,12 @@ int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
 		snprintf(err, errlen, "%s: %s", ctx->o->device, strerror(errno));
 		return -errno;
 	}
-	srv = hs_server_start(ctx, EP_GNUTLS, it->version, it->conc, err,
+	/*
+	 * No tickets: the upcall rows are full handshakes, and tlshd would
+	 * resume from a ticket of an earlier sample (the reference client
+	 * never offers one).
+	 */
+	srv = hs_server_start(ctx, EP_GNUTLS, it->version, it->conc, 0, err,
 			      errlen);
 	if (!srv) {
 		close(a.dev);

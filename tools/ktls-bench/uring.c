@@ -104,7 +104,8 @@ ssize_t uring_send_splice(struct bench_ctx *ctx, int sock, double deadline,
 	r = fcntl(pfd[1], F_GETPIPE_SZ);
 	cap = r > 0 ? (size_t)r : 65536;
 
-	while (pos < limit && bench_now() < deadline) {
+	/* Past the deadline still one chunk: a sample is never empty. */
+	while (pos < limit && (!pos || bench_now() < deadline)) {
 		queued = 0;
 		for (n = 0; n < depth; n++) {
 			lens[n] = uring_chunk(ctx, pos + queued, limit, cap, &off);
@@ -210,7 +211,8 @@ ssize_t uring_send_buf(struct bench_ctx *ctx, int sock, double deadline,
 		goto out;
 	}
 	len[1] = 0;
-	while (len[cur] && bench_now() < deadline) {
+	/* Past the deadline still one chunk: a sample is never empty. */
+	while (len[cur] && (!pos || bench_now() < deadline)) {
 		sqe = io_uring_get_sqe(&ring);
 		io_uring_prep_send(sqe, sock, bufs + cur * w + done,
 				   len[cur] - done, MSG_NOSIGNAL);
