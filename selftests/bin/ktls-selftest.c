@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktls-selftest: libktls against itself over loopback TCP, through nothing
+ * but its public API (ktls.h) and the kernel's own socket options.
+ *
+ *   ktls-selftest CA CERT KEY matrix     every version x cipher, both sides
+ *                                        offloaded, the kernel's state read
+ *                                        back, data checked both ways
+ *   ktls-selftest CA CERT KEY control    alerts and handshake records after
+ *                                        offload, close_notify
+ *   ktls-selftest CA CERT KEY nonblock   both handshakes in one poll loop
+ *   ktls-selftest CA CERT KEY no-module  tls removed before the first use
+ *   ktls-selftest CA CERT KEY lost-module  tls removed between handshake
+ *                                        and offload
+ *
+ * The no-module cases run `rmmod tls` / `modprobe tls` themselves and must
+ * run without CAP_NET_ADMIN, so the kernel can't load tls back on its own
+ * (TCP_ULP autoloads only for CAP_NET_ADMIN). Exit 0 pass, 77 skip (last
+ * line: why), 1 fail.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <linux/tls.h>
+#include <gnutls/gnutls.h>
+
+#include "ktls.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+static const char *ca_file, *cert_file, *key_file;
+static int failures;
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
+			printf(__VA_ARGS__);				\
+			printf("\n");					\
+			failures++;					\
+		}							\
+	} while (0)
+
+#define DIE(...)							\
+	do {								\
+		printf("FAIL: ");					\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+		exit(1);						\
+	} while (0)
+
+struct side {
+	struct ktls_config *cfg;
+	struct ktls_session *s;
+	int fd;
+	int ret;
+	char err[256];
+};
+
+/* A connected loopback TCP pair: kTLS needs TCP, socketpair won't do. */
+static void tcp_pair(int *cli, int *srv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int lfd;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
+		DIE("loopback listener: %s", strerror(errno));
+	*cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*cli < 0 || connect(*cli, (struct sockaddr *)&a, sizeof(a)))
+		DIE("connect: %s", strerror(errno));
+	*srv = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (*srv < 0)
+		DIE("accept: %s", strerror(errno));
+	close(lfd);
+}
+
+static struct ktls_config *make_config(enum ktls_role role, uint16_t version,
+				       unsigned int cipher)
+{
+	struct ktls_config *cfg;
+	int ret;
+
+	ret = ktls_config_new(&cfg, role);
+	if (ret)
+		DIE("ktls_config_new: %s", strerror(-ret));
+	if (role == KTLS_ROLE_CLIENT)
+		ret = ktls_config_set_trust_file(cfg, ca_file);
+	else
+		ret = ktls_config_set_cert_files(cfg, cert_file, key_file);
+	if (ret)
+		DIE("credentials: %s", strerror(-ret));
+	if (version && ktls_config_set_versions(cfg, version, version))
+		DIE("ktls_config_set_versions");
+	if (cipher && ktls_config_set_ciphers(cfg, cipher))
+		DIE("ktls_config_set_ciphers");
+	return cfg;
+}
+
+/* Both sessions on a fresh TCP pair; the client checks "localhost". */
+static void make_pair(struct side *c, struct side *s, uint16_t version,
+		      unsigned int cipher)
+{
+	struct ktls_session_opts co = { .peername = "localhost",
+					.timeout_ms = 60000 };
+	struct ktls_session_opts so = { .timeout_ms = 60000 };
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	memset(s, 0, sizeof(*s));
+	tcp_pair(&c->fd, &s->fd);
+	c->cfg = make_config(KTLS_ROLE_CLIENT, version, cipher);
+	s->cfg = make_config(KTLS_ROLE_SERVER, version, cipher);
+	ret = ktls_session_new(&c->s, c->cfg, c->fd, &co);
+	if (!ret)
+		ret = ktls_session_new(&s->s, s->cfg, s->fd, &so);
+	if (ret)
+		DIE("ktls_session_new: %s", strerror(-ret));
+}
+
+static void free_pair(struct side *c, struct side *s)
+{
+	struct side *d[2] = { c, s };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		ktls_session_free(d[i]->s);
+		ktls_config_put(d[i]->cfg);
+		if (d[i]->fd >= 0)
+			close(d[i]->fd);
+	}
+}
+
+static void *side_handshake(void *arg)
+{
+	struct side *d = arg;
+
+	d->ret = ktls_session_handshake(d->s);
+	if (!d->ret)
+		d->ret = ktls_session_offload(d->s);
+	snprintf(d->err, sizeof(d->err), "%s", ktls_session_error(d->s));
+	return NULL;
+}
+
+static void *side_handshake_only(void *arg)
+{
+	struct side *d = arg;
+
+	d->ret = ktls_session_handshake(d->s);
+	return NULL;
+}
+
+/* Blocking handshake and offload on both sides, one thread each. */
+static int run_pair(struct side *c, struct side *s)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, side_handshake, s))
+		DIE("pthread_create");
+	side_handshake(c);
+	pthread_join(t, NULL);
+	CHECK(!c->ret, "client: %s (%s)", strerror(-c->ret), c->err);
+	CHECK(!s->ret, "server: %s (%s)", strerror(-s->ret), s->err);
+	return c->ret || s->ret ? -1 : 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_INIT 0xcbf29ce484222325ULL
+
+/* A deterministic byte stream per seed (xorshift), so both ends agree. */
+static void fill(unsigned char *buf, size_t n, uint64_t seed)
+{
+	uint64_t x = seed | 1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = x >> 24;
+	}
+}
+
+struct flow {
+	int fd;
+	size_t len;
+	uint64_t seed;
+	int ret;
+	uint64_t sum;
+};
+
+static void *flow_send(void *arg)
+{
+	struct flow *f = arg;
+	unsigned char *buf = malloc(f->len);
+	size_t off = 0;
+	ssize_t n;
+
+	if (!buf)
+		DIE("malloc");
+	fill(buf, f->len, f->seed);
+	f->sum = fnv1a(FNV_INIT, buf, f->len);
+	f->ret = 0;
+	while (off < f->len) {
+		n = send(f->fd, buf + off, f->len - off, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			f->ret = -errno;
+			break;
+		}
+		off += n;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *flow_recv(void *arg)
+{
+	struct flow *f = arg;
+	unsigned char buf[16384];
+	size_t got = 0;
+	ssize_t n;
+
+	f->sum = FNV_INIT;
+	f->ret = 0;
+	while (got < f->len) {
+		n = ktls_recv(f->fd, buf, sizeof(buf), 0, NULL);
+		if (n <= 0) {
+			f->ret = n ? (int)n : -ENODATA;
+			break;
+		}
+		f->sum = fnv1a(f->sum, buf, n);
+		got += n;
+	}
+	return NULL;
+}
+
+/* LEN bytes each way at once; both checksums must match. */
+static void exchange(int cfd, int sfd, size_t len, const char *what)
+{
+	struct flow f[4] = {
+		{ .fd = cfd, .len = len, .seed = 0x1234 },	/* c -> s */
+		{ .fd = sfd, .len = len },
+		{ .fd = sfd, .len = len, .seed = 0x5678 },	/* s -> c */
+		{ .fd = cfd, .len = len },
+	};
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (pthread_create(&t[i], NULL, i % 2 ? flow_recv : flow_send,
+				   &f[i]))
+			DIE("pthread_create");
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 4; i++)
+		CHECK(!f[i].ret, "%s: flow %d: %s", what, i,
+		      strerror(-f[i].ret));
+	CHECK(f[0].sum == f[1].sum, "%s: client->server checksum differs",
+	      what);
+	CHECK(f[2].sum == f[3].sum, "%s: server->client checksum differs",
+	      what);
+}
+
+static const struct {
+	unsigned int bit;
+	uint16_t kernel;
+	size_t len, key, salt, iv;
+} cipher_tab[] = {
+	{ KTLS_CIPHER_AES_128_GCM, TLS_CIPHER_AES_GCM_128,
+	  sizeof(struct tls12_crypto_info_aes_gcm_128),
+	  offsetof(struct tls12_crypto_info_aes_gcm_128, key),
+	  offsetof(struct tls12_crypto_info_aes_gcm_128, salt),
+	  offsetof(struct tls12_crypto_info_aes_gcm_128, iv) },
+	{ KTLS_CIPHER_AES_256_GCM, TLS_CIPHER_AES_GCM_256,
+	  sizeof(struct tls12_crypto_info_aes_gcm_256),
+	  offsetof(struct tls12_crypto_info_aes_gcm_256, key),
+	  offsetof(struct tls12_crypto_info_aes_gcm_256, salt),
+	  offsetof(struct tls12_crypto_info_aes_gcm_256, iv) },
+	{ KTLS_CIPHER_CHACHA20_POLY1305, TLS_CIPHER_CHACHA20_POLY1305,
+	  sizeof(struct tls12_crypto_info_chacha20_poly1305),
+	  offsetof(struct tls12_crypto_info_chacha20_poly1305, key),
+	  offsetof(struct tls12_crypto_info_chacha20_poly1305, salt),
+	  offsetof(struct tls12_crypto_info_chacha20_poly1305, iv) },
+	{ KTLS_CIPHER_AES_128_CCM, TLS_CIPHER_AES_CCM_128,
+	  sizeof(struct tls12_crypto_info_aes_ccm_128),
+	  offsetof(struct tls12_crypto_info_aes_ccm_128, key),
+	  offsetof(struct tls12_crypto_info_aes_ccm_128, salt),
+	  offsetof(struct tls12_crypto_info_aes_ccm_128, iv) },
+};
+
+/*
+ * What the kernel holds: TX on both sides names the negotiated version and
+ * cipher; where the kernel reads RX back (6.0+), one side's TX key, salt
+ * and iv are the other's RX ones. Read right after offload, before data.
+ */
+static void check_kernel_state(const struct side *c, const struct side *s,
+			       uint16_t version, size_t ci)
+{
+	unsigned char tx[2][64], rx[2][64];
+	const struct tls_crypto_info *info;
+	int fds[2] = { c->fd, s->fd }, i, have_rx = 1;
+	size_t off = cipher_tab[ci].key, n = cipher_tab[ci].len - off;
+	socklen_t len;
+
+	for (i = 0; i < 2; i++) {
+		/* The kernel wants the exact size of the cipher's struct. */
+		len = cipher_tab[ci].len;
+		if (getsockopt(fds[i], SOL_TLS, TLS_TX, tx[i], &len)) {
+			CHECK(0, "getsockopt TLS_TX: %s", strerror(errno));
+			return;
+		}
+		info = (const void *)tx[i];
+		CHECK(len == cipher_tab[ci].len, "TLS_TX length %u, want %zu",
+		      len, cipher_tab[ci].len);
+		CHECK(info->version == (version == KTLS_VERSION_1_2 ?
+					TLS_1_2_VERSION : TLS_1_3_VERSION),
+		      "TLS_TX version 0x%04x", info->version);
+		CHECK(info->cipher_type == cipher_tab[ci].kernel,
+		      "TLS_TX cipher %u, want %u", info->cipher_type,
+		      cipher_tab[ci].kernel);
+		len = cipher_tab[ci].len;
+		if (getsockopt(fds[i], SOL_TLS, TLS_RX, rx[i], &len))
+			have_rx = 0;
+	}
+	if (!have_rx)
+		printf("note: this kernel does not read TLS_RX back\n");
+	if (have_rx) {
+		/* Key, salt, iv and rec_seq: all but the record sequence. */
+		n -= TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE;
+		CHECK(!memcmp(tx[0] + off, rx[1] + off, n),
+		      "client TX keys are not the server's RX keys");
+		CHECK(!memcmp(tx[1] + off, rx[0] + off, n),
+		      "server TX keys are not the client's RX keys");
+	}
+	memset(tx, 0, sizeof(tx));
+	memset(rx, 0, sizeof(rx));
+}
+
+static int stat_counter(const char *name)
+{
+	FILE *f = fopen("/proc/net/tls_stat", "re");
+	char key[64];
+	int v, ret = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %d", key, &v) == 2)
+		if (!strcmp(key, name))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+static int test_matrix(void)
+{
+	static const uint16_t versions[] = { KTLS_VERSION_1_2,
+					     KTLS_VERSION_1_3 };
+	unsigned int kernel = ktls_kernel_ciphers();
+	struct ktls_info ci, si;
+	struct side c, s;
+	size_t v, i;
+	int tx0, runs = 0;
+
+	if (!kernel) {
+		printf("kernel has no kTLS\n");
+		return 77;
+	}
+	tx0 = stat_counter("TlsTxSw");
+	for (v = 0; v < 2; v++) {
+		for (i = 0; i < sizeof(cipher_tab) / sizeof(cipher_tab[0]); i++) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "TLS %s %s",
+				 versions[v] == KTLS_VERSION_1_2 ? "1.2" : "1.3",
+				 ktls_cipher_name(cipher_tab[i].bit));
+			if (!(kernel & cipher_tab[i].bit)) {
+				/* GCM is in every kTLS kernel; the rest is optional. */
+				CHECK(cipher_tab[i].bit != KTLS_CIPHER_AES_128_GCM,
+				      "kernel kTLS lacks AES-128-GCM");
+				printf("note: %s: this kernel's kTLS lacks the cipher\n",
+				       what);
+				continue;
+			}
+			make_pair(&c, &s, versions[v], cipher_tab[i].bit);
+			if (!run_pair(&c, &s)) {
+				CHECK(!ktls_session_info(c.s, &ci) &&
+				      !ktls_session_info(s.s, &si), "info");
+				CHECK(ci.version == versions[v] &&
+				      si.version == versions[v] &&
+				      ci.cipher == cipher_tab[i].bit &&
+				      si.cipher == cipher_tab[i].bit,
+				      "%s: negotiated 0x%04x %s", what,
+				      ci.version, ci.cipher_name);
+				CHECK(ci.peer_verified, "%s: server not verified",
+				      what);
+				CHECK(!ktls_session_pending(c.s, NULL) &&
+				      !ktls_session_pending(s.s, NULL),
+				      "%s: plaintext left in GnuTLS", what);
+				check_kernel_state(&c, &s, versions[v], i);
+				exchange(c.fd, s.fd, 256 * 1024, what);
+				runs++;
+				printf("ok: %s: both sides offloaded, 256 KiB each way\n",
+				       what);
+			}
+			free_pair(&c, &s);
+		}
+	}
+	/* Two sockets per run, each with a software TX context. */
+	if (tx0 >= 0)
+		CHECK(stat_counter("TlsTxSw") - tx0 == 2 * runs,
+		      "TlsTxSw went up by %d for %d runs",
+		      stat_counter("TlsTxSw") - tx0, runs);
+	return 0;
+}
+
+/* Send one record of TYPE through the kernel (TLS_SET_RECORD_TYPE). */
+static int send_record(int fd, unsigned char type, const void *buf,
+		       size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(1)];
+		struct cmsghdr align;
+	} ctrl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctrl.buf, .msg_controllen = sizeof(ctrl.buf),
+	};
+	struct cmsghdr *cm;
+
+	memset(&ctrl, 0, sizeof(ctrl));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_TLS;
+	cm->cmsg_type = TLS_SET_RECORD_TYPE;
+	cm->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(cm) = type;
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+/* One raw record: its type from the cmsg, its body in buf. */
+static ssize_t recv_record(int fd, unsigned char *type, void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(1)];
+		struct cmsghdr align;
+	} ctrl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctrl.buf, .msg_controllen = sizeof(ctrl.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(fd, &msg, 0);
+
+	if (n < 0)
+		return -errno;
+	*type = KTLS_RECORD_DATA;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_TLS &&
+		    cm->cmsg_type == TLS_GET_RECORD_TYPE)
+			*type = *CMSG_DATA(cm);
+	return n;
+}
+
+static void drain_tickets(struct side *c)
+{
+	/* TLS 1.3 tickets reach the client through kTLS: skip them first. */
+	char ping[5];
+	ssize_t n;
+
+	n = ktls_recv(c->fd, ping, sizeof(ping), 0, NULL);
+	CHECK(n == 5 && !memcmp(ping, "ping!", 5), "ping: %zd", n);
+}
+
+static int test_control(void)
+{
+	static const uint16_t versions[] = { KTLS_VERSION_1_2,
+					     KTLS_VERSION_1_3 };
+	/* Any handshake message; the receiver only has to skip it. */
+	static const unsigned char hs[] = { 4, 0, 0, 4, 0, 0, 0, 0 };
+	unsigned char buf[64], type = 0;
+	struct side c, s;
+	int alert, v;
+	ssize_t n;
+
+	for (v = 0; v < 2; v++) {
+		const char *ver = v ? "1.3" : "1.2";
+
+		make_pair(&c, &s, versions[v], 0);
+		if (run_pair(&c, &s)) {
+			free_pair(&c, &s);
+			continue;
+		}
+		CHECK(send(s.fd, "ping!", 5, 0) == 5, "send");
+		drain_tickets(&c);
+
+		/* A warning alert is a record of type 21 with level 1. */
+		CHECK(!ktls_send_alert(c.fd, GNUTLS_AL_WARNING,
+				       GNUTLS_A_USER_CANCELED), "send_alert");
+		n = recv_record(s.fd, &type, buf, sizeof(buf));
+		CHECK(n == 2 && type == KTLS_RECORD_ALERT && buf[0] == 1 &&
+		      buf[1] == GNUTLS_A_USER_CANCELED,
+		      "TLS %s: raw alert record: n %zd type %u", ver, n, type);
+
+		/* ktls_recv skips a warning alert and a handshake record. */
+		CHECK(!ktls_send_alert(c.fd, GNUTLS_AL_WARNING,
+				       GNUTLS_A_USER_CANCELED), "send_alert");
+		CHECK(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
+		      "send handshake record");
+		CHECK(send(c.fd, "after", 5, 0) == 5, "send");
+		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
+		CHECK(n == 5 && !memcmp(buf, "after", 5),
+		      "TLS %s: ktls_recv after control records: %zd", ver, n);
+
+		/* The handshake record itself arrives typed 22, intact. */
+		CHECK(!send_record(s.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
+		      "send handshake record");
+		n = recv_record(c.fd, &type, buf, sizeof(buf));
+		CHECK(n == sizeof(hs) && type == KTLS_RECORD_HANDSHAKE &&
+		      !memcmp(buf, hs, sizeof(hs)),
+		      "TLS %s: raw handshake record: n %zd type %u", ver, n, type);
+
+		/* close_notify: the peer's ktls_recv sees end of stream. */
+		CHECK(!ktls_close_notify(c.fd), "close_notify");
+		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
+		CHECK(n == 0, "TLS %s: ktls_recv after close_notify: %zd", ver,
+		      n);
+		/* And a fatal alert the other way: -ECONNABORTED, named. */
+		alert = -1;
+		CHECK(!ktls_send_alert(s.fd, GNUTLS_AL_FATAL,
+				       GNUTLS_A_INTERNAL_ERROR), "send_alert");
+		n = ktls_recv(c.fd, buf, sizeof(buf), 0, &alert);
+		CHECK(n == -ECONNABORTED && alert == GNUTLS_A_INTERNAL_ERROR,
+		      "TLS %s: fatal alert: %zd alert %d", ver, n, alert);
+		printf("ok: TLS %s: alert and handshake records typed, skipped by ktls_recv; close_notify gives 0; fatal alert gives ECONNABORTED (%s)\n",
+		       ver, ktls_alert_name(alert));
+		free_pair(&c, &s);
+	}
+	return 0;
+}
+
+static void nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static int test_nonblock(void)
+{
+	struct side c, s;
+	struct side *d[2] = { &c, &s };
+	struct pollfd pfd[2];
+	int done[2] = { 0, 0 }, again = 0, rounds = 0, i, n;
+
+	make_pair(&c, &s, 0, 0);
+	nonblock(c.fd);
+	nonblock(s.fd);
+	while (!(done[0] && done[1]) && rounds++ < 1000) {
+		n = 0;
+		for (i = 0; i < 2; i++) {
+			if (done[i])
+				continue;
+			d[i]->ret = ktls_session_handshake(d[i]->s);
+			if (d[i]->ret == -EAGAIN) {
+				again++;
+				pfd[n].fd = d[i]->fd;
+				pfd[n].events = ktls_session_poll_events(d[i]->s);
+				n++;
+				continue;
+			}
+			if (d[i]->ret)
+				DIE("%s handshake: %s (%s)", i ? "server" : "client",
+				    strerror(-d[i]->ret),
+				    ktls_session_error(d[i]->s));
+			done[i] = 1;
+		}
+		if (n && poll(pfd, n, 10000) <= 0)
+			DIE("poll: nothing to do within 10 s");
+	}
+	CHECK(done[0] && done[1], "handshakes unfinished after %d rounds",
+	      rounds);
+	CHECK(again > 0, "a non-blocking handshake never returned EAGAIN");
+	for (i = 0; i < 2; i++)
+		CHECK(!ktls_session_offload(d[i]->s), "offload: %s",
+		      ktls_session_error(d[i]->s));
+	/* Data through the kernel on the (blocking again) sockets. */
+	for (i = 0; i < 2; i++)
+		fcntl(d[i]->fd, F_SETFL, fcntl(d[i]->fd, F_GETFL) & ~O_NONBLOCK);
+	exchange(c.fd, s.fd, 64 * 1024, "non-blocking");
+	printf("ok: non-blocking handshake in one poll loop (%d EAGAINs), offloaded, 64 KiB each way\n",
+	       again);
+	free_pair(&c, &s);
+	return 0;
+}
+
+/* The tls module must go; skip if it can't (built in, or in use). */
+static int tls_module_remove(void)
+{
+	int i;
+
+	if (access("/sys/module/tls", F_OK))
+		return 0;	/* not loaded */
+	if (access("/sys/module/tls/initstate", F_OK)) {
+		printf("tls is built into this kernel: it can't be removed\n");
+		return 77;
+	}
+	/* Closing kTLS sockets of earlier tests may hold it a while. */
+	for (i = 0; i < 150; i++) {
+		if (!system("rmmod tls 2>/dev/null"))
+			return 0;
+		usleep(100000);
+	}
+	printf("the tls module is in use (refcnt in /sys/module/tls/refcnt): can't remove it\n");
+	return 77;
+}
+
+static void tls_module_restore(void)
+{
+	if (system("modprobe tls"))
+		printf("FAIL: modprobe tls: the module is not back\n"), failures++;
+}
+
+/* tls gone before the first use: the handshake refuses to start. */
+static int test_no_module(void)
+{
+	struct side c, s;
+	int ret;
+
+	ret = tls_module_remove();
+	if (ret)
+		return ret;
+	CHECK(ktls_kernel_ciphers() == 0, "kTLS ciphers 0x%x without tls",
+	      ktls_kernel_ciphers());
+	make_pair(&c, &s, 0, 0);
+	ret = ktls_session_handshake(c.s);
+	CHECK(ret == -ENOPROTOOPT, "handshake: %d, want -ENOPROTOOPT", ret);
+	CHECK(strstr(ktls_session_error(c.s), "tls module") != NULL,
+	      "error does not name the tls module: %s",
+	      ktls_session_error(c.s));
+	printf("ok: no tls module: handshake gives ENOPROTOOPT: %s\n",
+	       ktls_session_error(c.s));
+	free_pair(&c, &s);
+	tls_module_restore();
+	return 0;
+}
+
+/* MSG from one session to the other through GnuTLS, not the kernel. */
+static void gnutls_io(struct ktls_session *from, struct ktls_session *to,
+		      const char *msg)
+{
+	size_t len = strlen(msg);
+	char buf[64];
+	ssize_t n;
+
+	n = gnutls_record_send(ktls_session_gnutls(from), msg, len);
+	CHECK(n == (ssize_t)len, "gnutls send: %zd (%s)", n,
+	      n < 0 ? gnutls_strerror(n) : "short");
+	do {
+		n = gnutls_record_recv(ktls_session_gnutls(to), buf, sizeof(buf));
+	} while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
+	CHECK(n == (ssize_t)len && !memcmp(buf, msg, len),
+	      "gnutls recv of '%s': %zd (%s)", msg, n,
+	      n < 0 ? gnutls_strerror(n) : "wrong bytes");
+}
+
+/*
+ * tls gone between handshake and offload: offload fails with ENOPROTOOPT
+ * and names the module, and the sockets are untouched, so the sessions go
+ * on in user space through GnuTLS.
+ */
+static int test_lost_module(void)
+{
+	struct side c, s;
+	struct side *d[2] = { &c, &s };
+	pthread_t t;
+	int i, ret;
+
+	if (!ktls_kernel_ciphers()) {
+		printf("kernel has no kTLS\n");
+		return 77;
+	}
+	make_pair(&c, &s, 0, 0);
+	if (pthread_create(&t, NULL, side_handshake_only, &s))
+		DIE("pthread_create");
+	ret = ktls_session_handshake(c.s);
+	pthread_join(t, NULL);
+	if (ret)
+		DIE("handshake: %s", ktls_session_error(c.s));
+	ret = tls_module_remove();
+	if (ret) {
+		free_pair(&c, &s);
+		return ret;
+	}
+	for (i = 0; i < 2; i++) {
+		ret = ktls_session_offload(d[i]->s);
+		CHECK(ret == -ENOPROTOOPT, "offload: %d, want -ENOPROTOOPT",
+		      ret);
+		CHECK(strstr(ktls_session_error(d[i]->s), "tls module") != NULL,
+		      "error does not name the tls module: %s",
+		      ktls_session_error(d[i]->s));
+	}
+	printf("ok: tls module removed after the handshake: offload gives ENOPROTOOPT: %s\n",
+	       ktls_session_error(c.s));
+	/* User-space TLS still works on both sockets, both ways. */
+	gnutls_io(c.s, s.s, "over gnutls");
+	gnutls_io(s.s, c.s, "and back");
+	printf("ok: the sockets still carry TLS through GnuTLS both ways\n");
+	free_pair(&c, &s);
+	tls_module_restore();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 5) {
+		fprintf(stderr, "usage: ktls-selftest CA CERT KEY matrix|control|nonblock|no-module|lost-module\n");
+		return 2;
+	}
+	ca_file = argv[1];
+	cert_file = argv[2];
+	key_file = argv[3];
+	if (!strcmp(argv[4], "matrix"))
+		ret = test_matrix();
+	else if (!strcmp(argv[4], "control"))
+		ret = test_control();
+	else if (!strcmp(argv[4], "nonblock"))
+		ret = test_nonblock();
+	else if (!strcmp(argv[4], "no-module"))
+		ret = test_no_module();
+	else if (!strcmp(argv[4], "lost-module"))
+		ret = test_lost_module();
+	else
+		return 2;
+	if (ret)
+		return ret;
+	if (failures) {
+		printf("%d checks failed\n", failures);
+		return 1;
+	}
+	printf("PASS\n");
+	return 0;
+}
