@@ -275,6 +275,9 @@ int tlshd_creds_load(struct tlshd_creds *creds,
 	}
 	if (cfg->allow_rsa_kx > 0)
 		tlshd_notice("[tlshd] allow_rsa_kx=true: TLS 1.2 RSA key exchange (no forward secrecy) is allowed; each use is logged");
+	/* Failing safe: the weaker mode is simply never offered. */
+	if (cfg->psk_ke > 0)
+		tlshd_notice("[resumption] psk_ke=true: not supported yet; resumed TLS 1.3 sessions always run a new (EC)DHE exchange (psk_dhe_ke)");
 	return 0;
 fail:
 	tlshd_creds_free(creds);
