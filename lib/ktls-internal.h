@@ -141,4 +141,10 @@ int ktls_errno_from_gnutls(int gnutls_err);
 /* util */
 int64_t ktls_now_ms(void);
 
+/*
+ * One recvmsg on a kTLS socket with room for the record type: returns the
+ * type (KTLS_RECORD_*) with the length in *n, or a negative errno.
+ */
+int ktls_record_read(int fd, void *buf, size_t len, int flags, ssize_t *n);
+
 #endif /* KTLS_INTERNAL_H */

@@ -24,38 +24,45 @@ static int record_type(struct msghdr *msg)
 	return KTLS_RECORD_DATA;
 }
 
-KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
-			      int *alert)
+int ktls_record_read(int fd, void *buf, size_t len, int flags, ssize_t *n)
 {
 	union {
 		char buf[RECORD_CMSG_SPACE];
 		struct cmsghdr align;
 	} ctrl;
-	struct iovec iov;
-	struct msghdr msg;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctrl.buf,
+		.msg_controllen = sizeof(ctrl.buf),
+	};
+
+	do {
+		*n = recvmsg(fd, &msg, flags);
+	} while (*n < 0 && errno == EINTR);
+	if (*n < 0)
+		return -errno;
+	return record_type(&msg);
+}
+
+KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
+			      int *alert)
+{
 	unsigned char *p = buf;
 	ssize_t n;
+	int type;
 
 	/* Skipping a non-data record means consuming it: no peeking. */
 	if ((flags & MSG_PEEK) || !len)
 		return -EINVAL;
 	for (;;) {
-		iov.iov_base = buf;
-		iov.iov_len = len;
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctrl.buf;
-		msg.msg_controllen = sizeof(ctrl.buf);
-		n = recvmsg(fd, &msg, flags);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		type = ktls_record_read(fd, buf, len, flags, &n);
+		if (type < 0)
+			return type;
 		if (n == 0)
 			return 0;
-		switch (record_type(&msg)) {
+		switch (type) {
 		case KTLS_RECORD_DATA:
 			return n;
 		case KTLS_RECORD_HANDSHAKE:

@@ -135,39 +135,11 @@ KTLS_EXPORT int ktls_session_get_resume_data(struct ktls_session *s,
 	return 0;
 }
 
-static int resume_record_type(struct msghdr *msg)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
-		if (c->cmsg_level == SOL_TLS &&
-		    c->cmsg_type == TLS_GET_RECORD_TYPE)
-			return *CMSG_DATA(c);
-	return KTLS_RECORD_DATA;
-}
-
-/* One record off the kTLS socket: its type, and its length in *n. */
+/* One record off the kTLS socket, never waiting: its type, length in *n. */
 static int resume_read_record(int fd, void *buf, size_t len, int flags,
 			      ssize_t *n)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(unsigned char))];
-		struct cmsghdr align;
-	} ctrl;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctrl.buf,
-		.msg_controllen = sizeof(ctrl.buf),
-	};
-
-	do {
-		*n = recvmsg(fd, &msg, flags | MSG_DONTWAIT);
-	} while (*n < 0 && errno == EINTR);
-	if (*n < 0)
-		return -errno;
-	return resume_record_type(&msg);
+	return ktls_record_read(fd, buf, len, flags | MSG_DONTWAIT, n);
 }
 
 /*
