@@ -37,7 +37,7 @@ for k in $kernels; do
 		"$build"/kmod/"$k"/kmod/*.ko; do
 		[ -e "$ko" ] && mods+=(-i "$ko")
 	done
-	selftests/vm/run-guest.sh -k "$k" -t 2400 -o "$res/guest-$k" "${mods[@]}" -- \
+	selftests/vm/run-guest.sh -k "$k" -t 4800 -o "$res/guest-$k" "${mods[@]}" -- \
 		selftests/guest-suite.sh "$build" "$filter"
 	rc=$?
 	if [ $rc -ne 0 ]; then
