@@ -5,9 +5,12 @@
  * priority strings are compiled then, against the running kernel's kTLS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <gnutls/abstract.h>
 
 #include "ktls-internal.h"
@@ -22,7 +25,59 @@ static void config_global_init(void)
 
 static int config_file_errno(int gerr)
 {
+	if (gerr == GNUTLS_E_MEMORY_ERROR)
+		return -ENOMEM;
 	return gerr == GNUTLS_E_FILE_ERROR ? -ENOENT : -EINVAL;
+}
+
+/*
+ * Read a credentials file ourselves: GnuTLS's *_file calls say "file
+ * error" for a missing file, a denied one and an allocation that failed
+ * alike. Free d->data with free().
+ */
+static int config_read_file(const char *path, gnutls_datum_t *d)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd, ret = 0;
+
+	d->data = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (st.st_size > (1 << 24)) {
+		ret = -EFBIG;
+		goto out;
+	}
+	d->data = malloc(st.st_size + 1);
+	if (!d->data) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, d->data + got, st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			break;	/* it shrank meanwhile: take what is there */
+		if (n < 0) {
+			ret = -errno;
+			free(d->data);
+			d->data = NULL;
+			goto out;
+		}
+		got += n;
+	}
+	d->data[got] = '\0';
+	d->size = got;
+out:
+	close(fd);
+	return ret;
 }
 
 KTLS_EXPORT int ktls_config_new(struct ktls_config **out, enum ktls_role role)
@@ -101,6 +156,11 @@ static int config_mutable(struct ktls_config *cfg)
 	return frozen ? -EBUSY : 0;
 }
 
+int ktls_config_mutable(struct ktls_config *cfg)
+{
+	return config_mutable(cfg);
+}
+
 KTLS_EXPORT int ktls_config_set_trust_file(struct ktls_config *cfg,
 					   const char *path)
 {
@@ -108,11 +168,21 @@ KTLS_EXPORT int ktls_config_set_trust_file(struct ktls_config *cfg,
 
 	if (config_mutable(cfg))
 		return -EBUSY;
-	if (path)
+	if (path && gnutls_url_is_supported(path)) {
 		ret = gnutls_certificate_set_x509_trust_file(cfg->x509, path,
 							    GNUTLS_X509_FMT_PEM);
-	else
+	} else if (path) {
+		gnutls_datum_t d;
+
+		ret = config_read_file(path, &d);
+		if (ret)
+			return ret;
+		ret = gnutls_certificate_set_x509_trust_mem(cfg->x509, &d,
+							    GNUTLS_X509_FMT_PEM);
+		free(d.data);
+	} else {
 		ret = gnutls_certificate_set_x509_system_trust(cfg->x509);
+	}
 	if (ret < 0)
 		return config_file_errno(ret);
 	if (ret == 0)
@@ -124,14 +194,19 @@ KTLS_EXPORT int ktls_config_set_trust_file(struct ktls_config *cfg,
 KTLS_EXPORT int ktls_config_set_crl_file(struct ktls_config *cfg,
 					 const char *path)
 {
+	gnutls_datum_t d;
 	int ret;
 
 	if (config_mutable(cfg))
 		return -EBUSY;
 	if (!path)
 		return -EINVAL;
-	ret = gnutls_certificate_set_x509_crl_file(cfg->x509, path,
-						   GNUTLS_X509_FMT_PEM);
+	ret = config_read_file(path, &d);
+	if (ret)
+		return ret;
+	ret = gnutls_certificate_set_x509_crl_mem(cfg->x509, &d,
+						  GNUTLS_X509_FMT_PEM);
+	free(d.data);
 	if (ret < 0)
 		return config_file_errno(ret);
 	return 0;
@@ -140,15 +215,36 @@ KTLS_EXPORT int ktls_config_set_crl_file(struct ktls_config *cfg,
 KTLS_EXPORT int ktls_config_set_cert_files(struct ktls_config *cfg,
 					   const char *cert, const char *key)
 {
+	gnutls_datum_t c, k;
 	int ret;
 
 	if (config_mutable(cfg))
 		return -EBUSY;
 	if (!cert || !key)
 		return -EINVAL;
-	ret = gnutls_certificate_set_x509_key_file2(cfg->x509, cert, key,
-						    GNUTLS_X509_FMT_PEM, NULL,
-						    0);
+	/* PKCS #11 and TPM URLs are GnuTLS's to open. */
+	if (gnutls_url_is_supported(cert) || gnutls_url_is_supported(key)) {
+		ret = gnutls_certificate_set_x509_key_file2(cfg->x509, cert,
+							    key,
+							    GNUTLS_X509_FMT_PEM,
+							    NULL, 0);
+		goto done;
+	}
+	ret = config_read_file(cert, &c);
+	if (ret)
+		return ret;
+	ret = config_read_file(key, &k);
+	if (ret) {
+		free(c.data);
+		return ret;
+	}
+	ret = gnutls_certificate_set_x509_key_mem2(cfg->x509, &c, &k,
+						   GNUTLS_X509_FMT_PEM, NULL,
+						   0);
+	free(c.data);
+	gnutls_memset(k.data, 0, k.size);
+	free(k.data);
+done:
 	if (ret < 0)
 		return config_file_errno(ret);
 	cfg->have_cert = 1;
@@ -165,7 +261,7 @@ KTLS_EXPORT int ktls_config_set_cert_der(struct ktls_config *cfg,
 	gnutls_privkey_t pkey = NULL;
 	gnutls_datum_t d;
 	unsigned int i, done = 0;
-	int ret = -EINVAL;
+	int gret = 0, ret;
 
 	if (config_mutable(cfg))
 		return -EBUSY;
@@ -177,27 +273,31 @@ KTLS_EXPORT int ktls_config_set_cert_der(struct ktls_config *cfg,
 	for (; done < ncerts; done++) {
 		d.data = (void *)certs[done];
 		d.size = cert_lens[done];
-		if (gnutls_pcert_import_x509_raw(&pcerts[done], &d,
-						 GNUTLS_X509_FMT_DER, 0) < 0)
+		gret = gnutls_pcert_import_x509_raw(&pcerts[done], &d,
+						    GNUTLS_X509_FMT_DER, 0);
+		if (gret < 0)
 			goto out;
 	}
-	if (gnutls_privkey_init(&pkey) < 0) {
-		ret = -ENOMEM;
+	gret = gnutls_privkey_init(&pkey);
+	if (gret < 0)
 		goto out;
-	}
 	d.data = (void *)key;
 	d.size = key_len;
-	if (gnutls_privkey_import_x509_raw(pkey, &d, GNUTLS_X509_FMT_DER,
-					   NULL, 0) < 0)
+	gret = gnutls_privkey_import_x509_raw(pkey, &d, GNUTLS_X509_FMT_DER,
+					      NULL, 0);
+	if (gret < 0)
 		goto out;
 	/* On success the credentials own the certificates and the key. */
-	if (gnutls_certificate_set_key(cfg->x509, NULL, 0, pcerts, ncerts,
-				       pkey) < 0)
+	gret = gnutls_certificate_set_key(cfg->x509, NULL, 0, pcerts, ncerts,
+					  pkey);
+	if (gret < 0)
 		goto out;
 	free(pcerts);
 	cfg->have_cert = 1;
 	return 0;
 out:
+	/* Out of memory is not "bad certificate or key". */
+	ret = gret == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EINVAL;
 	for (i = 0; i < done; i++)
 		gnutls_pcert_deinit(&pcerts[i]);
 	free(pcerts);

@@ -13,7 +13,8 @@ $(LIBKTLS_A): $(LIBKTLS_SRCS:%.c=$(O)/obj/%.pic.o)
 
 $(LIBKTLS_SO): $(LIBKTLS_SRCS:%.c=$(O)/obj/%.pic.o)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libktls.so.0 -Wl,-z,relro,-z,now -o $@ $^ $(GNUTLS_LIBS)
+	$(CC) -shared -Wl,-soname,libktls.so.0 -Wl,-z,relro,-z,now -o $@ $^ \
+		$(GNUTLS_LIBS) -lkeyutils
 	ln -sf libktls.so.0 $(O)/lib/libktls.so
 
 # Regenerated on every run (the install prefix may differ from the last

@@ -12,6 +12,8 @@
 #include "ktls-internal.h"
 
 #define RECORD_CMSG_SPACE CMSG_SPACE(sizeof(unsigned char))
+/* Handshake message type (RFC 8446, 4), first byte of the record. */
+#define RECORD_HS_KEY_UPDATE 24
 
 static int record_type(struct msghdr *msg)
 {
@@ -50,8 +52,8 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 			      int *alert)
 {
 	unsigned char *p = buf;
+	int type, at_start = 1;
 	ssize_t n;
-	int type;
 
 	/* Skipping a non-data record means consuming it: no peeking. */
 	if ((flags & MSG_PEEK) || !len)
@@ -67,10 +69,17 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 			return n;
 		case KTLS_RECORD_HANDSHAKE:
 			/*
-			 * NewSessionTicket: nothing to do with it here. A
-			 * KeyUpdate the kernel can't follow shows up as
-			 * EBADMSG on the next data record.
+			 * A NewSessionTicket has nothing for us here. After a
+			 * KeyUpdate the peer encrypts under keys this kernel
+			 * cannot be given: say so now rather than fail with
+			 * EBADMSG on the next record. A record larger than
+			 * buf comes in pieces; only a record's first piece
+			 * starts with the message type, and a piece that
+			 * fills buf may have more to come.
 			 */
+			if (at_start && p[0] == RECORD_HS_KEY_UPDATE)
+				return -EKEYEXPIRED;
+			at_start = (size_t)n < len;
 			continue;
 		case KTLS_RECORD_ALERT:
 			if (n < 2)

@@ -27,22 +27,39 @@ static int session_setup_client(struct ktls_session *s,
 {
 	struct ktls_config *cfg = s->cfg;
 	gnutls_datum_t id, key;
-	int ret;
+	void *kdata = NULL;
+	size_t klen = 0;
+	int ret = 0;
 
 	if (opts->psk_identity) {
 		if (!opts->psk_key || !opts->psk_key_len)
 			return -EINVAL;
 		s->psk_identity = strdup(opts->psk_identity);
-		if (!s->psk_identity ||
-		    gnutls_psk_allocate_client_credentials(&s->psk_client) < 0)
+		if (!s->psk_identity)
 			return -ENOMEM;
-		id.data = (void *)s->psk_identity;
-		id.size = strlen(s->psk_identity);
 		key.data = (void *)opts->psk_key;
 		key.size = opts->psk_key_len;
-		ret = gnutls_psk_set_client_credentials2(s->psk_client, &id,
-							 &key,
+	} else if (opts->psk_key_serial) {
+		ret = ktls_keyring_psk(opts->psk_key_serial, &s->psk_identity,
+				       &kdata, &klen);
+		if (ret)
+			return ret;
+		key.data = kdata;
+		key.size = klen;
+	}
+	if (s->psk_identity) {
+		id.data = (void *)s->psk_identity;
+		id.size = strlen(s->psk_identity);
+		if (gnutls_psk_allocate_client_credentials(&s->psk_client) < 0)
+			ret = -ENOMEM;
+		else
+			ret = gnutls_psk_set_client_credentials2(s->psk_client,
+								 &id, &key,
 							 GNUTLS_PSK_KEY_RAW);
+		/* GnuTLS keeps its own copy. */
+		ktls_keyring_psk_free(NULL, kdata, klen);
+		if (!s->psk_client)
+			return -ENOMEM;
 		if (ret < 0)
 			return ktls_errno_from_gnutls(ret);
 		if (gnutls_credentials_set(s->gs, GNUTLS_CRD_PSK,

@@ -12,7 +12,6 @@
 
 #include "config.h"
 #include "creds.h"
-#include "keyring.h"
 #include "log.h"
 
 static const char *tlshd_creds_section(int server)
@@ -368,42 +367,32 @@ int tlshd_creds_from_keys(const struct tlshd_creds *creds, int server,
 			  uint32_t cert_serial, uint32_t key_serial,
 			  struct ktls_config **out, char *err, size_t errlen)
 {
-	void *cert = NULL, *key = NULL;
-	size_t cert_len = 0, key_len = 0;
 	struct ktls_config *kc = NULL;
-	const void *certs[1];
 	int ret;
 
-	ret = tlshd_keyring_read(cert_serial, &cert, &cert_len);
-	if (ret) {
-		snprintf(err, errlen, "cannot read certificate key %u: %s",
-			 cert_serial, strerror(-ret));
-		return -ENOKEY;
-	}
-	ret = tlshd_keyring_read(key_serial, &key, &key_len);
-	if (ret) {
-		snprintf(err, errlen, "cannot read private key %u: %s",
-			 key_serial, strerror(-ret));
-		ret = -ENOKEY;
-		goto out;
-	}
 	ret = tlshd_creds_new(&kc, creds->cfg, server, 0, err, errlen);
 	if (ret)
-		goto out;
-	certs[0] = cert;
-	ret = ktls_config_set_cert_der(kc, certs, &cert_len, 1, key, key_len);
-	if (ret) {
+		return ret;
+	/* libktls reads both keys, wipes them, and checks the pair. */
+	ret = ktls_config_set_cert_keyring(kc, (int32_t)cert_serial,
+					   (int32_t)key_serial);
+	if (ret == -EKEYREJECTED) {
 		snprintf(err, errlen,
 			 "keys %u/%u are not a DER certificate and private key: %s",
 			 cert_serial, key_serial, strerror(-ret));
-		ret = -EKEYREJECTED;
-		goto out;
+	} else if (ret == -ENOMEM) {
+		snprintf(err, errlen, "out of memory loading keys %u/%u",
+			 cert_serial, key_serial);
+	} else if (ret) {
+		snprintf(err, errlen,
+			 "cannot read certificate key %u or private key %u: %s",
+			 cert_serial, key_serial, strerror(-ret));
+		ret = -ENOKEY;
+	}
+	if (ret) {
+		ktls_config_put(kc);
+		return ret;
 	}
 	*out = kc;
-	kc = NULL;
-out:
-	ktls_config_put(kc);
-	tlshd_keyring_free(cert, cert_len);
-	tlshd_keyring_free(key, key_len);
-	return ret;
+	return 0;
 }

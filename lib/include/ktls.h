@@ -63,6 +63,17 @@ int ktls_config_set_cert_der(struct ktls_config *cfg,
 			     const void *const *certs, const size_t *cert_lens,
 			     unsigned int ncerts, const void *key,
 			     size_t key_len);
+/*
+ * The same from kernel keys (keyctl serials the caller may read): a
+ * certificate key holding one DER certificate or several concatenated,
+ * leaf first; a DER private key; a trust key holding one or more
+ * concatenated DER CA certificates. Errors of the key lookup as they come
+ * (-ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EACCES), -ENODATA for an empty
+ * payload, -EKEYREJECTED for a payload that is not what it should be.
+ */
+int ktls_config_set_cert_keyring(struct ktls_config *cfg, int32_t cert_serial,
+				 int32_t key_serial);
+int ktls_config_set_trust_keyring(struct ktls_config *cfg, int32_t serial);
 /* Versions on the wire; defaults 1.2 .. 1.3. */
 int ktls_config_set_versions(struct ktls_config *cfg, uint16_t min,
 			     uint16_t max);
@@ -74,6 +85,9 @@ void ktls_config_allow_rsa_kx(struct ktls_config *cfg, int allow);
 /* Server: accept these PSKs (identity -> key); client: see session opts. */
 int ktls_config_add_psk(struct ktls_config *cfg, const char *identity,
 			const void *key, size_t key_len);
+/* Server: a PSK from a kernel key: identity its description, key its
+ * payload. Errors as ktls_config_set_cert_keyring. */
+int ktls_config_add_psk_keyring(struct ktls_config *cfg, int32_t serial);
 
 /*
  * Server session tickets. GnuTLS takes a master key and derives the key
@@ -104,6 +118,9 @@ struct ktls_session_opts {
 	const void *ticket_key;
 	size_t ticket_key_len;
 	unsigned int ticket_lifetime;	/* server: seconds; 0: GnuTLS's */
+	/* Client PSK from a kernel key instead of psk_identity/psk_key:
+	 * identity its description, key its payload (wiped once used). */
+	int32_t psk_key_serial;
 };
 
 struct ktls_session;
@@ -187,7 +204,9 @@ enum ktls_record_type {
 /*
  * Receive application data from a kTLS socket. Handshake records (tickets)
  * are skipped; close_notify gives 0 (end of stream); a fatal alert gives
- * -ECONNABORTED with its description in *alert (if non-NULL).
+ * -ECONNABORTED with its description in *alert (if non-NULL). A TLS 1.3
+ * KeyUpdate gives -EKEYEXPIRED: the peer changed its keys and this
+ * kernel's kTLS cannot follow; the connection is over (close it).
  * Returns bytes read or a negative errno.
  */
 ssize_t ktls_recv(int fd, void *buf, size_t len, int flags, int *alert);

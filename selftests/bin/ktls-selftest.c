@@ -7,7 +7,10 @@
  *                                        offloaded, the kernel's state read
  *                                        back, data checked both ways
  *   ktls-selftest CA CERT KEY control    alerts and handshake records after
- *                                        offload, close_notify
+ *                                        offload, close_notify, KeyUpdate
+ *   ktls-selftest CA CERT KEY keyring    credentials from kernel keys: a
+ *                                        chain and key, a CA, a PSK; and
+ *                                        the errors of bad keys
  *   ktls-selftest CA CERT KEY nonblock   both handshakes in one poll loop
  *   ktls-selftest CA CERT KEY no-module  tls removed before the first use
  *   ktls-selftest CA CERT KEY lost-module  tls removed between handshake
@@ -34,6 +37,8 @@
 #include <sys/socket.h>
 #include <linux/tls.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <keyutils.h>
 
 #include "ktls.h"
 
@@ -502,8 +507,10 @@ static int test_control(void)
 {
 	static const uint16_t versions[] = { KTLS_VERSION_1_2,
 					     KTLS_VERSION_1_3 };
-	/* Any handshake message; the receiver only has to skip it. */
+	/* A NewSessionTicket-typed message; the receiver only skips it. */
 	static const unsigned char hs[] = { 4, 0, 0, 4, 0, 0, 0, 0 };
+	/* KeyUpdate, update_not_requested. */
+	static const unsigned char key_update[] = { 24, 0, 0, 1, 0 };
 	unsigned char buf[64], type = 0;
 	struct side c, s;
 	int alert, v;
@@ -558,10 +565,201 @@ static int test_control(void)
 		n = ktls_recv(c.fd, buf, sizeof(buf), 0, &alert);
 		CHECK(n == -ECONNABORTED && alert == GNUTLS_A_INTERNAL_ERROR,
 		      "TLS %s: fatal alert: %zd alert %d", ver, n, alert);
-		printf("ok: TLS %s: alert and handshake records typed, skipped by ktls_recv; close_notify gives 0; fatal alert gives ECONNABORTED (%s)\n",
+		/*
+		 * A KeyUpdate (type 24) is not skipped: the kernel can't take
+		 * the peer's new keys, so ktls_recv says so, and consumes it.
+		 */
+		CHECK(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, key_update,
+				   sizeof(key_update)), "send KeyUpdate");
+		CHECK(send(c.fd, "later", 5, 0) == 5, "send");
+		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
+		CHECK(n == -EKEYEXPIRED, "TLS %s: ktls_recv on KeyUpdate: %zd",
+		      ver, n);
+		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
+		CHECK(n == 5 && !memcmp(buf, "later", 5),
+		      "TLS %s: record after the KeyUpdate: %zd", ver, n);
+		printf("ok: TLS %s: alert and NewSessionTicket records typed, skipped by ktls_recv; close_notify gives 0; fatal alert gives ECONNABORTED (%s); KeyUpdate gives EKEYEXPIRED\n",
 		       ver, ktls_alert_name(alert));
 		free_pair(&c, &s);
 	}
+	return 0;
+}
+
+/* A file's PEM object as DER, malloc'd (gnutls_free). */
+static gnutls_datum_t pem_to_der(const char *path, int is_key)
+{
+	gnutls_datum_t pem = { 0 }, der = { 0 };
+	gnutls_x509_privkey_t k;
+
+	if (gnutls_load_file(path, &pem) < 0)
+		DIE("cannot read %s", path);
+	if (is_key) {
+		if (gnutls_x509_privkey_init(&k) < 0 ||
+		    gnutls_x509_privkey_import(k, &pem, GNUTLS_X509_FMT_PEM) < 0 ||
+		    gnutls_x509_privkey_export2_pkcs8(k, GNUTLS_X509_FMT_DER,
+						      NULL, GNUTLS_PKCS_PLAIN,
+						      &der) < 0)
+			DIE("%s: not a PEM private key", path);
+		gnutls_x509_privkey_deinit(k);
+	} else if (gnutls_pem_base64_decode2("CERTIFICATE", &pem, &der) < 0) {
+		DIE("%s: not a PEM certificate", path);
+	}
+	gnutls_free(pem.data);
+	return der;
+}
+
+/* A user key in our process keyring: possessed, so readable. */
+static key_serial_t add_user_key(const char *desc, const void *data,
+				 size_t len)
+{
+	key_serial_t k = add_key("user", desc, data, len,
+				 KEY_SPEC_PROCESS_KEYRING);
+
+	if (k < 0)
+		DIE("add_key %s: %s", desc, strerror(errno));
+	return k;
+}
+
+static void keyring_pair(struct side *c, struct side *s,
+			 struct ktls_session_opts *co, const char *what)
+{
+	struct ktls_session_opts so = { .timeout_ms = 60000 };
+	struct ktls_info info;
+	int ret;
+
+	tcp_pair(&c->fd, &s->fd);
+	ret = ktls_session_new(&c->s, c->cfg, c->fd, co);
+	if (!ret)
+		ret = ktls_session_new(&s->s, s->cfg, s->fd, &so);
+	CHECK(!ret, "%s: ktls_session_new: %s", what, strerror(-ret));
+	if (ret || run_pair(c, s))
+		return;
+	exchange(c->fd, s->fd, 64 << 10, what);
+	if (!ktls_session_info(s->s, &info))
+		printf("ok: %s: handshake, 64 KiB each way (server sees peer \"%s\", %s)\n",
+		       what, info.peer_name, info.cipher_name);
+}
+
+static int test_keyring(void)
+{
+	static const unsigned char psk[32] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	gnutls_datum_t cert, ca, key;
+	key_serial_t kchain, kkey, kca, kpsk, kbad, krev, kpriv;
+	struct ktls_session_opts co = { .peername = "localhost",
+					.timeout_ms = 60000 };
+	unsigned char *chain;
+	struct ktls_config *cfg;
+	struct side c, s;
+	int ret;
+
+	if (keyctl_join_session_keyring(NULL) < 0 &&
+	    (errno == ENOSYS || errno == EOPNOTSUPP)) {
+		printf("kernel without keyrings\n");
+		return 77;
+	}
+	cert = pem_to_der(cert_file, 0);
+	ca = pem_to_der(ca_file, 0);
+	key = pem_to_der(key_file, 1);
+	/* A chain: leaf then CA, concatenated in one payload. */
+	chain = malloc(cert.size + ca.size);
+	if (!chain)
+		DIE("malloc");
+	memcpy(chain, cert.data, cert.size);
+	memcpy(chain + cert.size, ca.data, ca.size);
+	kchain = add_user_key("ktls-selftest chain", chain, cert.size + ca.size);
+	kkey = add_user_key("ktls-selftest key", key.data, key.size);
+	kca = add_user_key("ktls-selftest ca", ca.data, ca.size);
+	kpsk = add_user_key("ktls-selftest;psk id", psk, sizeof(psk));
+	kbad = add_user_key("ktls-selftest bad", "not DER", 7);
+	krev = add_user_key("ktls-selftest revoked", ca.data, ca.size);
+	/*
+	 * In the user keyring, away from our fresh session keyring: not
+	 * possessed, and a user key's user (not possessor) may only view it.
+	 */
+	kpriv = add_key("user", "ktls-selftest private", ca.data, ca.size,
+			KEY_SPEC_USER_KEYRING);
+	if (kpriv < 0)
+		DIE("add_key to the user keyring: %s", strerror(errno));
+	free(chain);
+
+	/* Certificates: server chain and key, client CA, all from keys. */
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	if (ktls_config_new(&c.cfg, KTLS_ROLE_CLIENT) ||
+	    ktls_config_new(&s.cfg, KTLS_ROLE_SERVER))
+		DIE("ktls_config_new");
+	ret = ktls_config_set_trust_keyring(c.cfg, kca);
+	CHECK(!ret, "set_trust_keyring: %s", strerror(-ret));
+	ret = ktls_config_set_cert_keyring(s.cfg, kchain, kkey);
+	CHECK(!ret, "set_cert_keyring: %s", strerror(-ret));
+	keyring_pair(&c, &s, &co, "certificate chain and CA from keys");
+	/* A session froze the config: nothing is read into it any more. */
+	ret = ktls_config_set_cert_keyring(s.cfg, kchain, kkey);
+	CHECK(ret == -EBUSY, "set_cert_keyring on a frozen config: %d", ret);
+	free_pair(&c, &s);
+
+	/* PSK: the server's from a key, the client's by serial too. */
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	if (ktls_config_new(&c.cfg, KTLS_ROLE_CLIENT) ||
+	    ktls_config_new(&s.cfg, KTLS_ROLE_SERVER))
+		DIE("ktls_config_new");
+	ret = ktls_config_add_psk_keyring(s.cfg, kpsk);
+	CHECK(!ret, "add_psk_keyring: %s", strerror(-ret));
+	memset(&co, 0, sizeof(co));
+	co.timeout_ms = 60000;
+	co.psk_key_serial = kpsk;
+	keyring_pair(&c, &s, &co, "PSK from a key");
+	if (s.s) {
+		struct ktls_info info;
+
+		CHECK(!ktls_session_info(s.s, &info) &&
+		      !strcmp(info.peer_name, "ktls-selftest;psk id"),
+		      "PSK identity seen by the server: %s", info.peer_name);
+	}
+	free_pair(&c, &s);
+
+	/* Bad keys: each error precise, nothing loaded. */
+	if (ktls_config_new(&cfg, KTLS_ROLE_SERVER))
+		DIE("ktls_config_new");
+	if (keyctl_revoke(krev) < 0)
+		DIE("keyctl_revoke: %s", strerror(errno));
+	ret = ktls_config_set_cert_keyring(cfg, 0, kkey);
+	CHECK(ret == -ENOKEY, "serial 0: %d", ret);
+	ret = ktls_config_set_cert_keyring(cfg, 0x7ffffff0, kkey);
+	CHECK(ret == -ENOKEY, "no such key: %d", ret);
+	ret = ktls_config_set_cert_keyring(cfg, kbad, kkey);
+	CHECK(ret == -EKEYREJECTED, "garbage certificate: %d", ret);
+	ret = ktls_config_set_cert_keyring(cfg, kchain, kbad);
+	CHECK(ret == -EKEYREJECTED, "garbage private key: %d", ret);
+	ret = ktls_config_set_cert_keyring(cfg, kca, kkey);
+	CHECK(ret == -EKEYREJECTED, "key of another certificate: %d", ret);
+	ret = ktls_config_set_trust_keyring(cfg, krev);
+	CHECK(ret == -EKEYREVOKED, "revoked key: %d", ret);
+	ret = ktls_config_set_trust_keyring(cfg, kpriv);
+	CHECK(ret == -EACCES, "unreadable key: %d", ret);
+	keyctl_unlink(kpriv, KEY_SPEC_USER_KEYRING);
+	ret = ktls_config_add_psk_keyring(cfg, krev);
+	CHECK(ret == -EKEYREVOKED, "revoked PSK: %d", ret);
+	ktls_config_put(cfg);
+
+	/* A client PSK that can't be read fails ktls_session_new. */
+	if (ktls_config_new(&cfg, KTLS_ROLE_CLIENT))
+		DIE("ktls_config_new");
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	tcp_pair(&c.fd, &s.fd);
+	memset(&co, 0, sizeof(co));
+	co.psk_key_serial = krev;
+	ret = ktls_session_new(&c.s, cfg, c.fd, &co);
+	CHECK(ret == -EKEYREVOKED, "client PSK revoked: %d", ret);
+	ktls_config_put(cfg);
+	free_pair(&c, &s);
+	printf("ok: bad keys: ENOKEY, EKEYREJECTED (certificate, key, mismatch), EKEYREVOKED, EACCES\n");
+
+	gnutls_free(cert.data);
+	gnutls_free(ca.data);
+	gnutls_free(key.data);
 	return 0;
 }
 
@@ -741,7 +939,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 5) {
-		fprintf(stderr, "usage: ktls-selftest CA CERT KEY matrix|control|nonblock|no-module|lost-module\n");
+		fprintf(stderr, "usage: ktls-selftest CA CERT KEY matrix|control|keyring|nonblock|no-module|lost-module\n");
 		return 2;
 	}
 	ca_file = argv[1];
@@ -751,6 +949,8 @@ int main(int argc, char **argv)
 		ret = test_matrix();
 	else if (!strcmp(argv[4], "control"))
 		ret = test_control();
+	else if (!strcmp(argv[4], "keyring"))
+		ret = test_keyring();
 	else if (!strcmp(argv[4], "nonblock"))
 		ret = test_nonblock();
 	else if (!strcmp(argv[4], "no-module"))
