@@ -13,3 +13,12 @@ $(O)/selftests/%: $(O)/obj/selftests/%.o $(TLSHD_A) $(LIBKTLS_A)
 	$(CC) -o $@ $< $(SELFTEST_LIBS)
 
 all: $(SELFTEST_PROGS)
+
+# The failing allocator the out-of-memory test preloads.
+FAILMALLOC_SO = $(O)/selftests/lib/failmalloc.so
+
+$(FAILMALLOC_SO): selftests/lib/failmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -fPIC -o $@ $<
+
+all: $(FAILMALLOC_SO)
