@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # `make bench`: the standard ktls-bench suite in a 6.12 guest, bounded in
-# time. Writes bench.txt (table), bench.json, bench.csv, bench.png and
-# profile.txt (syscall counts of the main paths) into BUILD/bench/.
+# time. Writes bench.txt (table), bench.json, bench.csv, bench.png,
+# resume.txt, resume.json, resume.csv (resumed against full handshakes,
+# ECDSA and RSA servers, in process and through tlshd) and profile.txt
+# (syscall counts of the main paths) into BUILD/bench/.
 #
 #   bench.sh [--build DIR] [--mem MiB] [--concurrency LIST] [--rounds N]
-#            [--duration SEC] [--timeout SEC] [--quick]
+#            [--duration SEC] [--timeout SEC] [--quick] [--resume-only]
 #
 #   defaults: 2048 MiB, concurrency 1,8, 6 rounds after a warm-up, 1 s
 #   samples, 870 s for the whole guest run
@@ -14,6 +16,8 @@
 #                                     keeps only ~4 requests pending per
 #                                     2 GiB; 8 GiB lifts that to ~20)
 #   --quick                           one cipher, 2 rounds: a smoke run
+#   --resume-only                     only the resumption rows (resume.*),
+#                                     for up to --timeout minus boot
 #
 # The suite stops beginning rounds when the next one would not fit.
 #
@@ -24,7 +28,7 @@
 set -euo pipefail
 
 build=build mem=2048 conc=1,8 rounds=6 duration=1 timeout=870 quick=0
-guest=0 limit=0
+guest=0 limit=0 ronly=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -34,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--quick) quick=1; rounds=2; shift ;;
+	--resume-only) ronly=1; shift ;;
 	--in-guest) guest=1; shift ;;
 	--time-limit) limit=$2; shift 2 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ {exit} NR > 2' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -50,13 +55,15 @@ if [ "$guest" = 0 ]; then
 		echo "bench.sh: gnuplot missing (scripts/deps.sh installs gnuplot-nox): no bench.png" >&2
 	out=$build/bench
 	mkdir -p "$out"
-	rm -f "$out"/bench.{txt,json,csv,png} "$out"/profile.txt "$out"/tlshd.log
+	rm -f "$out"/resume.{txt,json,csv} "$out"/tlshd.log
+	[ "$ronly" = 1 ] || rm -f "$out"/bench.{txt,json,csv,png} "$out"/profile.txt
 	# The suite stops beginning rounds in time to leave room for boot,
-	# the syscall profile and the copy back.
+	# the resumption rows (200 s), the syscall profile and the copy back.
 	args=()
 	[ "$quick" = 1 ] && args+=(--quick)
+	[ "$ronly" = 1 ] && args+=(--resume-only)
 	args+=(--build "$build" --concurrency "$conc" --rounds "$rounds"
-		--duration "$duration" --time-limit $((timeout - 170)))
+		--duration "$duration" --time-limit $((timeout - 370)))
 	echo "bench.sh: 6.12 guest, ${mem} MiB, upcall concurrency $conc, $rounds rounds; at most ${timeout} s" >&2
 	start=$(date +%s)
 	set +e
@@ -65,7 +72,7 @@ if [ "$guest" = 0 ]; then
 	rc=$?
 	set -e
 	echo "bench.sh: $(( $(date +%s) - start )) s; results in $out/:" \
-		"$(cd "$out" && ls bench.* profile.txt 2>/dev/null | tr '\n' ' ')" >&2
+		"$(cd "$out" && ls bench.* resume.* profile.txt 2>/dev/null | tr '\n' ' ')" >&2
 	exit $rc
 fi
 
@@ -92,6 +99,13 @@ printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_
 certtool --generate-certificate --load-privkey "$T/srv.key" \
 	--load-ca-certificate "$T/ca.pem" --load-ca-privkey "$T/ca.key" \
 	--template "$T/srv.tmpl" --outfile "$T/srv.pem" 2>/dev/null
+# The resumption rows' RSA-2048 server, signed by the same CA.
+certtool --generate-privkey --key-type rsa --bits 2048 \
+	--outfile "$T/rsa.key" 2>/dev/null
+printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nsigning_key\nencryption_key\nexpiration_days = 2\n' >"$T/rsa.tmpl"
+certtool --generate-certificate --load-privkey "$T/rsa.key" \
+	--load-ca-certificate "$T/ca.pem" --load-ca-privkey "$T/ca.key" \
+	--template "$T/rsa.tmpl" --outfile "$T/rsa.pem" 2>/dev/null
 
 cat >"$T/tlshd.conf" <<EOT
 [authenticate.client]
@@ -114,12 +128,31 @@ bargs=(--cert "$T/srv.pem" --key "$T/srv.key" --ca "$T/ca.pem"
 	--hs-duration 1.5)
 [ "$limit" -gt 0 ] && bargs+=(--time-limit "$limit")
 [ "$quick" = 1 ] && bargs+=(-c aes128gcm)
-echo "== ktls-bench all ${bargs[*]}"
 rc=0
-ktls-bench all "${bargs[@]}" --json="$vmout/bench.json" --csv="$vmout/bench.csv" \
-	--plot "$vmout/bench.png" --table "$T/bench.txt" || rc=$?
-cat "$T/bench.txt"
-cp "$T/bench.txt" "$vmout/bench.txt"
+rlimit=200
+if [ "$ronly" = 1 ]; then
+	# all the suite's time, less the profile's
+	rlimit=$((limit > 0 ? limit + 200 : 400))
+else
+	echo "== ktls-bench all ${bargs[*]}"
+	ktls-bench all "${bargs[@]}" --json="$vmout/bench.json" --csv="$vmout/bench.csv" \
+		--plot "$vmout/bench.png" --table "$T/bench.txt" || rc=$?
+	cat "$T/bench.txt"
+	cp "$T/bench.txt" "$vmout/bench.txt"
+fi
+
+# Resumed against full handshakes, side by side: TLS 1.2 and 1.3, ECDSA and
+# RSA servers, libktls in process and tlshd through the upcall. Bounded to
+# about 200 s; fails if a "resumed" row did not really resume.
+rargs=(--ca "$T/ca.pem" --ecdsa-cert "$T/srv.pem" --ecdsa-key "$T/srv.key"
+	--rsa-cert "$T/rsa.pem" --rsa-key "$T/rsa.key" --concurrency "$conc"
+	--rounds "$rounds" --hs-duration 1 --time-limit "$rlimit")
+echo "== ktls-bench resume ${rargs[*]}"
+ktls-bench resume "${rargs[@]}" --json="$vmout/resume.json" --csv="$vmout/resume.csv" \
+	--table "$T/resume.txt" || rc=$?
+cat "$T/resume.txt"
+cp "$T/resume.txt" "$vmout/resume.txt"
+[ "$ronly" = 1 ] && exit $rc
 
 # Where the time goes. strace -c -f counts the syscalls of each main path
 # (it slows every call down, so rates under it mean nothing; counts per MiB

@@ -7,13 +7,18 @@
 #   version that were asked for (TLS 1.3 and 1.2);
 # - plain TCP is not slower than every TLS path;
 # - a corrupted hash (--inject-mismatch) fails the run: the check is live;
-# - handshakes complete, and resumed ones really resume.
+# - handshakes complete, and resumed ones really resume;
+# - the resumption rows (ktls-bench resume, ECDSA and RSA servers, TLS 1.2
+#   and 1.3): every "resumed" handshake resumed and no "full" one did, in
+#   process and, where the kernel has the handshake upcall, through tlshd,
+#   whose log must say "resumed" for them.
 set -u
 B=${BUILD:-build}
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 PATH=$B/bin:$PATH
 T=$(mktemp -d /tmp/bench-sanity.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+tlshd_pid=
+trap '[ -n "$tlshd_pid" ] && kill "$tlshd_pid" 2>/dev/null; rm -rf "$T"' EXIT
 
 [ -r /proc/net/tls_stat ] || { echo "kernel $(uname -r) has no kTLS (tls module)"; exit 77; }
 command -v ktls-bench >/dev/null || { echo "FAIL: ktls-bench not built"; exit 1; }
@@ -118,4 +123,71 @@ for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
 EOF
+echo "== resumption rows: resumed ones resumed, full ones did not"
+rargs=(-q --no-warmup -r 1 --hs-duration 0.3 --hs-max 6 -C 1)
+upcall=0
+if [ -e /dev/ktls_test ] && command -v tlshd >/dev/null &&
+	genl-ctrl-list 2>/dev/null | grep -qw handshake; then
+	upcall=1
+	certtool --generate-privkey --key-type ecdsa --curve secp256r1 \
+		--outfile "$T/ca.key" 2>/dev/null
+	printf 'cn = "bench CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$T/ca.tmpl"
+	certtool --generate-self-signed --load-privkey "$T/ca.key" \
+		--template "$T/ca.tmpl" --outfile "$T/ca.pem" 2>/dev/null
+	printf 'cn = "localhost"\ndns_name = "localhost"\ntls_www_server\nsigning_key\nencryption_key\nexpiration_days = 2\n' >"$T/srv.tmpl"
+	for k in ecdsa rsa; do
+		if [ $k = rsa ]; then kt=(--key-type rsa --bits 2048); else kt=(--key-type ecdsa --curve secp256r1); fi
+		certtool --generate-privkey "${kt[@]}" --outfile "$T/$k.key" 2>/dev/null
+		certtool --generate-certificate --load-privkey "$T/$k.key" \
+			--load-ca-certificate "$T/ca.pem" --load-ca-privkey "$T/ca.key" \
+			--template "$T/srv.tmpl" --outfile "$T/$k.pem" 2>/dev/null ||
+			{ echo "FAIL: certtool $k"; exit 1; }
+	done
+	printf '[authenticate.client]\nx509.truststore=%s\n' "$T/ca.pem" >"$T/tlshd.conf"
+	tlshd -s -c "$T/tlshd.conf" --ready-file "$T/ready" >"$T/tlshd.log" 2>&1 &
+	tlshd_pid=$!
+	for _ in $(seq 100); do
+		[ -e "$T/ready" ] && break
+		sleep 0.1
+	done
+	[ -e "$T/ready" ] || { cat "$T/tlshd.log"; echo "FAIL: tlshd not ready"; exit 1; }
+	rargs+=(--ca "$T/ca.pem" --ecdsa-cert "$T/ecdsa.pem" --ecdsa-key "$T/ecdsa.key"
+		--rsa-cert "$T/rsa.pem" --rsa-key "$T/rsa.key")
+else
+	echo "  (no handshake upcall here: in-process rows only)"
+fi
+ktls-bench resume "${rargs[@]}" --json="$T/r.json" >"$T/r.txt" 2>&1
+rc=$?
+python3 - "$T/r.json" "$upcall" "$T/tlshd.log" <<'EOF' || { cat "$T/r.txt"; exit 1; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+upcall = sys.argv[2] == "1"
+bad = []
+rows = [x for x in r["results"] if x.get("key")]
+want = [(p, v, k, m) for p in ["libktls"] + (["upcall"] if upcall else [])
+        for v in ("1.2", "1.3") for k in ("ecdsa", "rsa") for m in ("full", "resumed")]
+got = 0
+for w in want:
+    x = [h for h in rows if (h["path"], h["tls"], h["key"], h["mode"]) == w]
+    if not x or not x[0]["n"] or x[0].get("handshakes", 0) < 1:
+        bad.append("%s TLS %s %s %s: no handshake: %s" % (w + ((x[0]["error"] if x else "missing"),)))
+        continue
+    x = x[0]
+    n, res = x["handshakes"], x["resumed"]
+    if res != (n if w[3] == "resumed" else 0):
+        bad.append("%s TLS %s %s %s: %d of %d resumed" % (w + (res, n)))
+    if w[0] == "upcall" and w[3] == "resumed":
+        got += res
+    print("  ok: %-7s TLS %s %-5s %-7s %d handshakes, %d resumed" % (w + (n, res)))
+if upcall:
+    seen = sum(1 for l in open(sys.argv[3]) if "handshake ok:" in l and ", resumed" in l)
+    if seen < got:
+        bad.append("tlshd logged %d resumed handshakes, the servers counted %d" % (seen, got))
+    else:
+        print("  ok: tlshd logged %d resumed handshakes (servers counted %d in resumed rows)" % (seen, got))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF
+[ "$rc" = 0 ] || { cat "$T/r.txt"; echo "FAIL: ktls-bench resume exited $rc"; exit 1; }
 echo "PASS"

@@ -63,6 +63,8 @@ struct bench_item {
 	uint16_t version;
 	int resumed;		/* handshakes: resume a ticket */
 	int conc;		/* handshakes: concurrent clients */
+	const char *key;	/* resumption rows: "ecdsa" or "rsa" server
+				 * key; NULL: the run's own credentials */
 
 	struct sample s[BENCH_MAX_SAMPLES];
 	unsigned int n;
@@ -90,6 +92,7 @@ struct bench_opts {
 	const char *cert, *key, *ca, *peername;
 	unsigned int system_cas;	/* anchors the system store gave */
 	const char *key_type;
+	const char *ecdsa_cert, *ecdsa_key, *rsa_cert, *rsa_key;
 	const char *device;
 	const char *tmpdir;
 	int queue_depth;	/* io_uring chain length */
@@ -102,12 +105,22 @@ struct bench_opts {
 	int json_stdout, csv_stdout;
 };
 
+/* One server certificate and key, and what clients trust it by. */
+struct creds_set {
+	gnutls_certificate_credentials_t srv_cred, cli_cred;
+	char cert_file[256], key_file[256], ca_file[256];
+	int generated;		/* cert and key files are ours */
+	int loaded;
+};
+
 /* Shared state of one run. */
 struct bench_ctx {
 	struct bench_opts *o;
+	/* The set in use (creds_use), copied from sets[]. */
 	gnutls_certificate_credentials_t srv_cred, cli_cred;
 	char cert_file[256], key_file[256], ca_file[256];
-	int generated;		/* the three files above are ours */
+	/* 0: the run's own (--cert or --key-type); 1: ECDSA; 2: RSA */
+	struct creds_set sets[3];
 	gnutls_datum_t ticket_key;	/* plain GnuTLS servers' tickets */
 	int file_fd;		/* the data source: o->file_size random bytes */
 	const unsigned char *file_map;
@@ -143,6 +156,10 @@ void stream_file_close(struct bench_ctx *ctx);
 
 /* creds.c: one certificate for every server, trusted by every client. */
 int creds_load(struct bench_ctx *ctx);
+/* Load the ECDSA P-256 and RSA-2048 sets of the resumption rows. */
+int creds_load_keys(struct bench_ctx *ctx);
+/* Make key's set ("ecdsa", "rsa"; NULL: the run's own) the one in use. */
+int creds_use(struct bench_ctx *ctx, const char *key);
 void creds_free(struct bench_ctx *ctx);
 int creds_ktls_config(struct bench_ctx *ctx, enum ktls_role role,
 		      unsigned int cipher, uint16_t version,
@@ -196,6 +213,7 @@ int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
  * count is used up. fn returns 0 or a negative errno and sets *resumed.
  */
 struct hs_server;
+void hs_nodelay(int fd);	/* TCP_NODELAY on a client socket */
 typedef int (*hs_client_fn)(void *arg, int fd, int *resumed, char *err,
 			    size_t errlen);
 int hs_drive(struct bench_ctx *ctx, struct bench_item *it,
@@ -211,6 +229,16 @@ struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
 				  uint16_t version, int threads, int tickets,
 				  char *err, size_t errlen);
 int hs_server_fd(const struct hs_server *srv);
+/* Client i's listener: per_client servers have one port per client. */
+int hs_server_fd_at(const struct hs_server *srv, int i);
+/* A server whose thread i accepts on its own port (hs_server_fd_at(i)). */
+struct hs_server *hs_server_start_ports(struct bench_ctx *ctx,
+					enum ep_mode mode, uint16_t version,
+					int threads, int tickets, char *err,
+					size_t errlen);
+/* Handshakes ended so far (done or failed) and resumed among them. */
+void hs_server_counts(struct hs_server *srv, unsigned int *ended,
+		      unsigned int *resumed);
 unsigned int hs_server_stop(struct hs_server *srv, unsigned int *resumed,
 			    unsigned int *errors);
 
@@ -231,6 +259,8 @@ int report_plot(const char *png, const struct bench_ctx *ctx,
 /* Per-round ratio of two items (median, min, max); -1 if unknown. */
 int report_ratio(const struct bench_item *num, const struct bench_item *den,
 		 double *med, double *lo, double *hi);
+/* Resumption rows: resumed handshakes' share, fails the item if wrong. */
+void report_check_resumed(struct bench_result *r);
 struct bench_item *report_find(const struct bench_result *r,
 			       enum bench_kind kind, const char *path,
 			       unsigned int cipher, uint16_t version,

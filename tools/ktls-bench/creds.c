@@ -33,13 +33,14 @@ static int creds_write(const char *path, const gnutls_datum_t *d)
 	return 0;
 }
 
-static int creds_generate(struct bench_ctx *ctx, char *err, size_t errlen)
+static int creds_generate(struct bench_ctx *ctx, struct creds_set *cs,
+			  const char *type, int idx, char *err, size_t errlen)
 {
 	gnutls_x509_privkey_t key = NULL;
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t cpem = { 0 }, kpem = { 0 };
 	unsigned char ip[4] = { 127, 0, 0, 1 }, serial[8];
-	int rsa = !strcmp(ctx->o->key_type, "rsa");
+	int rsa = !strcmp(type, "rsa");
 	time_t now = time(NULL);
 	const char *name = ctx->o->peername;
 	int ret = -EIO;
@@ -49,7 +50,7 @@ static int creds_generate(struct bench_ctx *ctx, char *err, size_t errlen)
 	if (gnutls_x509_privkey_generate(key, rsa ? GNUTLS_PK_RSA : GNUTLS_PK_ECDSA,
 					 rsa ? 2048 : GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
 					 0) < 0) {
-		snprintf(err, errlen, "cannot generate a %s key", ctx->o->key_type);
+		snprintf(err, errlen, "cannot generate a %s key", type);
 		goto out;
 	}
 	if (gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)) < 0)
@@ -77,15 +78,15 @@ static int creds_generate(struct bench_ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot make a self-signed certificate");
 		goto out;
 	}
-	snprintf(ctx->cert_file, sizeof(ctx->cert_file), "%s/ktls-bench-%d.crt",
-		 ctx->o->tmpdir, (int)getpid());
-	snprintf(ctx->key_file, sizeof(ctx->key_file), "%s/ktls-bench-%d.key",
-		 ctx->o->tmpdir, (int)getpid());
-	snprintf(ctx->ca_file, sizeof(ctx->ca_file), "%s", ctx->cert_file);
-	ctx->generated = 1;
-	ret = creds_write(ctx->cert_file, &cpem);
+	snprintf(cs->cert_file, sizeof(cs->cert_file), "%s/ktls-bench-%d-%d.crt",
+		 ctx->o->tmpdir, (int)getpid(), idx);
+	snprintf(cs->key_file, sizeof(cs->key_file), "%s/ktls-bench-%d-%d.key",
+		 ctx->o->tmpdir, (int)getpid(), idx);
+	memcpy(cs->ca_file, cs->cert_file, sizeof(cs->ca_file));
+	cs->generated = 1;
+	ret = creds_write(cs->cert_file, &cpem);
 	if (!ret)
-		ret = creds_write(ctx->key_file, &kpem);
+		ret = creds_write(cs->key_file, &kpem);
 	if (ret)
 		snprintf(err, errlen, "cannot write to %s: %s", ctx->o->tmpdir,
 			 strerror(-ret));
@@ -102,40 +103,46 @@ out:
 	return ret;
 }
 
-int creds_load(struct bench_ctx *ctx)
+/*
+ * One set: the given files, or a self-signed certificate of that type.
+ * Clients trust ca (else the certificate itself).
+ */
+static int creds_load_set(struct bench_ctx *ctx, int idx, const char *type,
+			  const char *cert, const char *key, const char *ca)
 {
+	struct creds_set *cs = &ctx->sets[idx];
 	char err[256] = "";
 	int ret;
 
-	if (ctx->o->cert) {
-		snprintf(ctx->cert_file, sizeof(ctx->cert_file), "%s", ctx->o->cert);
-		snprintf(ctx->key_file, sizeof(ctx->key_file), "%s", ctx->o->key);
-		snprintf(ctx->ca_file, sizeof(ctx->ca_file), "%s",
-			 ctx->o->ca ? ctx->o->ca : ctx->o->cert);
+	if (cert) {
+		snprintf(cs->cert_file, sizeof(cs->cert_file), "%s", cert);
+		snprintf(cs->key_file, sizeof(cs->key_file), "%s", key);
+		snprintf(cs->ca_file, sizeof(cs->ca_file), "%s", ca ? ca : cert);
 	} else {
-		ret = creds_generate(ctx, err, sizeof(err));
+		ret = creds_generate(ctx, cs, type, idx, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "ktls-bench: %s\n", err);
 			return ret;
 		}
 	}
-	if (gnutls_certificate_allocate_credentials(&ctx->srv_cred) < 0 ||
-	    gnutls_certificate_allocate_credentials(&ctx->cli_cred) < 0)
+	cs->loaded = 1;
+	if (gnutls_certificate_allocate_credentials(&cs->srv_cred) < 0 ||
+	    gnutls_certificate_allocate_credentials(&cs->cli_cred) < 0)
 		return -ENOMEM;
-	ret = gnutls_certificate_set_x509_key_file2(ctx->srv_cred, ctx->cert_file,
-						    ctx->key_file,
+	ret = gnutls_certificate_set_x509_key_file2(cs->srv_cred, cs->cert_file,
+						    cs->key_file,
 						    GNUTLS_X509_FMT_PEM, NULL, 0);
 	if (ret < 0) {
 		fprintf(stderr, "ktls-bench: cannot load %s / %s: %s\n",
-			ctx->cert_file, ctx->key_file, gnutls_strerror(ret));
+			cs->cert_file, cs->key_file, gnutls_strerror(ret));
 		return -EINVAL;
 	}
-	gnutls_certificate_set_known_dh_params(ctx->srv_cred,
+	gnutls_certificate_set_known_dh_params(cs->srv_cred,
 					       GNUTLS_SEC_PARAM_MEDIUM);
-	ret = gnutls_certificate_set_x509_trust_file(ctx->cli_cred, ctx->ca_file,
+	ret = gnutls_certificate_set_x509_trust_file(cs->cli_cred, cs->ca_file,
 						     GNUTLS_X509_FMT_PEM);
 	if (ret <= 0) {
-		fprintf(stderr, "ktls-bench: no trust anchor in %s\n", ctx->ca_file);
+		fprintf(stderr, "ktls-bench: no trust anchor in %s\n", cs->ca_file);
 		return -EINVAL;
 	}
 	/*
@@ -143,7 +150,7 @@ int creds_load(struct bench_ctx *ctx)
 	 * once. Its size is what makes a per-handshake reload expensive.
 	 */
 	if (ctx->o->system_trust) {
-		ret = gnutls_certificate_set_x509_system_trust(ctx->cli_cred);
+		ret = gnutls_certificate_set_x509_system_trust(cs->cli_cred);
 		if (ret <= 0) {
 			fprintf(stderr, "ktls-bench: --system-trust: %s\n",
 				ret < 0 ? gnutls_strerror(ret) :
@@ -152,24 +159,72 @@ int creds_load(struct bench_ctx *ctx)
 		}
 		ctx->o->system_cas = ret;
 	}
+	return 0;
+}
+
+int creds_load(struct bench_ctx *ctx)
+{
+	int ret;
+
+	ret = creds_load_set(ctx, 0, ctx->o->key_type, ctx->o->cert,
+			     ctx->o->key, ctx->o->ca);
+	if (ret)
+		return ret;
+	creds_use(ctx, NULL);
 	if (gnutls_session_ticket_key_generate(&ctx->ticket_key) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
+int creds_load_keys(struct bench_ctx *ctx)
+{
+	int ret;
+
+	if (ctx->sets[1].loaded)
+		return 0;
+	ret = creds_load_set(ctx, 1, "ecdsa", ctx->o->ecdsa_cert,
+			     ctx->o->ecdsa_key, ctx->o->ca);
+	if (!ret)
+		ret = creds_load_set(ctx, 2, "rsa", ctx->o->rsa_cert,
+				     ctx->o->rsa_key, ctx->o->ca);
+	return ret;
+}
+
+int creds_use(struct bench_ctx *ctx, const char *key)
+{
+	const struct creds_set *cs = &ctx->sets[!key ? 0 :
+						!strcmp(key, "rsa") ? 2 : 1];
+
+	if (!cs->loaded)
+		return -ENOENT;
+	ctx->srv_cred = cs->srv_cred;
+	ctx->cli_cred = cs->cli_cred;
+	memcpy(ctx->cert_file, cs->cert_file, sizeof(ctx->cert_file));
+	memcpy(ctx->key_file, cs->key_file, sizeof(ctx->key_file));
+	memcpy(ctx->ca_file, cs->ca_file, sizeof(ctx->ca_file));
+	return 0;
+}
+
 void creds_free(struct bench_ctx *ctx)
 {
-	if (ctx->srv_cred)
-		gnutls_certificate_free_credentials(ctx->srv_cred);
-	if (ctx->cli_cred)
-		gnutls_certificate_free_credentials(ctx->cli_cred);
+	struct creds_set *cs;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ctx->sets) / sizeof(ctx->sets[0]); i++) {
+		cs = &ctx->sets[i];
+		if (cs->srv_cred)
+			gnutls_certificate_free_credentials(cs->srv_cred);
+		if (cs->cli_cred)
+			gnutls_certificate_free_credentials(cs->cli_cred);
+		if (cs->generated) {
+			unlink(cs->cert_file);
+			unlink(cs->key_file);
+		}
+	}
+	ctx->srv_cred = ctx->cli_cred = NULL;
 	if (ctx->ticket_key.data) {
 		gnutls_memset(ctx->ticket_key.data, 0, ctx->ticket_key.size);
 		gnutls_free(ctx->ticket_key.data);
-	}
-	if (ctx->generated) {
-		unlink(ctx->cert_file);
-		unlink(ctx->key_file);
 	}
 }
 

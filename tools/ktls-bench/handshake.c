@@ -3,10 +3,9 @@
  * Handshake rate and latency in process: libktls on both ends (with the
  * handover to kTLS, which is part of its job) against plain GnuTLS on both
  * ends doing the same handshake (the ceiling). Clients verify the server's
- * certificate and name, as tlshd does. Full handshakes, and resumed ones
- * from a ticket taken in a priming handshake. libktls has no client call
- * for resumption yet: its clients resume through ktls_session_gnutls() and
- * gnutls_session_set_data(); its servers issue tickets themselves.
+ * certificate and name, as tlshd does. Full handshakes, and resumed ones:
+ * libktls clients resume from the previous session's resume data (its
+ * API), plain GnuTLS clients from the ticket of a priming handshake.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "bench.h"
 
@@ -22,6 +23,7 @@
 
 struct hs_thread {
 	struct hs_server *srv;
+	int idx;
 	hs_client_fn fn;
 	void *arg;
 	double deadline;
@@ -30,6 +32,19 @@ struct hs_thread {
 	unsigned int nlat, cap, resumed, errors;
 	char err[200];
 };
+
+/*
+ * As the kernel's consumers (NFS, NVMe/TCP) set on their sockets: without
+ * it, a client's last flight written in two pieces (TLS 1.3's
+ * compatibility ChangeCipherSpec, then Finished) waits for the server's
+ * delayed ACK, and so does a ticket the client waits for.
+ */
+void hs_nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
 
 static void *hs_thread_run(void *p)
 {
@@ -47,13 +62,14 @@ static void *hs_thread_run(void *p)
 		    (unsigned int)INT32_MAX)
 			break;	/* the budget went below zero */
 		t0 = bench_now();
-		fd = conn_connect(hs_server_fd(t->srv));
+		fd = conn_connect(hs_server_fd_at(t->srv, t->idx));
 		if (fd < 0) {
 			snprintf(t->err, sizeof(t->err), "connect: %s",
 				 strerror(-fd));
 			t->errors++;
 			break;
 		}
+		hs_nodelay(fd);
 		resumed = 0;
 		ret = t->fn(t->arg, fd, &resumed, t->err, sizeof(t->err));
 		close(fd);
@@ -92,7 +108,8 @@ int hs_drive(struct bench_ctx *ctx, struct bench_item *it,
 	bench_cpu_mark(&p0, &g0);
 	t0 = bench_now();
 	for (i = 0; i < (unsigned int)conc; i++) {
-		th[i] = (struct hs_thread){ .srv = srv, .fn = fn, .arg = arg,
+		th[i] = (struct hs_thread){ .srv = srv, .idx = i, .fn = fn,
+					    .arg = arg,
 					    .deadline = t0 + ctx->o->hs_duration,
 					    .budget = &budget };
 		if (pthread_create(&tid[i], NULL, hs_thread_run, &th[i]))
@@ -135,11 +152,20 @@ int hs_drive(struct bench_ctx *ctx, struct bench_item *it,
 	return 0;
 }
 
-/* libktls client: handshake, then hand over to kTLS. */
+/*
+ * libktls client: handshake, then hand over to kTLS. Resuming, it offers
+ * the resume data the previous handshake left (ktls_session_opts), and
+ * leaves its own for the next: under TLS 1.3 that means taking the
+ * server's ticket off the kTLS socket first, as tlshd does.
+ */
 struct hs_ktls_arg {
 	struct bench_ctx *ctx;
 	struct ktls_config *cfg;
-	gnutls_datum_t ticket;
+	uint16_t version;
+	int resume;
+	pthread_mutex_t lock;
+	void *data;		/* the latest resume data (malloc'd) */
+	size_t len;
 };
 
 static int hs_ktls_client(void *p, int fd, int *resumed, char *err,
@@ -149,19 +175,26 @@ static int hs_ktls_client(void *p, int fd, int *resumed, char *err,
 	struct ktls_session_opts so = { .peername = a->ctx->o->peername,
 					.timeout_ms = 20000 };
 	struct ktls_session *s;
+	struct ktls_info info;
+	void *data = NULL, *fresh = NULL, *old;
+	size_t len = 0, flen = 0;
 	int ret;
 
+	if (a->resume) {
+		/* Taken out: a TLS 1.3 ticket is for one use. */
+		pthread_mutex_lock(&a->lock);
+		data = a->data;
+		len = a->len;
+		a->data = NULL;
+		pthread_mutex_unlock(&a->lock);
+		so.resume_data = data;
+		so.resume_len = len;
+	}
 	ret = ktls_session_new(&s, a->cfg, fd, &so);
 	if (ret) {
 		snprintf(err, errlen, "ktls_session_new: %s", strerror(-ret));
+		free(data);
 		return ret;
-	}
-	if (a->ticket.data &&
-	    gnutls_session_set_data(ktls_session_gnutls(s), a->ticket.data,
-				    a->ticket.size) < 0) {
-		snprintf(err, errlen, "gnutls_session_set_data refused the ticket");
-		ret = -EINVAL;
-		goto out;
 	}
 	ret = ktls_session_handshake(s);
 	if (!ret)
@@ -170,8 +203,42 @@ static int hs_ktls_client(void *p, int fd, int *resumed, char *err,
 		snprintf(err, errlen, "libktls: %s", ktls_session_error(s));
 		goto out;
 	}
-	*resumed = gnutls_session_is_resumed(ktls_session_gnutls(s));
+	if (ktls_session_info(s, &info))
+		info.resumed = 0;
+	*resumed = info.resumed;
+	if (!a->resume)
+		goto out;
+	if (a->version == KTLS_VERSION_1_3 &&
+	    ktls_session_recv_tickets(s, 5000) <= 0) {
+		snprintf(err, errlen, "libktls: no TLS 1.3 session ticket came");
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = ktls_session_get_resume_data(s, &fresh, &flen, NULL);
+	/*
+	 * A TLS 1.2 server need not renew the ticket of a resumed session;
+	 * that ticket stays good for the next one (as in tlshd's cache).
+	 */
+	if (ret == -ENOENT && info.resumed &&
+	    a->version == KTLS_VERSION_1_2 && data) {
+		fresh = data;
+		flen = len;
+		data = NULL;
+		ret = 0;
+	}
+	if (ret) {
+		snprintf(err, errlen, "ktls_session_get_resume_data: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	pthread_mutex_lock(&a->lock);
+	old = a->data;
+	a->data = fresh;
+	a->len = flen;
+	pthread_mutex_unlock(&a->lock);
+	free(old);
 out:
+	free(data);
 	ktls_session_free(s);
 	return ret;
 }
@@ -223,27 +290,20 @@ static int hs_prime(struct bench_ctx *ctx, struct hs_server *srv, int ktls,
 		    struct hs_ktls_arg *ka, struct hs_gnutls_arg *ga,
 		    gnutls_datum_t *ticket, char *err, size_t errlen)
 {
-	struct ktls_session_opts so = { .peername = ctx->o->peername,
-					.timeout_ms = 20000 };
-	struct ktls_session *s = NULL;
 	gnutls_session_t gs = NULL;
-	int fd, ret;
+	int fd, ret, resumed;
 
 	fd = conn_connect(hs_server_fd(srv));
 	if (fd < 0) {
 		snprintf(err, errlen, "connect: %s", strerror(-fd));
 		return fd;
 	}
+	hs_nodelay(fd);
 	if (ktls) {
-		ret = ktls_session_new(&s, ka->cfg, fd, &so);
-		if (!ret)
-			ret = ktls_session_handshake(s);
-		if (!ret)
-			gs = ktls_session_gnutls(s);
-		else if (s)
-			snprintf(err, errlen, "libktls: %s", ktls_session_error(s));
-		else
-			snprintf(err, errlen, "ktls_session_new: %s", strerror(-ret));
+		/* Leaves its resume data in ka for the first measured one. */
+		ret = hs_ktls_client(ka, fd, &resumed, err, errlen);
+		close(fd);
+		return ret;
 	} else {
 		ret = creds_gnutls_session(ctx, 0, KTLS_CIPHER_AES_128_GCM,
 					   ga->version, &gs, err, errlen);
@@ -261,9 +321,7 @@ static int hs_prime(struct bench_ctx *ctx, struct hs_server *srv, int ktls,
 		snprintf(err, errlen, "no session ticket from the server");
 		ret = -ENOENT;
 	}
-	if (s)
-		ktls_session_free(s);
-	else if (gs)
+	if (gs)
 		gnutls_deinit(gs);
 	close(fd);
 	return ret ? -EPROTO : 0;
@@ -273,7 +331,9 @@ int handshake_run(struct bench_ctx *ctx, struct bench_item *it,
 		  struct sample *out, char *err, size_t errlen)
 {
 	int ktls = !strcmp(it->path, "libktls");
-	struct hs_ktls_arg ka = { .ctx = ctx };
+	struct hs_ktls_arg ka = { .ctx = ctx, .version = it->version,
+				  .resume = it->resumed,
+				  .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct hs_gnutls_arg ga = { .ctx = ctx, .version = it->version };
 	gnutls_datum_t ticket = { NULL, 0 };
 	struct hs_server *srv;
@@ -294,13 +354,14 @@ int handshake_run(struct bench_ctx *ctx, struct bench_item *it,
 		ret = hs_prime(ctx, srv, ktls, &ka, &ga, &ticket, err, errlen);
 		if (ret)
 			goto out;
-		ka.ticket = ga.ticket = ticket;
+		ga.ticket = ticket;
 	}
 	ret = hs_drive(ctx, it, srv, ktls ? hs_ktls_client : hs_gnutls_client,
 		       ktls ? (void *)&ka : (void *)&ga, out, err, errlen);
 out:
 	hs_server_stop(srv, &srv_resumed, &srv_errors);
 	gnutls_free(ticket.data);
+	free(ka.data);
 	ktls_config_put(ka.cfg);
 	return ret;
 }

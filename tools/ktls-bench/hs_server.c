@@ -24,10 +24,15 @@ struct hs_server {
 	enum ep_mode mode;
 	uint16_t version;
 	int tickets;
-	int lfd;
+	int lfd[HS_SERVER_MAX_THREADS];	/* one, or one per thread */
+	int nlfd;
 	int stop;		/* atomic */
 	struct ktls_config *cfg;
 	pthread_t threads[HS_SERVER_MAX_THREADS];
+	struct hs_server_thread {
+		struct hs_server *srv;
+		int lfd;
+	} targ[HS_SERVER_MAX_THREADS];
 	int nthreads;
 	unsigned int done, resumed, errors;	/* atomic */
 };
@@ -91,12 +96,13 @@ static int hs_server_one(struct hs_server *srv, int fd)
 
 static void *hs_server_thread(void *arg)
 {
-	struct hs_server *srv = arg;
+	struct hs_server_thread *th = arg;
+	struct hs_server *srv = th->srv;
 	struct timeval tv = { .tv_sec = 10 };
 	int fd, ret;
 
 	for (;;) {
-		fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(th->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (__atomic_load_n(&srv->stop, __ATOMIC_ACQUIRE)) {
 			if (fd >= 0)
 				close(fd);
@@ -123,12 +129,13 @@ static void *hs_server_thread(void *arg)
 	return NULL;
 }
 
-struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
-				  uint16_t version, int threads, int tickets,
-				  char *err, size_t errlen)
+static struct hs_server *hs_server_open(struct bench_ctx *ctx,
+					enum ep_mode mode, uint16_t version,
+					int threads, int tickets, int ports,
+					char *err, size_t errlen)
 {
 	struct hs_server *srv = calloc(1, sizeof(*srv));
-	int i;
+	int i, ret;
 
 	if (!srv) {
 		snprintf(err, errlen, "out of memory");
@@ -146,15 +153,33 @@ struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
 		free(srv);
 		return NULL;
 	}
-	srv->lfd = conn_listen(256);
-	if (srv->lfd < 0) {
-		snprintf(err, errlen, "listen: %s", strerror(-srv->lfd));
+	/* A fixed key: tickets of one sample still resume in the next. */
+	if (mode == EP_KTLS &&
+	    (ret = ktls_config_set_ticket_key(srv->cfg, ctx->ticket_key.data,
+					      ctx->ticket_key.size))) {
+		snprintf(err, errlen, "ktls_config_set_ticket_key: %s",
+			 strerror(-ret));
 		ktls_config_put(srv->cfg);
 		free(srv);
 		return NULL;
 	}
+	for (i = 0; i < (ports ? threads : 1); i++) {
+		srv->lfd[i] = conn_listen(256);
+		if (srv->lfd[i] < 0) {
+			snprintf(err, errlen, "listen: %s", strerror(-srv->lfd[i]));
+			while (i-- > 0)
+				close(srv->lfd[i]);
+			ktls_config_put(srv->cfg);
+			free(srv);
+			return NULL;
+		}
+		srv->nlfd++;
+	}
 	for (i = 0; i < threads; i++) {
-		if (pthread_create(&srv->threads[i], NULL, hs_server_thread, srv))
+		srv->targ[i].srv = srv;
+		srv->targ[i].lfd = srv->lfd[i % srv->nlfd];
+		if (pthread_create(&srv->threads[i], NULL, hs_server_thread,
+				   &srv->targ[i]))
 			break;
 		srv->nthreads++;
 	}
@@ -166,9 +191,39 @@ struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
 	return srv;
 }
 
+struct hs_server *hs_server_start(struct bench_ctx *ctx, enum ep_mode mode,
+				  uint16_t version, int threads, int tickets,
+				  char *err, size_t errlen)
+{
+	return hs_server_open(ctx, mode, version, threads, tickets, 0, err,
+			      errlen);
+}
+
+struct hs_server *hs_server_start_ports(struct bench_ctx *ctx,
+					enum ep_mode mode, uint16_t version,
+					int threads, int tickets, char *err,
+					size_t errlen)
+{
+	return hs_server_open(ctx, mode, version, threads, tickets, 1, err,
+			      errlen);
+}
+
 int hs_server_fd(const struct hs_server *srv)
 {
-	return srv->lfd;
+	return srv->lfd[0];
+}
+
+int hs_server_fd_at(const struct hs_server *srv, int i)
+{
+	return srv->lfd[i % srv->nlfd];
+}
+
+void hs_server_counts(struct hs_server *srv, unsigned int *ended,
+		      unsigned int *resumed)
+{
+	*ended = __atomic_load_n(&srv->done, __ATOMIC_ACQUIRE) +
+		 __atomic_load_n(&srv->errors, __ATOMIC_ACQUIRE);
+	*resumed = __atomic_load_n(&srv->resumed, __ATOMIC_ACQUIRE);
 }
 
 /* Stop accepting, wait for the threads; returns handshakes done. */
@@ -180,10 +235,12 @@ unsigned int hs_server_stop(struct hs_server *srv, unsigned int *resumed,
 
 	__atomic_store_n(&srv->stop, 1, __ATOMIC_RELEASE);
 	/* shutdown() wakes every thread blocked in accept(). */
-	shutdown(srv->lfd, SHUT_RDWR);
+	for (i = 0; i < srv->nlfd; i++)
+		shutdown(srv->lfd[i], SHUT_RDWR);
 	for (i = 0; i < srv->nthreads; i++)
 		pthread_join(srv->threads[i], NULL);
-	close(srv->lfd);
+	for (i = 0; i < srv->nlfd; i++)
+		close(srv->lfd[i]);
 	done = srv->done;
 	if (resumed)
 		*resumed = srv->resumed;

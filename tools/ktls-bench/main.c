@@ -31,6 +31,7 @@ enum bench_what {
 	WHAT_HS = 1 << 3,
 	WHAT_UPCALL = 1 << 4,
 	WHAT_UPCALL_IF = 1 << 5,	/* upcall if the device is there */
+	WHAT_RESUME = 1 << 6,	/* resumed against full, ECDSA and RSA */
 };
 
 static const struct {
@@ -44,6 +45,7 @@ static const struct {
 	{ "ceiling", WHAT_CEILING },
 	{ "handshake", WHAT_HS },
 	{ "upcall", WHAT_UPCALL },
+	{ "resume", WHAT_RESUME },
 };
 
 static void bench_usage(FILE *f)
@@ -52,7 +54,9 @@ static void bench_usage(FILE *f)
 		"Usage: ktls-bench [COMMAND] [OPTIONS]\n"
 		"Measure kTLS against user-space GnuTLS, plain TCP and the AEAD rate.\n"
 		"\n"
-		"Commands: all (default), throughput, tx, rx, ceiling, handshake, upcall\n"
+		"Commands: all (default), throughput, tx, rx, ceiling, handshake, upcall,\n"
+		"          resume (resumed against full handshakes, ECDSA and RSA servers,\n"
+		"          in process and through the upcall; default --tls 1.2,1.3)\n"
 		"\n"
 		"  -c, --ciphers LIST       aes128gcm,aes256gcm,chacha20,aes128ccm\n"
 		"                           (default: all the kernel's kTLS accepts)\n"
@@ -76,6 +80,9 @@ static void bench_usage(FILE *f)
 		"                           (once), as tlshd does without x509.truststore\n"
 		"      --peername NAME      name clients check (default localhost)\n"
 		"      --key-type ecdsa|rsa key made when no --cert (default ecdsa)\n"
+		"      --ecdsa-cert FILE --ecdsa-key FILE, --rsa-cert FILE --rsa-key FILE\n"
+		"                           resume: server credentials of each key type,\n"
+		"                           trusted through --ca (default: made up)\n"
 		"      --device PATH        test consumer (default " KTLS_TEST_DEVICE ")\n"
 		"      --queue-depth N      io_uring requests per chain (default 4)\n"
 		"      --no-kernel-aead     skip the kernel AEAD rate (AF_ALG)\n"
@@ -273,6 +280,40 @@ static void bench_plan(struct bench_ctx *ctx, struct bench_result *r,
 		if ((what & WHAT_HS) && bench_list_has(o->hs_impls, "gnutls"))
 			bench_add(r, BENCH_HS, "gnutls", 0, o->versions[v], 1, 1);
 	}
+	/*
+	 * Resumption against full handshakes, per version and server key:
+	 * in process (sequential: each client resumes the previous session)
+	 * and through the upcall at every concurrency.
+	 */
+	for (v = 0; (what & WHAT_RESUME) && v < o->nversions; v++) {
+		static const char *const keys[] = { "ecdsa", "rsa" };
+		unsigned int k;
+		int m;
+
+		for (k = 0; k < 2; k++) {
+			for (m = 0; m <= 1; m++) {
+				it = bench_add(r, BENCH_HS, "libktls", 0,
+					       o->versions[v], m, 1);
+				if (it)
+					it->key = keys[k];
+			}
+			for (c = 0; c < o->nconc; c++) {
+				for (m = 0; m <= 1; m++) {
+					it = bench_add(r, BENCH_UPCALL, "upcall", 0,
+						       o->versions[v], m,
+						       o->concurrency[c]);
+					if (!it)
+						continue;
+					it->key = keys[k];
+					if (!upcall_available(ctx, why, sizeof(why))) {
+						it->failed = 2;
+						snprintf(it->error, sizeof(it->error),
+							 "%s", why);
+					}
+				}
+			}
+		}
+	}
 	/* kTLS paths need the kernel's kTLS, and the cipher in it. */
 	for (c = 0; c < r->nitems; c++) {
 		it = &r->items[c];
@@ -293,8 +334,8 @@ static void bench_plan(struct bench_ctx *ctx, struct bench_result *r,
 	}
 }
 
-static int bench_measure(struct bench_ctx *ctx, struct bench_item *it,
-			 struct sample *s, char *err, size_t errlen)
+static int bench_measure_one(struct bench_ctx *ctx, struct bench_item *it,
+			     struct sample *s, char *err, size_t errlen)
 {
 	switch (it->kind) {
 	case BENCH_TX:
@@ -310,6 +351,22 @@ static int bench_measure(struct bench_ctx *ctx, struct bench_item *it,
 		return upcall_run(ctx, it, s, err, errlen);
 	}
 	return -EINVAL;
+}
+
+/* Resumption rows run with their own key type's credentials. */
+static int bench_measure(struct bench_ctx *ctx, struct bench_item *it,
+			 struct sample *s, char *err, size_t errlen)
+{
+	int ret;
+
+	if (it->key && creds_use(ctx, it->key)) {
+		snprintf(err, errlen, "no %s credentials loaded", it->key);
+		return -ENOENT;
+	}
+	ret = bench_measure_one(ctx, it, s, err, errlen);
+	if (it->key)
+		creds_use(ctx, NULL);
+	return ret;
 }
 
 static void bench_progress(struct bench_ctx *ctx, unsigned int round,
@@ -424,6 +481,7 @@ int main(int argc, char **argv)
 		OPT_HSMAX, OPT_CERT, OPT_KEY, OPT_CA, OPT_PEER, OPT_KEYTYPE,
 		OPT_DEV, OPT_QD, OPT_JSON, OPT_CSV, OPT_PLOT, OPT_TABLE,
 		OPT_INJECT, OPT_NOKAEAD, OPT_TLIMIT, OPT_SYSTRUST,
+		OPT_ECERT, OPT_EKEY, OPT_RCERT, OPT_RKEY,
 	};
 	static const struct option longopts[] = {
 		{ "ciphers", required_argument, NULL, 'c' },
@@ -445,6 +503,10 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, OPT_CA },
 		{ "peername", required_argument, NULL, OPT_PEER },
 		{ "key-type", required_argument, NULL, OPT_KEYTYPE },
+		{ "ecdsa-cert", required_argument, NULL, OPT_ECERT },
+		{ "ecdsa-key", required_argument, NULL, OPT_EKEY },
+		{ "rsa-cert", required_argument, NULL, OPT_RCERT },
+		{ "rsa-key", required_argument, NULL, OPT_RKEY },
 		{ "device", required_argument, NULL, OPT_DEV },
 		{ "queue-depth", required_argument, NULL, OPT_QD },
 		{ "json", optional_argument, NULL, OPT_JSON },
@@ -478,7 +540,7 @@ int main(int argc, char **argv)
 	uint64_t v;
 	double d;
 	FILE *f;
-	int c, ok, ret = 1, want_ciphers = 0;
+	int c, ok, ret = 1, want_ciphers = 0, want_versions = 0;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
@@ -507,6 +569,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ktls-bench: --tls wants 1.3, 1.2 or 1.3,1.2\n");
 				return 2;
 			}
+			want_versions = 1;
 			break;
 		case OPT_TX:
 			if (bench_check_paths(BENCH_TX, optarg))
@@ -580,6 +643,10 @@ int main(int argc, char **argv)
 			}
 			o.key_type = optarg;
 			break;
+		case OPT_ECERT: o.ecdsa_cert = optarg; break;
+		case OPT_EKEY: o.ecdsa_key = optarg; break;
+		case OPT_RCERT: o.rsa_cert = optarg; break;
+		case OPT_RKEY: o.rsa_key = optarg; break;
 		case OPT_DEV: o.device = optarg; break;
 		case OPT_QD:
 			if (bench_parse_double(optarg, 1, 32, &d)) {
@@ -624,9 +691,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktls-bench: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	if (!o.cert != !o.key) {
-		fprintf(stderr, "ktls-bench: --cert and --key go together\n");
+	if (!o.cert != !o.key || !o.ecdsa_cert != !o.ecdsa_key ||
+	    !o.rsa_cert != !o.rsa_key) {
+		fprintf(stderr, "ktls-bench: each --*cert and its --*key go together\n");
 		return 2;
+	}
+	if ((what & WHAT_RESUME) && !want_versions) {
+		o.versions[0] = KTLS_VERSION_1_2;
+		o.versions[1] = KTLS_VERSION_1_3;
+		o.nversions = 2;
 	}
 	if (o.json_stdout + o.csv_stdout > 1) {
 		fprintf(stderr, "ktls-bench: only one of --json and --csv can take stdout\n");
@@ -661,6 +734,8 @@ int main(int argc, char **argv)
 	}
 	if (creds_load(&ctx))
 		goto out;
+	if ((what & WHAT_RESUME) && creds_load_keys(&ctx))
+		goto out;
 	res.items = calloc(BENCH_MAX_ITEMS, sizeof(*res.items));
 	if (!res.items)
 		goto out;
@@ -670,6 +745,7 @@ int main(int argc, char **argv)
 			cmd, res.nitems, o.rounds, o.warmup ? " + warm-up" : "",
 			ctx.kernel);
 	bench_run(&ctx, &res);
+	report_check_resumed(&res);
 
 	ret = 0;
 	if (o.json_stdout)

@@ -95,7 +95,7 @@ struct bench_item *report_find(const struct bench_result *r,
 
 	for (i = 0; i < r->nitems; i++) {
 		it = &r->items[i];
-		if (it->kind == kind && !strcmp(it->path, path) &&
+		if (it->kind == kind && !strcmp(it->path, path) && !it->key &&
 		    it->cipher == cipher && it->resumed == resumed &&
 		    it->conc == conc &&
 		    (kind == BENCH_CEILING || it->version == version))
@@ -132,8 +132,75 @@ static const struct bench_item *ceiling_of(const struct bench_result *r,
 static const struct bench_item *hs_ref_of(const struct bench_result *r,
 					  const struct bench_item *it)
 {
+	if (it->key)
+		return NULL;
 	return report_find(r, BENCH_HS, "gnutls", 0, it->version, it->resumed,
 			   it->conc);
+}
+
+/* A resumption row's full-handshake counterpart (itself if full). */
+static const struct bench_item *full_of(const struct bench_result *r,
+					const struct bench_item *it)
+{
+	const struct bench_item *x;
+	unsigned int i;
+
+	if (!it->key || !it->resumed)
+		return it->key ? it : NULL;
+	for (i = 0; i < r->nitems; i++) {
+		x = &r->items[i];
+		if (x->kind == it->kind && !strcmp(x->path, it->path) &&
+		    x->key && !strcmp(x->key, it->key) && !x->resumed &&
+		    x->version == it->version && x->conc == it->conc)
+			return x;
+	}
+	return NULL;
+}
+
+/*
+ * What resumption should buy, resumed over full handshake rate: TLS 1.2
+ * skips the key exchange and the certificate signature and chain check;
+ * TLS 1.3 psk_dhe_ke still runs ECDHE and skips only the signature and
+ * the chain check, so it gains less, and RSA (slow to sign) gains most.
+ */
+static double resume_goal(const struct bench_item *it)
+{
+	int rsa = !strcmp(it->key, "rsa");
+
+	if (it->version == KTLS_VERSION_1_2)
+		return rsa ? 8 : 4;
+	return rsa ? 2 : 1.15;
+}
+
+void report_check_resumed(struct bench_result *r)
+{
+	struct bench_item *it;
+	struct stats st;
+	char prev[104];
+	unsigned int i;
+
+	for (i = 0; i < r->nitems; i++) {
+		it = &r->items[i];
+		if (!it->key || !it->n)
+			continue;
+		stats_of(it, &st);
+		/* What went wrong before (failed handshakes) stays said. */
+		snprintf(prev, sizeof(prev), "%s%.100s",
+			 it->error[0] ? "; " : "", it->error);
+		if (it->resumed && st.resumed * 100 < st.count * 95) {
+			it->failed = it->failed ? it->failed : 1;
+			snprintf(it->error, sizeof(it->error),
+				 "only %u of %u handshakes resumed (%.0f%%): not a resumption rate%s",
+				 st.resumed, st.count,
+				 st.count ? 100.0 * st.resumed / st.count : 0,
+				 prev);
+		} else if (!it->resumed && st.resumed) {
+			it->failed = it->failed ? it->failed : 1;
+			snprintf(it->error, sizeof(it->error),
+				 "%u of %u handshakes resumed in a full row%s",
+				 st.resumed, st.count, prev);
+		}
+	}
 }
 
 /* The targets of the design, as ratios measured in this run. */
@@ -190,6 +257,36 @@ static double target_cpu(const struct bench_item *num,
 	return guest ? b.cpu_guest / a.cpu_guest : b.cpu_proc / a.cpu_proc;
 }
 
+/* Resumed over full, for every resumption row pair of the run. */
+static void resume_each(const struct bench_result *r, target_fn fn, void *arg)
+{
+	const struct bench_item *num, *den;
+	struct target t = { 0 };
+	char name[64], what[64];
+	double med, lo, hi;
+	unsigned int i;
+
+	for (i = 0; i < r->nitems; i++) {
+		num = &r->items[i];
+		if (!num->key || !num->resumed)
+			continue;
+		den = full_of(r, num);
+		if (report_ratio(num, den, &med, &lo, &hi))
+			continue;
+		snprintf(name, sizeof(name), "%s resumed / full, %s",
+			 num->path, strcmp(num->key, "rsa") ? "ECDSA P-256" :
+			 "RSA-2048");
+		snprintf(what, sizeof(what), "TLS %s, %d concurrent",
+			 bench_version_name(num->version), num->conc);
+		t.name = name;
+		t.nk = t.dk = num->kind;
+		t.np = t.dp = num->path;
+		t.conc = num->conc;
+		t.goal = resume_goal(num);
+		fn(arg, &t, what, med, lo, hi, target_cpu(num, den));
+	}
+}
+
 static void targets_each(const struct bench_result *r, target_fn fn, void *arg)
 {
 	const struct bench_item *num, *den;
@@ -197,10 +294,12 @@ static void targets_each(const struct bench_result *r, target_fn fn, void *arg)
 	double med, lo, hi;
 	char what[64];
 
+	resume_each(r, fn, arg);
+
 	for (k = 0; k < sizeof(targets) / sizeof(targets[0]); k++) {
 		for (i = 0; i < r->nitems; i++) {
 			num = &r->items[i];
-			if (num->kind != targets[k].nk ||
+			if (num->kind != targets[k].nk || num->key ||
 			    strcmp(num->path, targets[k].np) || num->resumed)
 				continue;
 			den = report_find(r, targets[k].dk, targets[k].dp,
@@ -254,6 +353,7 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 	struct stats st, sref;
 	double med, lo, hi;
 	unsigned int i, any;
+	char impl[32];
 
 	fprintf(f, "ktls-bench on %s, GnuTLS %s: %u round%s%s, %s per sample, "
 		"%zu-byte writes, %zu-byte file\n",
@@ -327,18 +427,26 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 				"handshakes; CPU: us per handshake, bench process / whole machine (for\n"
 				"upcall rows only the latter includes tlshd).\n",
 				ctx->o->cert ? "the given" : ctx->o->key_type, ctx->o->device);
+			if (ctx->sets[1].loaded)
+				fprintf(f, "IMPL/ecdsa, IMPL/rsa: resumption rows, with an ECDSA P-256 or RSA-2048 server\n"
+					"certificate. libktls: each client resumes from the previous session's\n"
+					"resume data. upcall resumed: the server issues tickets (fixed key), one port\n"
+					"per client (tlshd keeps one ticket per peer), one priming handshake per\n"
+					"port; upcall full: the server issues none. resumed: as the server counts.\n");
 			if (ctx->o->system_trust)
 				fprintf(f, "Clients trust the system store (%u anchors, loaded once) besides the CA;\n"
 					"tlshd should be set up alike (no x509.truststore, the CA in the store).\n",
 					ctx->o->system_cas);
 			fputc('\n', f);
-			fprintf(f, "%-8s %-3s %-7s %4s %8s %-17s %7s %7s %17s %8s %s\n",
+			fprintf(f, "%-14s %-3s %-7s %4s %8s %-17s %7s %7s %17s %8s %s\n",
 				"impl", "tls", "mode", "conc", "hs/s", "  [min - max]",
 				"p50 ms", "p99 ms", "CPU proc/guest", "x gnutls",
 				"resumed");
 		}
 		stats_of(it, &st);
-		fprintf(f, "%-8s %-3s %-7s %4d ", it->path,
+		snprintf(impl, sizeof(impl), "%s%s%s", it->path,
+			 it->key ? "/" : "", it->key ? it->key : "");
+		fprintf(f, "%-14s %-3s %-7s %4d ", impl,
 			bench_version_name(it->version),
 			it->resumed ? "resumed" : "full", it->conc);
 		if (!it->n) {
@@ -355,7 +463,7 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 			fprintf(f, " %8s", ref == it ? "1.00" : "-");
 		fprintf(f, " %u/%u\n", st.resumed, st.count);
 		if (st.errors || it->failed)
-			fprintf(f, "%27s! %u failed: %s\n", "", st.errors, it->error);
+			fprintf(f, "%33s! %u failed: %s\n", "", st.errors, it->error);
 	}
 
 	fprintf(f, "\nTargets: median of per-round rate ratios [min-max]; cpu: the second's CPU\n"
@@ -367,7 +475,7 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 	fprintf(f, "\nNotes:\n");
 	for (i = 0; i < r->nitems; i++) {
 		it = &r->items[i];
-		if (it->kind == BENCH_UPCALL && it->n) {
+		if (it->kind == BENCH_UPCALL && it->n && !it->key) {
 			ref = hs_ref_of(r, it);
 			stats_of(it, &st);
 			if (ref && ref->n) {
@@ -400,16 +508,6 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 		if (!report_ratio(sf, kern, &med, &lo, &hi))
 			fprintf(f, "; ktls-sendfile runs at %.2f x the kernel's AEAD", med);
 		fprintf(f, "\n");
-	}
-	for (i = 0; i < r->nitems; i++) {
-		it = &r->items[i];
-		if (it->kind == BENCH_HS && it->resumed &&
-		    !strcmp(it->path, "libktls")) {
-			fprintf(f, "  libktls resumption: its servers issue and accept tickets; ktls.h has no\n"
-				"  client call for it, so the client resumes through ktls_session_gnutls()\n"
-				"  and gnutls_session_set_data().\n");
-			break;
-		}
 	}
 	fprintf(f, "  Under emulation (qemu TCG) the AEAD dominates and copies are relatively\n"
 		"  cheap, so kTLS's native advantage over user space shrinks; read ratios,\n"
@@ -502,6 +600,22 @@ void report_json(FILE *f, const struct bench_ctx *ctx,
 		if (!is_throughput(it))
 			fprintf(f, ", \"mode\": \"%s\", \"concurrency\": %d",
 				it->resumed ? "resumed" : "full", it->conc);
+		if (it->key) {
+			fprintf(f, ", \"key\": \"%s\"", it->key);
+			ref = full_of(r, it);
+			if (ref && ref != it &&
+			    !report_ratio(it, ref, &med, &lo, &hi)) {
+				fprintf(f, ", \"ratio_full\": {\"median\": ");
+				json_num(f, med);
+				fprintf(f, ", \"min\": ");
+				json_num(f, lo);
+				fprintf(f, ", \"max\": ");
+				json_num(f, hi);
+				fprintf(f, ", \"goal\": %.2f, \"met\": %s}",
+					resume_goal(it),
+					med >= resume_goal(it) ? "true" : "false");
+			}
+		}
 		fprintf(f, ", \"unit\": \"%s\", \"n\": %u",
 			is_throughput(it) ? "MiB/s" : "handshakes/s", it->n);
 		if (it->n) {
@@ -584,11 +698,12 @@ void report_csv(FILE *f, const struct bench_ctx *ctx,
 
 	fprintf(f, "kind,path,cipher,tls,mode,concurrency,unit,n,median,min,max,"
 		"q1,q3,ratio,ratio_to,cpu_proc,cpu_guest,cpu_unit,p50_ms,p99_ms,"
-		"kernel_cipher,error\n");
+		"kernel_cipher,error,key\n");
 	for (i = 0; i < r->nitems; i++) {
 		it = &r->items[i];
 		stats_of(it, &st);
-		ref = is_throughput(it) ? ceiling_of(r, it) : hs_ref_of(r, it);
+		ref = is_throughput(it) ? ceiling_of(r, it) :
+		      it->key ? full_of(r, it) : hs_ref_of(r, it);
 		if (!ref || ref == it || report_ratio(it, ref, &med, &lo, &hi))
 			med = NAN;
 		fprintf(f, "%s,%s,%s,%s,%s,%d,%s,%u,%.4g,%.4g,%.4g,%.4g,%.4g,",
@@ -600,7 +715,8 @@ void report_csv(FILE *f, const struct bench_ctx *ctx,
 			it->n, st.med, st.min, st.max, st.q1, st.q3);
 		if (isfinite(med))
 			fprintf(f, "%.4g", med);
-		fprintf(f, ",%s,%.4g,%.4g,%s,", is_throughput(it) ? "aead-seal" : "gnutls",
+		fprintf(f, ",%s,%.4g,%.4g,%s,", is_throughput(it) ? "aead-seal" :
+			it->key ? "full" : "gnutls",
 			st.cpu_proc, st.cpu_guest,
 			is_throughput(it) ? "ns/byte" : "us/handshake");
 		if (!is_throughput(it) && it->n)
@@ -615,6 +731,6 @@ void report_csv(FILE *f, const struct bench_ctx *ctx,
 				fputc('"', f);
 			fputc(*p, f);
 		}
-		fprintf(f, "\"\n");
+		fprintf(f, "\",%s\n", it->key ? it->key : "");
 	}
 }

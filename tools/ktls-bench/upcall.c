@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/ktls_test_consumer.h>
 
 #include "bench.h"
@@ -68,12 +69,49 @@ static int upcall_client(void *p, int fd, int *resumed, char *err,
 	return 0;
 }
 
+/*
+ * Resumed rows: the server issues tickets (fixed key) and listens on one
+ * port per client, since tlshd keeps one ticket per peer address and a
+ * TLS 1.3 ticket is for one use; a priming handshake per port fills
+ * tlshd's cache. The server counts what was resumed after the priming.
+ */
+static int upcall_prime(struct upcall_arg *a, struct hs_server *srv,
+			int ports, unsigned int *ended, unsigned int *resumed,
+			char *err, size_t errlen)
+{
+	double deadline;
+	int i, fd, ret, r;
+
+	for (i = 0; i < ports; i++) {
+		fd = conn_connect(hs_server_fd_at(srv, i));
+		if (fd < 0) {
+			snprintf(err, errlen, "connect: %s", strerror(-fd));
+			return fd;
+		}
+		hs_nodelay(fd);
+		ret = upcall_client(a, fd, &r, err, errlen);
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	/* The server counts a handshake once the client has closed. */
+	deadline = bench_now() + 10;
+	do {
+		hs_server_counts(srv, ended, resumed);
+		if (*ended >= (unsigned int)ports)
+			return 0;
+		usleep(1000);
+	} while (bench_now() < deadline);
+	snprintf(err, errlen, "the server did not finish the priming handshakes");
+	return -ETIMEDOUT;
+}
+
 int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
 	       struct sample *out, char *err, size_t errlen)
 {
 	struct upcall_arg a = { .ctx = ctx };
 	struct hs_server *srv;
-	unsigned int resumed = 0, errors = 0;
+	unsigned int resumed = 0, errors = 0, ended0 = 0, resumed0 = 0;
 	int ret;
 
 	a.dev = open(ctx->o->device, O_RDWR | O_CLOEXEC);
@@ -82,19 +120,26 @@ int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
 		return -errno;
 	}
 	/*
-	 * No tickets: the upcall rows are full handshakes, and tlshd would
-	 * resume from a ticket of an earlier sample (the reference client
-	 * never offers one).
+	 * Full rows: no tickets, so that tlshd cannot resume from a ticket
+	 * of an earlier sample (the reference client never offers one).
 	 */
-	srv = hs_server_start(ctx, EP_GNUTLS, it->version, it->conc, 0, err,
-			      errlen);
+	if (it->resumed)
+		srv = hs_server_start_ports(ctx, EP_GNUTLS, it->version,
+					    it->conc, 1, err, errlen);
+	else
+		srv = hs_server_start(ctx, EP_GNUTLS, it->version, it->conc, 0,
+				      err, errlen);
 	if (!srv) {
 		close(a.dev);
 		return -EIO;
 	}
-	ret = hs_drive(ctx, it, srv, upcall_client, &a, out, err, errlen);
+	ret = it->resumed ? upcall_prime(&a, srv, it->conc, &ended0, &resumed0,
+					 err, errlen) : 0;
+	if (!ret)
+		ret = hs_drive(ctx, it, srv, upcall_client, &a, out, err,
+			       errlen);
 	hs_server_stop(srv, &resumed, &errors);
-	out->resumed = resumed;
+	out->resumed = resumed - resumed0;
 	out->resubmits = a.resubmits;
 	close(a.dev);
 	return ret;
