@@ -10,7 +10,7 @@ PKGS=(
 	libssl-dev
 	keyutils qemu-system-x86 busybox-static cpio xz-utils kmod libnl-utils
 	gnutls-bin openssl iproute2 perl procps python3 xxd util-linux
-	curl wrk strace valgrind
+	curl wrk strace valgrind systemd
 	groff-base man-db
 	gnuplot-nox
 	clang libclang-rt-14-dev
