@@ -28,7 +28,11 @@ case $rc in
 	echo "not ok 1 - $name (exit $rc, ${secs}s)"
 	sed 's/^/# /' "$log" | tail -n 60 >&2
 	# The failure's own words, so that a summary tail names the cause.
-	why=$(grep -E 'FAIL|[Ee]rror|not ok' "$log" | grep -v '^[[:space:]]*$' | tail -n 1)
+	# A test's own "FAIL:" line comes first: log dumps after it may
+	# hold other error lines.
+	why=$(grep -m 1 '^FAIL' "$log")
+	[ -n "$why" ] ||
+		why=$(grep -E 'FAIL|[Ee]rror|not ok' "$log" | tail -n 1)
 	why=$(printf '%s' "${why:-$last}" | tr '\t' ' ' | cut -c1-200)
 	status=fail note="exit $rc: $why" ;;
 esac
