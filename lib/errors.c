@@ -323,6 +323,11 @@ int ktls_handshake_error(struct ktls_session *s, int e)
 		return ktls_session_fail(s, err,
 					 "peer closed the connection during the handshake");
 	case GNUTLS_E_PULL_ERROR:
+		if (s->input_overrun)
+			return ktls_session_fail(s, -EMSGSIZE,
+						 "peer sent over %u KiB of handshake data",
+						 KTLS_HANDSHAKE_INPUT_MAX / 1024);
+		/* fall through */
 	case GNUTLS_E_PUSH_ERROR:
 		return ktls_session_fail(s, err, "%s failed during the handshake: %s",
 					 e == GNUTLS_E_PULL_ERROR ? "receive" : "send",

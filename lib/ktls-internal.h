@@ -73,6 +73,8 @@ struct ktls_session {
 	unsigned char hdr[5];
 	unsigned int hdr_have;
 	size_t body_left;
+	size_t bytes_in;		/* all the handshake has read */
+	int input_overrun;		/* ... and it passed the cap */
 
 	/* What the peer's hello offered, for precise failure causes. */
 	uint16_t peer_max_version;	/* highest version in its hello */
@@ -117,6 +119,12 @@ int ktls_resume_setup_server(struct ktls_session *s,
 			     const struct ktls_session_opts *opts);
 
 /* transport.c */
+/*
+ * What a peer may send before its handshake is done. GnuTLS bounds each
+ * message (128 KiB by default) but not the sum, and not always before it
+ * has read a message whole.
+ */
+#define KTLS_HANDSHAKE_INPUT_MAX (512 * 1024)
 void ktls_transport_setup(struct ktls_session *s);
 ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
 void ktls_transport_drain(int fd);

@@ -31,6 +31,12 @@ ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 		want = s->body_left;
 	if (want > len)
 		want = len;
+	if (s->bytes_in >= KTLS_HANDSHAKE_INPUT_MAX) {
+		s->input_overrun = 1;
+		gnutls_transport_set_errno(s->gs, EMSGSIZE);
+		errno = EMSGSIZE;
+		return -1;
+	}
 	do {
 		n = recv(s->fd, buf, want, 0);
 	} while (n < 0 && errno == EINTR);
@@ -41,6 +47,7 @@ ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 	if (n == 0)
 		return 0;
 
+	s->bytes_in += n;
 	if (s->hdr_have < sizeof(s->hdr)) {
 		memcpy(s->hdr + s->hdr_have, buf, n);
 		s->hdr_have += n;

@@ -355,6 +355,63 @@ static void test_config(const struct test_cert *tc)
 	printf("ok: configuration errors\n");
 }
 
+/* A peer that streams one endless handshake message. */
+struct flood {
+	int fd;
+	size_t sent;
+};
+
+static void *flood_run(void *arg)
+{
+	struct flood *f = arg;
+	unsigned char rec[5 + 16384] = { 22, 3, 3, 16384 >> 8, 16384 & 0xff };
+	char hello[4096];
+	ssize_t n;
+
+	/* Wait for the ClientHello, then a ServerHello of 2^24-1 bytes. */
+	if (recv(f->fd, hello, sizeof(hello), 0) <= 0)
+		return NULL;
+	rec[5] = 2;
+	rec[6] = rec[7] = rec[8] = 0xff;
+	while (f->sent < 16u << 20) {
+		n = send(f->fd, rec, sizeof(rec), MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		f->sent += n;
+		rec[5] = rec[6] = rec[7] = rec[8] = 0;
+	}
+	shutdown(f->fd, SHUT_WR);
+	return NULL;
+}
+
+/* What a handshake reads is bounded whatever GnuTLS makes of it. */
+static void test_input_cap(const struct test_cert *tc)
+{
+	struct side c = { 0 };
+	struct flood f = { 0 };
+	pthread_t th;
+	int sv[2];
+
+	c.cfg = test_engine_config(tc, KTLS_ROLE_CLIENT, KTLS_VERSION_1_2,
+				   KTLS_CIPHER_ALL);
+	c.opts.peername = "localhost";
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	f.fd = sv[1];
+	CHECK(ktls_session_new(&c.s, c.cfg, sv[0], &c.opts) == 0, "session");
+	pthread_create(&th, NULL, flood_run, &f);
+	c.ret = ktls_session_handshake(c.s);
+	snprintf(c.err, sizeof(c.err), "%s", ktls_session_error(c.s));
+	close(sv[0]);
+	pthread_join(th, NULL);
+	/* GnuTLS 3.7 waits for the whole message: our cap ends it. */
+	expect("endless ServerHello", &c, -EMSGSIZE,
+	       "peer sent over 512 KiB of handshake data");
+	CHECK(f.sent < 1u << 20, "endless ServerHello: %zu bytes read", f.sent);
+	ktls_session_free(c.s);
+	ktls_config_put(c.cfg);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	struct test_cert good, other, expired;
@@ -373,6 +430,7 @@ int main(void)
 	test_offers(&good);
 	test_kernel_lacks(&good);
 	test_psk(&good);
+	test_input_cap(&good);
 	test_cert_free(&good);
 	test_cert_free(&other);
 	test_cert_free(&expired);
