@@ -98,6 +98,8 @@ static const struct tlshd_config_key tlshd_config_keys[] = {
 	{ SECTION_RESUMPTION, "cache", KIND_BOOL, OFF(cache), 0, 0 },
 	{ SECTION_RESUMPTION, "cache_size", KIND_INT, OFF(cache_size),
 	  1, TLSHD_CONFIG_MAX_CACHE_SIZE },
+	{ SECTION_RESUMPTION, "ticket_wait_ms", KIND_INT, OFF(ticket_wait_ms),
+	  0, TLSHD_CONFIG_MAX_TICKET_WAIT_MS },
 	{ SECTION_RESUMPTION, "psk_ke", KIND_BOOL, OFF(psk_ke), 0, 0 },
 };
 
@@ -154,6 +156,7 @@ void tlshd_config_init(struct tlshd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->tickets = -1;
 	cfg->cache = -1;
+	cfg->ticket_wait_ms = -1;
 }
 
 static void tlshd_config_free_list(char **list)

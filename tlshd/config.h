@@ -20,6 +20,7 @@
 #define TLSHD_CONFIG_MIN_ROTATION 60		/* seconds */
 #define TLSHD_CONFIG_MAX_ROTATION (7 * 86400)
 #define TLSHD_CONFIG_MAX_CACHE_SIZE (1 << 20)
+#define TLSHD_CONFIG_MAX_TICKET_WAIT_MS 10000
 
 struct tlshd_config_x509 {
 	char *truststore;
@@ -58,6 +59,7 @@ struct tlshd_config {
 	int ticket_rotation;	/* seconds between ticket key rotations; 0 unset */
 	int cache;		/* client resumes from its cache; -1 unset (on) */
 	int cache_size;		/* client cache entries; 0 unset */
+	int ticket_wait_ms;	/* client: longest wait for a TLS 1.3 ticket; -1 unset */
 	int psk_ke;		/* TLS 1.3 psk_ke (no DHE) allowed; default 0 */
 };
 

@@ -64,22 +64,24 @@ static short tlshd_handshake_end(struct tlshd_handshake *hs, int status,
  * (ktls_session_recv_tickets: peek, consume handshake records only, stop
  * at data). The wait goes through the worker's event loop like any other
  * handshake step, so other handshakes go on meanwhile. It is bounded by
- * 3x the handshake's duration, ends at the first record that is not a
- * ticket, and is skipped for servers that sent no ticket last time. A
- * ticket that comes later still reaches the consumer as a handshake
- * record, which it must skip (SUNRPC does; so does ktls_recv).
+ * 3x the handshake's duration (at most [resumption] ticket_wait_ms), ends
+ * at the first record that is not a ticket, and is skipped for a minute
+ * after a server sent no ticket. A ticket that comes later still reaches
+ * the consumer as a handshake record, which it must skip (SUNRPC does; so
+ * does ktls_recv).
  */
 static struct {
 	pthread_once_t once;
 	int tickets;		/* server: issue tickets */
 	unsigned int lifetime;
+	int ticket_wait_ms;	/* client: longest wait for a TLS 1.3 ticket */
 	unsigned char key[TLSHD_TICKET_KEY_SIZE];
 	struct tlshd_session_cache *cache;	/* client; NULL: off */
 } tlshd_resumption = { .once = PTHREAD_ONCE_INIT };
 static const struct tlshd_config *tlshd_resumption_cfg;
 
 #define TLSHD_TICKET_WAIT_MIN_MS 50
-#define TLSHD_TICKET_WAIT_MAX_MS 300
+#define TLSHD_TICKET_WAIT_DEFAULT_MS 300
 #define TLSHD_TICKET_DEFAULT_LIFETIME 3600
 
 static void tlshd_resumption_init(void)
@@ -97,6 +99,8 @@ static void tlshd_resumption_init(void)
 		tlshd_resumption.lifetime =
 			tlshd_ticket_lifetime(cfg ? cfg->ticket_rotation : 0);
 	}
+	tlshd_resumption.ticket_wait_ms = cfg && cfg->ticket_wait_ms >= 0 ?
+		cfg->ticket_wait_ms : TLSHD_TICKET_WAIT_DEFAULT_MS;
 	if (!cfg || cfg->cache) {
 		tlshd_resumption.cache = tlshd_session_cache_new(
 			cfg && cfg->cache_size > 0 ? cfg->cache_size : 0);
@@ -172,7 +176,7 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 {
 	struct tlshd_session_cache *c = tlshd_resumption.cache;
 	int64_t now = tlshd_now_ms(), wait;
-	int ret;
+	int max = tlshd_resumption.ticket_wait_ms, ret;
 
 	ret = ktls_session_recv_tickets(hs->session, 0);
 	if (ret < 0)
@@ -183,14 +187,15 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 	if (ret || !tlshd_handshake_socket_quiet(hs->req.sockfd))
 		return 0;
 	if (!hs->awaiting_ticket) {
-		if (tlshd_session_cache_sends_tickets(c, hs->cache_key) == 0)
+		if (!max || tlshd_session_cache_sends_tickets(c, hs->cache_key,
+							      now / 1000) == 0)
 			return 0;
 		/* The server sends it about one round trip after our Finished. */
 		wait = 3 * (now - hs->start_ms);
 		if (wait < TLSHD_TICKET_WAIT_MIN_MS)
 			wait = TLSHD_TICKET_WAIT_MIN_MS;
-		if (wait > TLSHD_TICKET_WAIT_MAX_MS)
-			wait = TLSHD_TICKET_WAIT_MAX_MS;
+		if (wait > max)
+			wait = max;
 		if (now + wait < hs->deadline_ms)
 			hs->deadline_ms = now + wait;
 		hs->awaiting_ticket = 1;
@@ -215,7 +220,8 @@ static void tlshd_handshake_cache_store(struct tlshd_handshake *hs)
 	if (info.version == KTLS_VERSION_1_3 &&
 	    (hs->tickets_taken || !info.resumed))
 		tlshd_session_cache_set_sends_tickets(c, hs->cache_key,
-						      hs->tickets_taken);
+						      hs->tickets_taken,
+						      tlshd_now_ms() / 1000);
 	ret = ktls_session_get_resume_data(hs->session, &data, &len,
 					   &lifetime);
 	if (!ret) {

@@ -22,6 +22,7 @@ struct tlshd_cache_entry {
 	int64_t expires;
 	int single_use;
 	int sends_tickets;	/* -1 unknown */
+	int64_t no_tickets_until;	/* a "no" is believed until then */
 	uint64_t used;		/* LRU clock */
 };
 
@@ -238,7 +239,7 @@ void tlshd_session_cache_result(struct tlshd_session_cache *c, int resumed)
 }
 
 int tlshd_session_cache_sends_tickets(struct tlshd_session_cache *c,
-				      const char *key)
+				      const char *key, int64_t now)
 {
 	struct tlshd_cache_entry *e;
 	int ret;
@@ -246,12 +247,15 @@ int tlshd_session_cache_sends_tickets(struct tlshd_session_cache *c,
 	pthread_mutex_lock(&c->lock);
 	e = tlshd_cache_find(c, key);
 	ret = e ? e->sends_tickets : -1;
+	if (ret == 0 && now >= e->no_tickets_until)
+		ret = -1;
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
 
 void tlshd_session_cache_set_sends_tickets(struct tlshd_session_cache *c,
-					   const char *key, int sends)
+					   const char *key, int sends,
+					   int64_t now)
 {
 	struct tlshd_cache_entry *e;
 
@@ -259,6 +263,7 @@ void tlshd_session_cache_set_sends_tickets(struct tlshd_session_cache *c,
 	e = tlshd_cache_slot(c, key);
 	if (e) {
 		e->sends_tickets = !!sends;
+		e->no_tickets_until = now + TLSHD_SESSION_CACHE_NO_TICKETS_S;
 		if (!e->used)
 			e->used = ++c->clock;
 	}

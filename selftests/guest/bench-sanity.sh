@@ -143,7 +143,8 @@ if [ -e /dev/ktls_test ] && command -v tlshd >/dev/null &&
 			--template "$T/srv.tmpl" --outfile "$T/$k.pem" 2>/dev/null ||
 			{ echo "FAIL: certtool $k"; exit 1; }
 	done
-	printf '[authenticate.client]\nx509.truststore=%s\n' "$T/ca.pem" >"$T/tlshd.conf"
+	# A late ticket under load must not fail the resumed rows.
+	printf '[authenticate.client]\nx509.truststore=%s\n[resumption]\nticket_wait_ms=5000\n' "$T/ca.pem" >"$T/tlshd.conf"
 	tlshd -s -c "$T/tlshd.conf" --ready-file "$T/ready" >"$T/tlshd.log" 2>&1 &
 	tlshd_pid=$!
 	for _ in $(seq 100); do

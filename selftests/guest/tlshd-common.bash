@@ -101,6 +101,32 @@ make_pki()
 	EOT
 }
 
+# start_echo_server PORT: the asyncio TLS echo server, one process per CPU
+# so that the peer keeps up with tlshd. Python can take long to start in a
+# busy emulated guest: wait up to a minute.
+start_echo_server()
+{
+	local port=$1 log=$T/server-$1.log i
+
+	python3 selftests/bin/tls-echo-server.py "$port" "$T/ca-srv.pem" \
+		"$T/ca-srv.key" "$(nproc)" >"$log" 2>&1 </dev/null &
+	BG_PIDS+=($!)
+	for i in $(seq 600); do
+		grep -q "^listening on $port" "$log" && return 0
+		kill -0 "${BG_PIDS[-1]}" 2>/dev/null ||
+			fail "echo server exited: $(tail -n 5 "$log")"
+		sleep 0.1
+	done
+	fail "echo server not listening after 60 s"
+}
+
+# Tests that count on a TLS 1.3 ticket reaching tlshd's client before DONE:
+# on a loaded emulated host it can come later than the default 300 ms wait.
+patient_tickets()
+{
+	printf '[resumption]\nticket_wait_ms=5000\n' >>"${1:-$T/tlshd.conf}"
+}
+
 # Start tlshd and wait until it is ready (joined the multicast group).
 start_tlshd()
 {

@@ -38,6 +38,7 @@ expected()
 	python3 -c 'import sys; i=int(sys.argv[1]); print("GREETING-%d:" % i + "".join("%05d," % j for j in range(4000)) + ":END")' "$1"
 }
 
+patient_tickets
 start_tlshd
 start_server 4495 python3 "$T/flight.py" 4495 "$T/ca-srv.pem" "$T/ca-srv.key" 2
 for i in 0 1; do

@@ -18,6 +18,7 @@ echo "$id:$hex" >"$T/psk.passwd"
 
 start_server 4506 gnutls-serv --http -p 4506 --pskpasswd "$T/psk.passwd" \
 	--priority 'NORMAL:+ECDHE-PSK:+DHE-PSK:+PSK'
+patient_tickets
 start_tlshd
 for want in "full handshake" resumed; do
 	consumer --connect 127.0.0.1:4506 --type client --auth psk \

@@ -49,6 +49,7 @@ get()
 }
 
 serve
+patient_tickets "$T/mtls.conf"
 start_tlshd "$T/mtls.conf"
 # (A resumed TLS 1.3 session may or may not bring a new ticket in time,
 # so each identity below resumes once, from its first ticket.)

@@ -47,6 +47,7 @@ start_server 4490 gnutls-serv --http -p 4490 \
 start_server 4491 gnutls-serv --http -p 4491 \
 	--priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' \
 	--x509certfile "$T/ca-srv.pem" --x509keyfile "$T/ca-srv.key"
+patient_tickets "$T/both.conf"
 start_tlshd "$T/both.conf"
 
 # TLS 1.3 against gnutls-serv: its ticket comes after the handshake.

@@ -284,6 +284,7 @@ static void test_own_keys(void)
 		"ticket_rotation=3600\n"
 		"cache=0\n"
 		"cache_size=1\n"
+		"ticket_wait_ms=0\n"
 		"psk_ke=true\n"
 		"[authenticate.server]\n"
 		"x509.pq.certificate=/pq.pem\n"
@@ -301,6 +302,7 @@ static void test_own_keys(void)
 	CHECK(cfg.workers == 0 && cfg.max_inflight == 0 &&
 	      cfg.min_version == 0 && cfg.ciphers == 0 && !cfg.allow_rsa_kx);
 	CHECK(!cfg.ticket_key && cfg.ticket_rotation == 0 && cfg.cache_size == 0);
+	CHECK(cfg.ticket_wait_ms == -1);
 	tlshd_config_free(&cfg);
 
 	CHECK(parse(&cfg, &r, text) == 0);
@@ -316,6 +318,7 @@ static void test_own_keys(void)
 	CHECK(cfg.tickets == 0 && cfg.cache == 0 && cfg.psk_ke == 1);
 	CHECK(cfg.ticket_key && !strcmp(cfg.ticket_key, "keyring:12345"));
 	CHECK(cfg.ticket_rotation == 3600 && cfg.cache_size == 1);
+	CHECK(cfg.ticket_wait_ms == 0);
 	CHECK(cfg.server_pq_certificate && !strcmp(cfg.server_pq_certificate, "/pq.pem"));
 	CHECK(cfg.server_pq_private_key && !strcmp(cfg.server_pq_private_key, "/pq.key"));
 	CHECK(cfg.client_pq_certificate && !strcmp(cfg.client_pq_certificate, "/cpq.pem"));
@@ -407,6 +410,8 @@ static void test_own_errors(void)
 		   "test.conf:2: key 'ticket_key': expected keyring:SERIAL");
 	expect_one("[resumption]\nticket_rotation=59\n", E,
 		   "test.conf:2: key 'ticket_rotation': expected a number from 60 to 604800, got '59'");
+	expect_one("[resumption]\nticket_wait_ms=10001\n", E,
+		   "test.conf:2: key 'ticket_wait_ms': expected a number from 0 to 10000, got '10001'");
 	expect_one("[resumption]\nticket_rotation=604801\n", E,
 		   "test.conf:2: key 'ticket_rotation': expected a number from 60 to 604800");
 	expect_one("[resumption]\ncache_size=0\n", E,
@@ -464,7 +469,7 @@ static void test_key_table(void)
 			CHECK(strcmp(sec, sec2) || strcmp(name, name2));
 		}
 	}
-	CHECK(n == 27);
+	CHECK(n == 28);
 	CHECK(tlshd_config_key_at(n, &sec, &name) == -1);
 }
 
