@@ -360,10 +360,17 @@ static void tlshd_loop_start(struct tlshd_loop *loop,
 		    req->peername[0] ? req->peername : "-", req->timeout_ms,
 		    req->keyring, req->npeerids, req->cert_serial,
 		    req->privkey_serial);
-	tlshd_loop_nodelay(f, req->sockfd, 1);
 	/* The set published now; a reload may swap it at any time. */
 	creds = tlshd_creds_acquire();
-	events = tlshd_handshake_start(&f->hs, req, creds ? creds : loop->creds);
+	if (!creds) {
+		/* main() publishes before any worker starts. */
+		tlshd_err("no credentials for fd %d", req->sockfd);
+		free(f);
+		tlshd_loop_done(loop, req->sockfd, EIO, NULL, 0);
+		return;
+	}
+	tlshd_loop_nodelay(f, req->sockfd, 1);
+	events = tlshd_handshake_start(&f->hs, req, creds);
 	tlshd_creds_release(creds);
 	f->t.started = tlshd_loop_now_us();
 	f->t.engine = f->t.started - accepted;
@@ -518,8 +525,7 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 	}
 }
 
-int tlshd_loop_init(struct tlshd_loop *loop, int id,
-		    const struct tlshd_creds *creds, int stop_fd,
+int tlshd_loop_init(struct tlshd_loop *loop, int id, int stop_fd,
 		    unsigned int max_flights, char *err, size_t errlen)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -527,7 +533,6 @@ int tlshd_loop_init(struct tlshd_loop *loop, int id,
 
 	memset(loop, 0, sizeof(*loop));
 	loop->id = id;
-	loop->creds = creds;
 	loop->max_flights = max_flights;
 	loop->nl_watch.kind = TLSHD_WATCH_NETLINK;
 	loop->kick_watch.kind = TLSHD_WATCH_KICK;

@@ -13,7 +13,6 @@
 
 #include "netlink.h"
 
-struct tlshd_creds;
 struct tlshd_flight;
 
 enum tlshd_watch_kind {
@@ -31,7 +30,6 @@ struct tlshd_loop {
 	int id;
 	int epfd;
 	struct tlshd_nl nl;
-	const struct tlshd_creds *creds;
 	struct tlshd_watch nl_watch;
 	struct tlshd_watch kick_watch;
 	struct tlshd_watch stop_watch;
@@ -50,8 +48,7 @@ struct tlshd_loop {
  * the daemon is ready), watch stop_fd (readable = stop). Returns 0 or a
  * negative errno with the cause in err.
  */
-int tlshd_loop_init(struct tlshd_loop *loop, int id,
-		    const struct tlshd_creds *creds, int stop_fd,
+int tlshd_loop_init(struct tlshd_loop *loop, int id, int stop_fd,
 		    unsigned int max_flights, char *err, size_t errlen);
 
 /* Run until stop_fd becomes readable; in-flight handshakes then end. */

@@ -424,7 +424,7 @@ int main(int argc, char **argv)
 		goto out_creds;
 	}
 	for (nloops = 0; nloops < workers; nloops++) {
-		ret = tlshd_loop_init(&loops[nloops], nloops, creds, stop_fd,
+		ret = tlshd_loop_init(&loops[nloops], nloops, stop_fd,
 				      flights, err, sizeof(err));
 		if (ret) {
 			tlshd_err("%s", err);
