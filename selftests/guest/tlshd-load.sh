@@ -26,19 +26,7 @@ WARM=16
 RSS_SLACK_KB=${TLSHD_LOAD_RSS_SLACK_KB:-384}
 
 ulimit -n 8192
-# One server process per CPU: the peer must keep up with tlshd. Python
-# can take long to start in a busy emulated guest: wait up to a minute.
-python3 selftests/bin/tls-echo-server.py 4640 "$T/ca-srv.pem" \
-	"$T/ca-srv.key" "$(nproc)" >"$T/server-4640.log" 2>&1 </dev/null &
-BG_PIDS+=($!)
-for i in $(seq 600); do
-	grep -q '^listening on 4640' "$T/server-4640.log" && break
-	kill -0 "${BG_PIDS[0]}" 2>/dev/null ||
-		fail "echo server exited: $(tail -n 5 "$T/server-4640.log")"
-	sleep 0.1
-done
-grep -q '^listening on 4640' "$T/server-4640.log" ||
-	fail "echo server not listening after 60 s"
+start_echo_server 4640
 start_tlshd
 
 rss() { awk '$1 == "VmRSS:" {print $2}' "/proc/$TLSHD_PID/status"; }

@@ -36,18 +36,7 @@ RELOADED='reloaded the configuration from .*live\.conf'
 REFUSED='reload of .*live\.conf failed: keeping the previous configuration'
 
 ulimit -n 8192
-: >"$T/server-4650.log"
-python3 selftests/bin/tls-echo-server.py 4650 "$T/ca-srv.pem" \
-	"$T/ca-srv.key" "$(nproc)" >"$T/server-4650.log" 2>&1 </dev/null &
-BG_PIDS+=($!)
-for i in $(seq 600); do
-	grep -q '^listening on 4650' "$T/server-4650.log" && break
-	kill -0 "${BG_PIDS[0]}" 2>/dev/null ||
-		fail "echo server exited: $(tail -n 5 "$T/server-4650.log")"
-	sleep 0.1
-done
-grep -q '^listening on 4650' "$T/server-4650.log" ||
-	fail "echo server not listening after 60 s"
+start_echo_server 4650
 
 write_conf 1
 start_tlshd "$LIVE"
