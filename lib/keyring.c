@@ -117,6 +117,33 @@ static int keyring_der_split(const void *data, size_t len, const void **certs,
 	return 0;
 }
 
+/* Keys go only into a config that exists and no session has frozen. */
+static int keyring_config_writable(struct ktls_config *cfg)
+{
+	return cfg ? ktls_config_mutable(cfg) : -EINVAL;
+}
+
+/* Each one parses as an X.509 certificate: 0, -EKEYREJECTED or -ENOMEM. */
+static int keyring_check_certs(const void **certs, const size_t *lens,
+			       unsigned int n)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t d;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < n; i++) {
+		d.data = (void *)certs[i];
+		d.size = lens[i];
+		if (gnutls_x509_crt_init(&crt) < 0)
+			return -ENOMEM;
+		if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0)
+			ret = -EKEYREJECTED;
+		gnutls_x509_crt_deinit(crt);
+	}
+	return ret;
+}
+
 KTLS_EXPORT int ktls_config_set_cert_keyring(struct ktls_config *cfg,
 					     int32_t cert_serial,
 					     int32_t key_serial)
@@ -128,9 +155,7 @@ KTLS_EXPORT int ktls_config_set_cert_keyring(struct ktls_config *cfg,
 	unsigned int n;
 	int ret;
 
-	if (!cfg)
-		return -EINVAL;
-	ret = ktls_config_mutable(cfg);
+	ret = keyring_config_writable(cfg);
 	if (ret)
 		return ret;
 	ret = keyring_read(cert_serial, &cert, &cert_len);
@@ -162,9 +187,7 @@ KTLS_EXPORT int ktls_config_set_trust_keyring(struct ktls_config *cfg,
 	gnutls_datum_t d;
 	int ret;
 
-	if (!cfg)
-		return -EINVAL;
-	ret = ktls_config_mutable(cfg);
+	ret = keyring_config_writable(cfg);
 	if (ret)
 		return ret;
 	ret = keyring_read(serial, &data, &len);
@@ -172,19 +195,8 @@ KTLS_EXPORT int ktls_config_set_trust_keyring(struct ktls_config *cfg,
 		return ret;
 	ret = keyring_der_split(data, len, certs, lens, &n);
 	/* All or nothing: check every certificate before adding any. */
-	for (i = 0; !ret && i < n; i++) {
-		gnutls_x509_crt_t crt;
-
-		d.data = (void *)certs[i];
-		d.size = lens[i];
-		if (gnutls_x509_crt_init(&crt) < 0) {
-			ret = -ENOMEM;
-			break;
-		}
-		if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0)
-			ret = -EKEYREJECTED;
-		gnutls_x509_crt_deinit(crt);
-	}
+	if (!ret)
+		ret = keyring_check_certs(certs, lens, n);
 	for (i = 0; !ret && i < n; i++) {
 		d.data = (void *)certs[i];
 		d.size = lens[i];
@@ -228,9 +240,7 @@ KTLS_EXPORT int ktls_config_add_psk_keyring(struct ktls_config *cfg,
 	size_t len = 0;
 	int ret;
 
-	if (!cfg)
-		return -EINVAL;
-	ret = ktls_config_mutable(cfg);
+	ret = keyring_config_writable(cfg);
 	if (ret)
 		return ret;
 	ret = ktls_keyring_psk(serial, &identity, &key, &len);
