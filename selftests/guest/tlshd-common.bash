@@ -175,6 +175,22 @@ start_server()
 	fail "nothing listens on port $port after 15 s"
 }
 
+# server_count PATTERN FILE N: how many lines of a server's log match,
+# once at least N do or after 20 s (servers log after they answer, and
+# a busy emulated guest can run them late).
+server_count()
+{
+	local i n
+	for i in $(seq 200); do
+		n=$(grep -c -- "$1" "$2")
+		[ "$n" -ge "$3" ] && break
+		sleep 0.1
+	done
+	# Room for a line too many to show up.
+	sleep 0.2
+	grep -c -- "$1" "$2"
+}
+
 # The sum of a /proc/net/tls_stat counter.
 tls_stat()
 {

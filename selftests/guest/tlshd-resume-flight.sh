@@ -52,8 +52,7 @@ for i in 0 1; do
 		fail "connection $i: no reply, or resumed is not $i: $(grep REPLY "$T/consumer.out")"
 	echo "  connection $i: greeting of ${#exp} bytes intact, $(grep REPLY "$T/consumer.out")"
 done
-sleep 0.3
-grep -q 'conn 1 resumed=1' "$T/server-4495.log" ||
+[ "$(server_count 'conn 1 resumed=1' "$T/server-4495.log" 1)" = 1 ] ||
 	fail "the server did not see a resumed session: $(cat "$T/server-4495.log")"
 expect_log 'client, auth anon, TLSv1\.3 .*, full handshake'
 expect_log 'client, auth anon, TLSv1\.3 .*, resumed'
