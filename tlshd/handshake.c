@@ -178,6 +178,11 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 	int64_t now = tlshd_now_ms(), wait;
 	int max = tlshd_resumption.ticket_wait_ms, ret;
 
+	if (!hs->tls13) {
+		tlshd_debug("fd %d: TLS 1.2: no ticket wait (any ticket came inside the handshake)",
+			    hs->req.sockfd);
+		return 0;
+	}
 	ret = ktls_session_recv_tickets(hs->session, 0);
 	if (ret < 0)
 		tlshd_debug("fd %d: no session ticket taken: %s",
@@ -199,6 +204,8 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 		if (now + wait < hs->deadline_ms)
 			hs->deadline_ms = now + wait;
 		hs->awaiting_ticket = 1;
+		tlshd_debug("fd %d: waiting up to %lld ms for a session ticket",
+			    hs->req.sockfd, (long long)(hs->deadline_ms - now));
 	}
 	return now < hs->deadline_ms;
 }
@@ -640,6 +647,7 @@ static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 		tlshd_session_cache_result(tlshd_resumption.cache,
 					   info.resumed);
 	hs->caching = 1;
+	hs->tls13 = info.version == KTLS_VERSION_1_3;
 	return tlshd_handshake_cache_step(hs);
 }
 

@@ -41,6 +41,7 @@ struct tlshd_handshake {
 	char cache_key[512];
 	int resume_offered;
 	int caching;		/* offloaded; taking tickets, then DONE */
+	int tls13;		/* tickets come after the handshake */
 	int awaiting_ticket;	/* deadline_ms now bounds the ticket wait */
 	int tickets_taken;
 };
