@@ -83,7 +83,12 @@ T=$(mktemp -d /tmp/bench.XXXXXX)
 tlshd_pid=
 cleanup() {
 	[ -n "$tlshd_pid" ] && kill "$tlshd_pid" 2>/dev/null && wait "$tlshd_pid" 2>/dev/null
-	[ -s "$T/tlshd.log" ] && tail -n 200 "$T/tlshd.log" >"$vmout/tlshd.log"
+	if [ -s "$T/tlshd.log" ]; then
+		# Every failure's cause, whatever the tail keeps.
+		{ grep -E 'handshake failed|error:' "$T/tlshd.log" | tail -n 100
+		  echo "--- last 200 lines"
+		  tail -n 200 "$T/tlshd.log"; } >"$vmout/tlshd.log"
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
