@@ -173,6 +173,8 @@ int creds_gnutls_session(struct bench_ctx *ctx, int server,
 
 /* conn.c: loopback connections whose two ends handshake in parallel. */
 int conn_listen(int backlog);
+/* On another address of 127/8 (host order), e.g. one per TLS version. */
+int conn_listen_at(uint32_t addr, int backlog);
 int conn_connect(int lfd);
 int conn_pair_open(struct bench_ctx *ctx, unsigned int cipher,
 		   uint16_t version, enum ep_mode cli, enum ep_mode srv,

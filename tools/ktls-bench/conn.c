@@ -17,12 +17,12 @@
 
 #include "bench.h"
 
-int conn_listen(int backlog)
+int conn_listen_at(uint32_t addr, int backlog)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	int fd, one = 1;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_addr.s_addr = htonl(addr);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -35,6 +35,11 @@ int conn_listen(int backlog)
 		return -e;
 	}
 	return fd;
+}
+
+int conn_listen(int backlog)
+{
+	return conn_listen_at(INADDR_LOOPBACK, backlog);
 }
 
 /* A blocking connect to a listener of ours: the backlog completes it. */

@@ -19,6 +19,16 @@
 
 #define HS_SERVER_MAX_THREADS 64
 
+/* 127.0.1.2 for TLS 1.2, 127.0.1.3 for TLS 1.3, else 127.0.0.1. */
+static uint32_t hs_server_addr(uint16_t version)
+{
+	if (version == KTLS_VERSION_1_2)
+		return 0x7f000102;
+	if (version == KTLS_VERSION_1_3)
+		return 0x7f000103;
+	return 0x7f000001;
+}
+
 struct hs_server {
 	struct bench_ctx *ctx;
 	enum ep_mode mode;
@@ -163,8 +173,14 @@ static struct hs_server *hs_server_open(struct bench_ctx *ctx,
 		free(srv);
 		return NULL;
 	}
+	/*
+	 * Each version on its own loopback address: tlshd keys its sessions
+	 * by address and port, and GnuTLS 3.7 fails a handshake that offers
+	 * a TLS 1.2 session to a server answering with 1.3 (README), which a
+	 * reused ephemeral port would otherwise cause between rows.
+	 */
 	for (i = 0; i < (ports ? threads : 1); i++) {
-		srv->lfd[i] = conn_listen(256);
+		srv->lfd[i] = conn_listen_at(hs_server_addr(version), 256);
 		if (srv->lfd[i] < 0) {
 			snprintf(err, errlen, "listen: %s", strerror(-srv->lfd[i]));
 			while (i-- > 0)
