@@ -59,7 +59,7 @@ struct tlshd_config {
 	int ticket_rotation;	/* seconds between ticket key rotations; 0 unset */
 	int cache;		/* client resumes from its cache; -1 unset (on) */
 	int cache_size;		/* client cache entries; 0 unset */
-	int ticket_wait_ms;	/* client: longest wait for a TLS 1.3 ticket; -1 unset */
+	int ticket_wait_ms;	/* client: TLS 1.3 ticket wait; -1 unset (adaptive) */
 	int psk_ke;		/* TLS 1.3 psk_ke (no DHE) allowed; default 0 */
 };
 

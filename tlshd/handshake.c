@@ -64,8 +64,8 @@ static short tlshd_handshake_end(struct tlshd_handshake *hs, int status,
  * (ktls_session_recv_tickets: peek, consume handshake records only, stop
  * at data). The wait goes through the worker's event loop like any other
  * handshake step, so other handshakes go on meanwhile. It is bounded by
- * 3x the handshake's duration (at most [resumption] ticket_wait_ms), ends
- * at the first record that is not a ticket, and is skipped for a minute
+ * 3x the handshake's duration (50-300 ms, or [resumption] ticket_wait_ms),
+ * ends at the first record that is not a ticket, and is skipped for a minute
  * after a server sent no ticket. A ticket that comes later still reaches
  * the consumer as a handshake record, which it must skip (SUNRPC does; so
  * does ktls_recv).
@@ -74,14 +74,14 @@ static struct {
 	pthread_once_t once;
 	int tickets;		/* server: issue tickets */
 	unsigned int lifetime;
-	int ticket_wait_ms;	/* client: longest wait for a TLS 1.3 ticket */
+	int ticket_wait_ms;	/* client: TLS 1.3 ticket wait; -1 adaptive */
 	unsigned char key[TLSHD_TICKET_KEY_SIZE];
 	struct tlshd_session_cache *cache;	/* client; NULL: off */
 } tlshd_resumption = { .once = PTHREAD_ONCE_INIT };
 static const struct tlshd_config *tlshd_resumption_cfg;
 
 #define TLSHD_TICKET_WAIT_MIN_MS 50
-#define TLSHD_TICKET_WAIT_DEFAULT_MS 300
+#define TLSHD_TICKET_WAIT_MAX_MS 300
 #define TLSHD_TICKET_DEFAULT_LIFETIME 3600
 
 static void tlshd_resumption_init(void)
@@ -99,8 +99,8 @@ static void tlshd_resumption_init(void)
 		tlshd_resumption.lifetime =
 			tlshd_ticket_lifetime(cfg ? cfg->ticket_rotation : 0);
 	}
-	tlshd_resumption.ticket_wait_ms = cfg && cfg->ticket_wait_ms >= 0 ?
-		cfg->ticket_wait_ms : TLSHD_TICKET_WAIT_DEFAULT_MS;
+	/* -1: the adaptive default, 3x the handshake's duration. */
+	tlshd_resumption.ticket_wait_ms = cfg ? cfg->ticket_wait_ms : -1;
 	if (!cfg || cfg->cache) {
 		tlshd_resumption.cache = tlshd_session_cache_new(
 			cfg && cfg->cache_size > 0 ? cfg->cache_size : 0);
@@ -176,7 +176,7 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 {
 	struct tlshd_session_cache *c = tlshd_resumption.cache;
 	int64_t now = tlshd_now_ms(), wait;
-	int max = tlshd_resumption.ticket_wait_ms, ret;
+	int fixed = tlshd_resumption.ticket_wait_ms, ret;
 
 	if (!hs->tls13) {
 		tlshd_debug("fd %d: TLS 1.2: no ticket wait (any ticket came inside the handshake)",
@@ -192,15 +192,17 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 	if (ret || !tlshd_handshake_socket_quiet(hs->req.sockfd))
 		return 0;
 	if (!hs->awaiting_ticket) {
-		if (!max || tlshd_session_cache_sends_tickets(c, hs->cache_key,
-							      now / 1000) == 0)
+		if (!fixed || tlshd_session_cache_sends_tickets(c, hs->cache_key,
+								now / 1000) == 0)
 			return 0;
 		/* The server sends it about one round trip after our Finished. */
 		wait = 3 * (now - hs->start_ms);
 		if (wait < TLSHD_TICKET_WAIT_MIN_MS)
 			wait = TLSHD_TICKET_WAIT_MIN_MS;
-		if (wait > max)
-			wait = max;
+		if (wait > TLSHD_TICKET_WAIT_MAX_MS)
+			wait = TLSHD_TICKET_WAIT_MAX_MS;
+		if (fixed > 0)
+			wait = fixed;
 		if (now + wait < hs->deadline_ms)
 			hs->deadline_ms = now + wait;
 		hs->awaiting_ticket = 1;
