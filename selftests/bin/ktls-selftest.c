@@ -41,23 +41,13 @@
 #include <keyutils.h>
 
 #include "ktls.h"
+#include "../host/check.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
 #endif
 
 static const char *ca_file, *cert_file, *key_file;
-static int failures;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-			failures++;					\
-		}							\
-	} while (0)
 
 #define DIE(...)							\
 	do {								\
@@ -180,8 +170,8 @@ static int run_pair(struct side *c, struct side *s)
 		DIE("pthread_create");
 	side_handshake(c);
 	pthread_join(t, NULL);
-	CHECK(!c->ret, "client: %s (%s)", strerror(-c->ret), c->err);
-	CHECK(!s->ret, "server: %s (%s)", strerror(-s->ret), s->err);
+	CHECK_MSG(!c->ret, "client: %s (%s)", strerror(-c->ret), c->err);
+	CHECK_MSG(!s->ret, "server: %s (%s)", strerror(-s->ret), s->err);
 	return c->ret || s->ret ? -1 : 0;
 }
 
@@ -284,11 +274,11 @@ static void exchange(int cfd, int sfd, size_t len, const char *what)
 	for (i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	for (i = 0; i < 4; i++)
-		CHECK(!f[i].ret, "%s: flow %d: %s", what, i,
+		CHECK_MSG(!f[i].ret, "%s: flow %d: %s", what, i,
 		      strerror(-f[i].ret));
-	CHECK(f[0].sum == f[1].sum, "%s: client->server checksum differs",
+	CHECK_MSG(f[0].sum == f[1].sum, "%s: client->server checksum differs",
 	      what);
-	CHECK(f[2].sum == f[3].sum, "%s: server->client checksum differs",
+	CHECK_MSG(f[2].sum == f[3].sum, "%s: server->client checksum differs",
 	      what);
 }
 
@@ -337,16 +327,16 @@ static void check_kernel_state(const struct side *c, const struct side *s,
 		/* The kernel wants the exact size of the cipher's struct. */
 		len = cipher_tab[ci].len;
 		if (getsockopt(fds[i], SOL_TLS, TLS_TX, tx[i], &len)) {
-			CHECK(0, "getsockopt TLS_TX: %s", strerror(errno));
+			CHECK_MSG(0, "getsockopt TLS_TX: %s", strerror(errno));
 			return;
 		}
 		info = (const void *)tx[i];
-		CHECK(len == cipher_tab[ci].len, "TLS_TX length %u, want %zu",
+		CHECK_MSG(len == cipher_tab[ci].len, "TLS_TX length %u, want %zu",
 		      len, cipher_tab[ci].len);
-		CHECK(info->version == (version == KTLS_VERSION_1_2 ?
+		CHECK_MSG(info->version == (version == KTLS_VERSION_1_2 ?
 					TLS_1_2_VERSION : TLS_1_3_VERSION),
 		      "TLS_TX version 0x%04x", info->version);
-		CHECK(info->cipher_type == cipher_tab[ci].kernel,
+		CHECK_MSG(info->cipher_type == cipher_tab[ci].kernel,
 		      "TLS_TX cipher %u, want %u", info->cipher_type,
 		      cipher_tab[ci].kernel);
 		len = cipher_tab[ci].len;
@@ -358,9 +348,9 @@ static void check_kernel_state(const struct side *c, const struct side *s,
 	if (have_rx) {
 		/* Key, salt, iv and rec_seq: all but the record sequence. */
 		n -= TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE;
-		CHECK(!memcmp(tx[0] + off, rx[1] + off, n),
+		CHECK_MSG(!memcmp(tx[0] + off, rx[1] + off, n),
 		      "client TX keys are not the server's RX keys");
-		CHECK(!memcmp(tx[1] + off, rx[0] + off, n),
+		CHECK_MSG(!memcmp(tx[1] + off, rx[0] + off, n),
 		      "server TX keys are not the client's RX keys");
 	}
 	memset(tx, 0, sizeof(tx));
@@ -406,7 +396,7 @@ static int test_matrix(void)
 				 ktls_cipher_name(cipher_tab[i].bit));
 			if (!(kernel & cipher_tab[i].bit)) {
 				/* GCM is in every kTLS kernel; the rest is optional. */
-				CHECK(cipher_tab[i].bit != KTLS_CIPHER_AES_128_GCM,
+				CHECK_MSG(cipher_tab[i].bit != KTLS_CIPHER_AES_128_GCM,
 				      "kernel kTLS lacks AES-128-GCM");
 				printf("note: %s: this kernel's kTLS lacks the cipher\n",
 				       what);
@@ -414,17 +404,17 @@ static int test_matrix(void)
 			}
 			make_pair(&c, &s, versions[v], cipher_tab[i].bit);
 			if (!run_pair(&c, &s)) {
-				CHECK(!ktls_session_info(c.s, &ci) &&
+				CHECK_MSG(!ktls_session_info(c.s, &ci) &&
 				      !ktls_session_info(s.s, &si), "info");
-				CHECK(ci.version == versions[v] &&
+				CHECK_MSG(ci.version == versions[v] &&
 				      si.version == versions[v] &&
 				      ci.cipher == cipher_tab[i].bit &&
 				      si.cipher == cipher_tab[i].bit,
 				      "%s: negotiated 0x%04x %s", what,
 				      ci.version, ci.cipher_name);
-				CHECK(ci.peer_verified, "%s: server not verified",
+				CHECK_MSG(ci.peer_verified, "%s: server not verified",
 				      what);
-				CHECK(!ktls_session_pending(c.s, NULL) &&
+				CHECK_MSG(!ktls_session_pending(c.s, NULL) &&
 				      !ktls_session_pending(s.s, NULL),
 				      "%s: plaintext left in GnuTLS", what);
 				check_kernel_state(&c, &s, versions[v], i);
@@ -438,7 +428,7 @@ static int test_matrix(void)
 	}
 	/* Two sockets per run, each with a software TX context. */
 	if (tx0 >= 0)
-		CHECK(stat_counter("TlsTxSw") - tx0 == 2 * runs,
+		CHECK_MSG(stat_counter("TlsTxSw") - tx0 == 2 * runs,
 		      "TlsTxSw went up by %d for %d runs",
 		      stat_counter("TlsTxSw") - tx0, runs);
 	return 0;
@@ -500,7 +490,7 @@ static void drain_tickets(struct side *c)
 	ssize_t n;
 
 	n = ktls_recv(c->fd, ping, sizeof(ping), 0, NULL);
-	CHECK(n == 5 && !memcmp(ping, "ping!", 5), "ping: %zd", n);
+	CHECK_MSG(n == 5 && !memcmp(ping, "ping!", 5), "ping: %zd", n);
 }
 
 static int test_control(void)
@@ -524,59 +514,59 @@ static int test_control(void)
 			free_pair(&c, &s);
 			continue;
 		}
-		CHECK(send(s.fd, "ping!", 5, 0) == 5, "send");
+		CHECK_MSG(send(s.fd, "ping!", 5, 0) == 5, "send");
 		drain_tickets(&c);
 
 		/* A warning alert is a record of type 21 with level 1. */
-		CHECK(!ktls_send_alert(c.fd, GNUTLS_AL_WARNING,
+		CHECK_MSG(!ktls_send_alert(c.fd, GNUTLS_AL_WARNING,
 				       GNUTLS_A_USER_CANCELED), "send_alert");
 		n = recv_record(s.fd, &type, buf, sizeof(buf));
-		CHECK(n == 2 && type == KTLS_RECORD_ALERT && buf[0] == 1 &&
+		CHECK_MSG(n == 2 && type == KTLS_RECORD_ALERT && buf[0] == 1 &&
 		      buf[1] == GNUTLS_A_USER_CANCELED,
 		      "TLS %s: raw alert record: n %zd type %u", ver, n, type);
 
 		/* ktls_recv skips a warning alert and a handshake record. */
-		CHECK(!ktls_send_alert(c.fd, GNUTLS_AL_WARNING,
+		CHECK_MSG(!ktls_send_alert(c.fd, GNUTLS_AL_WARNING,
 				       GNUTLS_A_USER_CANCELED), "send_alert");
-		CHECK(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
+		CHECK_MSG(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
 		      "send handshake record");
-		CHECK(send(c.fd, "after", 5, 0) == 5, "send");
+		CHECK_MSG(send(c.fd, "after", 5, 0) == 5, "send");
 		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
-		CHECK(n == 5 && !memcmp(buf, "after", 5),
+		CHECK_MSG(n == 5 && !memcmp(buf, "after", 5),
 		      "TLS %s: ktls_recv after control records: %zd", ver, n);
 
 		/* The handshake record itself arrives typed 22, intact. */
-		CHECK(!send_record(s.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
+		CHECK_MSG(!send_record(s.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
 		      "send handshake record");
 		n = recv_record(c.fd, &type, buf, sizeof(buf));
-		CHECK(n == sizeof(hs) && type == KTLS_RECORD_HANDSHAKE &&
+		CHECK_MSG(n == sizeof(hs) && type == KTLS_RECORD_HANDSHAKE &&
 		      !memcmp(buf, hs, sizeof(hs)),
 		      "TLS %s: raw handshake record: n %zd type %u", ver, n, type);
 
 		/* close_notify: the peer's ktls_recv sees end of stream. */
-		CHECK(!ktls_close_notify(c.fd), "close_notify");
+		CHECK_MSG(!ktls_close_notify(c.fd), "close_notify");
 		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
-		CHECK(n == 0, "TLS %s: ktls_recv after close_notify: %zd", ver,
+		CHECK_MSG(n == 0, "TLS %s: ktls_recv after close_notify: %zd", ver,
 		      n);
 		/* And a fatal alert the other way: -ECONNABORTED, named. */
 		alert = -1;
-		CHECK(!ktls_send_alert(s.fd, GNUTLS_AL_FATAL,
+		CHECK_MSG(!ktls_send_alert(s.fd, GNUTLS_AL_FATAL,
 				       GNUTLS_A_INTERNAL_ERROR), "send_alert");
 		n = ktls_recv(c.fd, buf, sizeof(buf), 0, &alert);
-		CHECK(n == -ECONNABORTED && alert == GNUTLS_A_INTERNAL_ERROR,
+		CHECK_MSG(n == -ECONNABORTED && alert == GNUTLS_A_INTERNAL_ERROR,
 		      "TLS %s: fatal alert: %zd alert %d", ver, n, alert);
 		/*
 		 * A KeyUpdate (type 24) is not skipped: the kernel can't take
 		 * the peer's new keys, so ktls_recv says so, and consumes it.
 		 */
-		CHECK(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, key_update,
+		CHECK_MSG(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, key_update,
 				   sizeof(key_update)), "send KeyUpdate");
-		CHECK(send(c.fd, "later", 5, 0) == 5, "send");
+		CHECK_MSG(send(c.fd, "later", 5, 0) == 5, "send");
 		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
-		CHECK(n == -EKEYEXPIRED, "TLS %s: ktls_recv on KeyUpdate: %zd",
+		CHECK_MSG(n == -EKEYEXPIRED, "TLS %s: ktls_recv on KeyUpdate: %zd",
 		      ver, n);
 		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
-		CHECK(n == 5 && !memcmp(buf, "later", 5),
+		CHECK_MSG(n == 5 && !memcmp(buf, "later", 5),
 		      "TLS %s: record after the KeyUpdate: %zd", ver, n);
 		printf("ok: TLS %s: alert and NewSessionTicket records typed, skipped by ktls_recv; close_notify gives 0; fatal alert gives ECONNABORTED (%s); KeyUpdate gives EKEYEXPIRED\n",
 		       ver, ktls_alert_name(alert));
@@ -631,7 +621,7 @@ static void keyring_pair(struct side *c, struct side *s,
 	ret = ktls_session_new(&c->s, c->cfg, c->fd, co);
 	if (!ret)
 		ret = ktls_session_new(&s->s, s->cfg, s->fd, &so);
-	CHECK(!ret, "%s: ktls_session_new: %s", what, strerror(-ret));
+	CHECK_MSG(!ret, "%s: ktls_session_new: %s", what, strerror(-ret));
 	if (ret || run_pair(c, s))
 		return;
 	exchange(c->fd, s->fd, 64 << 10, what);
@@ -689,13 +679,13 @@ static int test_keyring(void)
 	    ktls_config_new(&s.cfg, KTLS_ROLE_SERVER))
 		DIE("ktls_config_new");
 	ret = ktls_config_set_trust_keyring(c.cfg, kca);
-	CHECK(!ret, "set_trust_keyring: %s", strerror(-ret));
+	CHECK_MSG(!ret, "set_trust_keyring: %s", strerror(-ret));
 	ret = ktls_config_set_cert_keyring(s.cfg, kchain, kkey);
-	CHECK(!ret, "set_cert_keyring: %s", strerror(-ret));
+	CHECK_MSG(!ret, "set_cert_keyring: %s", strerror(-ret));
 	keyring_pair(&c, &s, &co, "certificate chain and CA from keys");
 	/* A session froze the config: nothing is read into it any more. */
 	ret = ktls_config_set_cert_keyring(s.cfg, kchain, kkey);
-	CHECK(ret == -EBUSY, "set_cert_keyring on a frozen config: %d", ret);
+	CHECK_MSG(ret == -EBUSY, "set_cert_keyring on a frozen config: %d", ret);
 	free_pair(&c, &s);
 
 	/* PSK: the server's from a key, the client's by serial too. */
@@ -705,7 +695,7 @@ static int test_keyring(void)
 	    ktls_config_new(&s.cfg, KTLS_ROLE_SERVER))
 		DIE("ktls_config_new");
 	ret = ktls_config_add_psk_keyring(s.cfg, kpsk);
-	CHECK(!ret, "add_psk_keyring: %s", strerror(-ret));
+	CHECK_MSG(!ret, "add_psk_keyring: %s", strerror(-ret));
 	memset(&co, 0, sizeof(co));
 	co.timeout_ms = 60000;
 	co.psk_key_serial = kpsk;
@@ -713,7 +703,7 @@ static int test_keyring(void)
 	if (s.s) {
 		struct ktls_info info;
 
-		CHECK(!ktls_session_info(s.s, &info) &&
+		CHECK_MSG(!ktls_session_info(s.s, &info) &&
 		      !strcmp(info.peer_name, "ktls-selftest;psk id"),
 		      "PSK identity seen by the server: %s", info.peer_name);
 	}
@@ -725,22 +715,22 @@ static int test_keyring(void)
 	if (keyctl_revoke(krev) < 0)
 		DIE("keyctl_revoke: %s", strerror(errno));
 	ret = ktls_config_set_cert_keyring(cfg, 0, kkey);
-	CHECK(ret == -ENOKEY, "serial 0: %d", ret);
+	CHECK_MSG(ret == -ENOKEY, "serial 0: %d", ret);
 	ret = ktls_config_set_cert_keyring(cfg, 0x7ffffff0, kkey);
-	CHECK(ret == -ENOKEY, "no such key: %d", ret);
+	CHECK_MSG(ret == -ENOKEY, "no such key: %d", ret);
 	ret = ktls_config_set_cert_keyring(cfg, kbad, kkey);
-	CHECK(ret == -EKEYREJECTED, "garbage certificate: %d", ret);
+	CHECK_MSG(ret == -EKEYREJECTED, "garbage certificate: %d", ret);
 	ret = ktls_config_set_cert_keyring(cfg, kchain, kbad);
-	CHECK(ret == -EKEYREJECTED, "garbage private key: %d", ret);
+	CHECK_MSG(ret == -EKEYREJECTED, "garbage private key: %d", ret);
 	ret = ktls_config_set_cert_keyring(cfg, kca, kkey);
-	CHECK(ret == -EKEYREJECTED, "key of another certificate: %d", ret);
+	CHECK_MSG(ret == -EKEYREJECTED, "key of another certificate: %d", ret);
 	ret = ktls_config_set_trust_keyring(cfg, krev);
-	CHECK(ret == -EKEYREVOKED, "revoked key: %d", ret);
+	CHECK_MSG(ret == -EKEYREVOKED, "revoked key: %d", ret);
 	ret = ktls_config_set_trust_keyring(cfg, kpriv);
-	CHECK(ret == -EACCES, "unreadable key: %d", ret);
+	CHECK_MSG(ret == -EACCES, "unreadable key: %d", ret);
 	keyctl_unlink(kpriv, KEY_SPEC_USER_KEYRING);
 	ret = ktls_config_add_psk_keyring(cfg, krev);
-	CHECK(ret == -EKEYREVOKED, "revoked PSK: %d", ret);
+	CHECK_MSG(ret == -EKEYREVOKED, "revoked PSK: %d", ret);
 	ktls_config_put(cfg);
 
 	/* A client PSK that can't be read fails ktls_session_new. */
@@ -752,7 +742,7 @@ static int test_keyring(void)
 	memset(&co, 0, sizeof(co));
 	co.psk_key_serial = krev;
 	ret = ktls_session_new(&c.s, cfg, c.fd, &co);
-	CHECK(ret == -EKEYREVOKED, "client PSK revoked: %d", ret);
+	CHECK_MSG(ret == -EKEYREVOKED, "client PSK revoked: %d", ret);
 	ktls_config_put(cfg);
 	free_pair(&c, &s);
 	printf("ok: bad keys: ENOKEY, EKEYREJECTED (certificate, key, mismatch), EKEYREVOKED, EACCES\n");
@@ -800,11 +790,11 @@ static int test_nonblock(void)
 		if (n && poll(pfd, n, 10000) <= 0)
 			DIE("poll: nothing to do within 10 s");
 	}
-	CHECK(done[0] && done[1], "handshakes unfinished after %d rounds",
+	CHECK_MSG(done[0] && done[1], "handshakes unfinished after %d rounds",
 	      rounds);
-	CHECK(again > 0, "a non-blocking handshake never returned EAGAIN");
+	CHECK_MSG(again > 0, "a non-blocking handshake never returned EAGAIN");
 	for (i = 0; i < 2; i++)
-		CHECK(!ktls_session_offload(d[i]->s), "offload: %s",
+		CHECK_MSG(!ktls_session_offload(d[i]->s), "offload: %s",
 		      ktls_session_error(d[i]->s));
 	/* Data through the kernel on the (blocking again) sockets. */
 	for (i = 0; i < 2; i++)
@@ -852,12 +842,12 @@ static int test_no_module(void)
 	ret = tls_module_remove();
 	if (ret)
 		return ret;
-	CHECK(ktls_kernel_ciphers() == 0, "kTLS ciphers 0x%x without tls",
+	CHECK_MSG(ktls_kernel_ciphers() == 0, "kTLS ciphers 0x%x without tls",
 	      ktls_kernel_ciphers());
 	make_pair(&c, &s, 0, 0);
 	ret = ktls_session_handshake(c.s);
-	CHECK(ret == -ENOPROTOOPT, "handshake: %d, want -ENOPROTOOPT", ret);
-	CHECK(strstr(ktls_session_error(c.s), "tls module") != NULL,
+	CHECK_MSG(ret == -ENOPROTOOPT, "handshake: %d, want -ENOPROTOOPT", ret);
+	CHECK_MSG(strstr(ktls_session_error(c.s), "tls module") != NULL,
 	      "error does not name the tls module: %s",
 	      ktls_session_error(c.s));
 	printf("ok: no tls module: handshake gives ENOPROTOOPT: %s\n",
@@ -876,12 +866,12 @@ static void gnutls_io(struct ktls_session *from, struct ktls_session *to,
 	ssize_t n;
 
 	n = gnutls_record_send(ktls_session_gnutls(from), msg, len);
-	CHECK(n == (ssize_t)len, "gnutls send: %zd (%s)", n,
+	CHECK_MSG(n == (ssize_t)len, "gnutls send: %zd (%s)", n,
 	      n < 0 ? gnutls_strerror(n) : "short");
 	do {
 		n = gnutls_record_recv(ktls_session_gnutls(to), buf, sizeof(buf));
 	} while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
-	CHECK(n == (ssize_t)len && !memcmp(buf, msg, len),
+	CHECK_MSG(n == (ssize_t)len && !memcmp(buf, msg, len),
 	      "gnutls recv of '%s': %zd (%s)", msg, n,
 	      n < 0 ? gnutls_strerror(n) : "wrong bytes");
 }
@@ -916,9 +906,9 @@ static int test_lost_module(void)
 	}
 	for (i = 0; i < 2; i++) {
 		ret = ktls_session_offload(d[i]->s);
-		CHECK(ret == -ENOPROTOOPT, "offload: %d, want -ENOPROTOOPT",
+		CHECK_MSG(ret == -ENOPROTOOPT, "offload: %d, want -ENOPROTOOPT",
 		      ret);
-		CHECK(strstr(ktls_session_error(d[i]->s), "tls module") != NULL,
+		CHECK_MSG(strstr(ktls_session_error(d[i]->s), "tls module") != NULL,
 		      "error does not name the tls module: %s",
 		      ktls_session_error(d[i]->s));
 	}

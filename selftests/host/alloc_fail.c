@@ -31,20 +31,11 @@
 #include "msg.h"
 #include "session_cache.h"
 #include "ktls_test.h"
+#include "check.h"
 
 static void (*fm_arm)(unsigned long n);
 static int (*fm_failed)(void);
 static const char *(*fm_failed_in)(void);
-static int failures;
-
-#define EXPECT(cond, ...) do { \
-		if (!(cond)) { \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-			failures++; \
-		} \
-	} while (0)
 
 /*
  * Run op with allocation n failing for n = 1, 2, ... until a run has no
@@ -63,7 +54,7 @@ static void drive(const char *name, int (*op)(void *), void *arg)
 		snprintf(by, sizeof(by), "%s", fm_failed_in());
 		fm_arm(0);
 		if (!failed) {
-			EXPECT(ret == 0, "%s: %s without failure", name,
+			CHECK_MSG(ret == 0, "%s: %s without failure", name,
 			       strerror(-ret));
 			break;
 		}
@@ -73,7 +64,7 @@ static void drive(const char *name, int (*op)(void *), void *arg)
 			 !strncmp(by, "libgnutls", 9))
 			gnutls++;	/* GnuTLS's code, not ours */
 		else
-			EXPECT(ret == -ENOMEM,
+			CHECK_MSG(ret == -ENOMEM,
 			       "%s: allocation %lu (by %s) failed: %s", name,
 			       n, by, strerror(-ret));
 	}
@@ -125,14 +116,14 @@ static int op_config_parse(void *arg)
 	ret = tlshd_config_parse(&cfg, "alloc.conf", config_text,
 				 sizeof(config_text) - 1, quiet_report, NULL);
 	if (!ret) {
-		EXPECT(cfg.loglevel == 2 && cfg.workers == 3, "config values");
-		EXPECT(cfg.nkeyrings == 4 && cfg.keyrings &&
+		CHECK_MSG(cfg.loglevel == 2 && cfg.workers == 3, "config values");
+		CHECK_MSG(cfg.nkeyrings == 4 && cfg.keyrings &&
 		       !strcmp(cfg.keyrings[2], ".nfsd") &&
 		       !strcmp(cfg.keyrings[3], ";x") && !cfg.keyrings[4],
 		       "keyrings");
-		EXPECT(cfg.client.crl && !strcmp(cfg.client.crl,
+		CHECK_MSG(cfg.client.crl && !strcmp(cfg.client.crl,
 						 "/etc/ssl/crl pem"), "crl");
-		EXPECT(cfg.ticket_key && cfg.cache_size == 10, "resumption");
+		CHECK_MSG(cfg.ticket_key && cfg.cache_size == 10, "resumption");
 	}
 	tlshd_config_free(&cfg);
 	return ret;
@@ -146,7 +137,7 @@ static int op_config_load(void *arg)
 	tlshd_config_init(&cfg);
 	ret = tlshd_config_load(&cfg, arg, 0, quiet_report, NULL);
 	if (!ret)
-		EXPECT(cfg.loglevel == 2 && cfg.source &&
+		CHECK_MSG(cfg.loglevel == 2 && cfg.source &&
 		       !strcmp(cfg.source, arg), "loaded config");
 	tlshd_config_free(&cfg);
 	return ret;
@@ -163,7 +154,7 @@ static int op_msg_parse(void *arg)
 
 	ret = tlshd_msg_parse_accept(nlh, nlh->nlmsg_len, &req, err);
 	if (!ret)
-		EXPECT(req.sockfd == 12 && req.npeerids == 2 &&
+		CHECK_MSG(req.sockfd == 12 && req.npeerids == 2 &&
 		       !strcmp(req.peername, "server.example.org"),
 		       "parsed request");
 	return ret;
@@ -180,7 +171,7 @@ static int op_msg_build(void *arg)
 	if (!a || !d)
 		ret = -ENOMEM;
 	else
-		EXPECT(nlmsg_hdr(d)->nlmsg_len > NLMSG_HDRLEN + GENL_HDRLEN,
+		CHECK_MSG(nlmsg_hdr(d)->nlmsg_len > NLMSG_HDRLEN + GENL_HDRLEN,
 		       "DONE has attributes");
 	nlmsg_free(a);
 	nlmsg_free(d);
@@ -211,14 +202,14 @@ static int op_session_cache(void *arg)
 	if (!ret) {
 		ret = tlshd_session_cache_get(c, "key5", 101, &data, &len);
 		if (!ret) {
-			EXPECT(len == 10 && !memcmp(data, "ticketdata", 10),
+			CHECK_MSG(len == 10 && !memcmp(data, "ticketdata", 10),
 			       "cached data");
 			free(data);
 		}
 	}
 	if (!ret) {
 		ret = tlshd_session_cache_get(c, "key0", 101, &data, &len);
-		EXPECT(ret == -ENOENT, "key0 evicted: %d", ret);
+		CHECK_MSG(ret == -ENOENT, "key0 evicted: %d", ret);
 		ret = ret == -ENOENT ? 0 : ret;
 	}
 	tlshd_session_cache_free(c);
@@ -235,7 +226,7 @@ static int op_psk_identity(void *arg)
 
 	ret = tlshd_keyring_psk_identity(described, &type, &identity);
 	if (!ret)
-		EXPECT(!strcmp(type, "psk") &&
+		CHECK_MSG(!strcmp(type, "psk") &&
 		       !strcmp(identity, "nfs-client.example"), "identity");
 	return ret;
 }

@@ -7,11 +7,25 @@
 
 static int failures;
 
+/* (ktls_test.h has its own CHECK, which stops at the first failure.) */
+#ifndef CHECK
 #define CHECK(cond)							\
 	do {								\
 		if (!(cond)) {						\
 			fprintf(stderr, "%s:%d: check failed: %s\n",	\
 				__FILE__, __LINE__, #cond);		\
+			failures++;					\
+		}							\
+	} while (0)
+#endif
+
+/* The same, with the cause in printf form, on stdout as "FAIL file:line: ". */
+#define CHECK_MSG(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
+			printf(__VA_ARGS__);				\
+			printf("\n");					\
 			failures++;					\
 		}							\
 	} while (0)
