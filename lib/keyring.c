@@ -117,6 +117,24 @@ static int keyring_der_split(const void *data, size_t len, const void **certs,
 	return 0;
 }
 
+/* A key holding concatenated DER certificates, read and split. */
+static int keyring_read_certs(int32_t serial, void **data, size_t *len,
+			      const void **certs, size_t *lens,
+			      unsigned int *n)
+{
+	int ret = keyring_read(serial, data, len);
+
+	if (ret)
+		return ret;
+	ret = keyring_der_split(*data, *len, certs, lens, n);
+	if (ret) {
+		keyring_wipe(*data, *len);
+		*data = NULL;
+		*len = 0;
+	}
+	return ret;
+}
+
 /* Keys go only into a config that exists and no session has frozen. */
 static int keyring_config_writable(struct ktls_config *cfg)
 {
@@ -158,13 +176,11 @@ KTLS_EXPORT int ktls_config_set_cert_keyring(struct ktls_config *cfg,
 	ret = keyring_config_writable(cfg);
 	if (ret)
 		return ret;
-	ret = keyring_read(cert_serial, &cert, &cert_len);
+	ret = keyring_read_certs(cert_serial, &cert, &cert_len, certs, lens,
+				 &n);
 	if (ret)
 		return ret;
 	ret = keyring_read(key_serial, &key, &key_len);
-	if (ret)
-		goto out;
-	ret = keyring_der_split(cert, cert_len, certs, lens, &n);
 	if (ret)
 		goto out;
 	ret = ktls_config_set_cert_der(cfg, certs, lens, n, key, key_len);
@@ -190,13 +206,11 @@ KTLS_EXPORT int ktls_config_set_trust_keyring(struct ktls_config *cfg,
 	ret = keyring_config_writable(cfg);
 	if (ret)
 		return ret;
-	ret = keyring_read(serial, &data, &len);
+	ret = keyring_read_certs(serial, &data, &len, certs, lens, &n);
 	if (ret)
 		return ret;
-	ret = keyring_der_split(data, len, certs, lens, &n);
 	/* All or nothing: check every certificate before adding any. */
-	if (!ret)
-		ret = keyring_check_certs(certs, lens, n);
+	ret = keyring_check_certs(certs, lens, n);
 	for (i = 0; !ret && i < n; i++) {
 		d.data = (void *)certs[i];
 		d.size = lens[i];
