@@ -133,6 +133,14 @@ static int session_setup_server(struct ktls_session *s,
 	return ktls_resume_setup_server(s, opts);
 }
 
+/* GnuTLS sessions made by ktls_session_new() and not yet freed. */
+static unsigned long session_count;
+
+KTLS_EXPORT unsigned long ktls_session_count(void)
+{
+	return __atomic_load_n(&session_count, __ATOMIC_RELAXED);
+}
+
 KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 				 struct ktls_config *cfg, int fd,
 				 const struct ktls_session_opts *opts)
@@ -174,6 +182,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 		ret = -ENOMEM;
 		goto fail;
 	}
+	__atomic_add_fetch(&session_count, 1, __ATOMIC_RELAXED);
 	gnutls_session_set_ptr(s->gs, s);
 	ret = cfg->role == KTLS_ROLE_CLIENT ? session_setup_client(s, opts) :
 					      session_setup_server(s, opts);
@@ -195,8 +204,10 @@ KTLS_EXPORT void ktls_session_free(struct ktls_session *s)
 {
 	if (!s)
 		return;
-	if (s->gs)
+	if (s->gs) {
 		gnutls_deinit(s->gs);	/* wipes GnuTLS's own key copies */
+		__atomic_sub_fetch(&session_count, 1, __ATOMIC_RELAXED);
+	}
 	if (s->psk_client)
 		gnutls_psk_free_client_credentials(s->psk_client);
 	if (s->pending) {

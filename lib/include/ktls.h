@@ -128,6 +128,8 @@ struct ktls_session;
 int ktls_session_new(struct ktls_session **s, struct ktls_config *cfg, int fd,
 		     const struct ktls_session_opts *opts);
 void ktls_session_free(struct ktls_session *s);
+/* Sessions of this process between ktls_session_new() and _free(). */
+unsigned long ktls_session_count(void);
 
 /*
  * Drive the handshake. On a blocking fd it runs to the end. On a

@@ -56,6 +56,8 @@ static int run(int engine_server, uint16_t version, int control,
 						     KTLS_ROLE_CLIENT,
 				 version, KTLS_CIPHER_AES_128_GCM);
 	CHECK(ktls_session_new(&s, cfg, sv[0], &so) == 0, "session");
+	CHECK(ktls_session_count() == 1, "%s: %lu sessions open, not 1", what,
+	      ktls_session_count());
 	if (control)
 		gnutls_transport_set_pull_function(ktls_session_gnutls(s),
 						   control_pull);
@@ -177,6 +179,9 @@ int main(void)
 			if (run(srv, versions[v], 1, &tc) == 0)
 				greedy_lost++;
 	test_cert_free(&tc);
+	/* Each run freed its session: the library's count is back to 0. */
+	CHECK(ktls_session_count() == 0, "%lu sessions still counted open",
+	      ktls_session_count());
 	printf("no byte lost at handover (a greedy reader under this GnuTLS lost them in %d of 4 cases)\n",
 	       greedy_lost);
 	return 0;
