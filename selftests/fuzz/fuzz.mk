@@ -23,6 +23,8 @@ FUZZ_SRCS_config := tlshd/config.c
 FUZZ_SRCS_http := tools/ktls-serve/http.c
 FUZZ_SRCS_psk_identity := tlshd/keyring.c
 FUZZ_LIBS_psk_identity = -lkeyutils
+FUZZ_SRCS_session_cache := tlshd/session_cache.c
+FUZZ_LIBS_session_cache = $(GNUTLS_LIBS)
 
 FUZZ_NAMES := $(patsubst selftests/fuzz/fuzz_%.c,%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_NAMES:%=$(O)/fuzz/fuzz_%)
