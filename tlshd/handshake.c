@@ -102,10 +102,13 @@ static void tlshd_resumption_init(void)
 	/* -1: the adaptive default, 3x the handshake's duration. */
 	tlshd_resumption.ticket_wait_ms = cfg ? cfg->ticket_wait_ms : -1;
 	if (!cfg || cfg->cache) {
-		tlshd_resumption.cache = tlshd_session_cache_new(
+		struct tlshd_session_cache *c = tlshd_session_cache_new(
 			cfg && cfg->cache_size > 0 ? cfg->cache_size : 0);
-		if (!tlshd_resumption.cache)
+
+		if (!c)
 			tlshd_err("no memory for the session cache: no resumption");
+		/* The status line reads it from the main thread. */
+		__atomic_store_n(&tlshd_resumption.cache, c, __ATOMIC_RELEASE);
 	}
 }
 
@@ -776,4 +779,15 @@ void tlshd_handshake_finish(struct tlshd_handshake *hs)
 		free(hs->psks[--hs->npsks].identity);
 	free(hs->psks);
 	hs->psks = NULL;
+}
+
+int tlshd_handshake_cache_stats(struct tlshd_session_cache_stats *st)
+{
+	struct tlshd_session_cache *c;
+
+	c = __atomic_load_n(&tlshd_resumption.cache, __ATOMIC_ACQUIRE);
+	if (!c)
+		return -ENOENT;
+	tlshd_session_cache_stats(c, st);
+	return 0;
 }

@@ -74,4 +74,9 @@ void tlshd_handshake_abort(struct tlshd_handshake *hs, int status,
  */
 void tlshd_handshake_finish(struct tlshd_handshake *hs);
 
+struct tlshd_session_cache_stats;
+
+/* The client session cache's counters; -ENOENT until it is in use. */
+int tlshd_handshake_cache_stats(struct tlshd_session_cache_stats *st);
+
 #endif /* TLSHD_HANDSHAKE_H */

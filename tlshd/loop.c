@@ -22,6 +22,7 @@
 #include "handshake.h"
 #include "log.h"
 #include "loop.h"
+#include "status.h"
 
 /*
  * Where a handshake's time goes, for the debug log (microseconds, from
@@ -209,6 +210,7 @@ static void tlshd_loop_done(struct tlshd_loop *loop, int sockfd,
 {
 	int ret;
 
+	tlshd_status_done(status);
 	ret = tlshd_nl_done(&loop->nl, sockfd, status, remote, nremote);
 	if (ret)
 		tlshd_err("DONE for fd %d (status %u) failed: %s", sockfd,
@@ -403,6 +405,7 @@ static void tlshd_loop_accept(struct tlshd_loop *loop)
 			return;
 		}
 		if (ret == 0) {
+			tlshd_status_taken();
 			tlshd_loop_start(loop, &req, loop->ready_us,
 					 tlshd_loop_now_us());
 			loop->ready_us = 0;
@@ -425,6 +428,7 @@ static void tlshd_loop_accept(struct tlshd_loop *loop)
 		}
 		tlshd_err("bad handshake request: %s", err);
 		if (req.sockfd >= 0) {
+			tlshd_status_taken();
 			tlshd_loop_done(loop, req.sockfd, EINVAL, NULL, 0);
 			continue;
 		}
