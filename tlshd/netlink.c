@@ -21,6 +21,7 @@
 
 #include <linux/handshake.h>
 
+#include "handshake.h"
 #include "log.h"
 #include "netlink.h"
 
@@ -100,6 +101,28 @@ static struct nl_sock *tlshd_nl_connect(char *err, size_t errlen)
 		return NULL;
 	}
 	return sk;
+}
+
+/*
+ * Overruns come in storms under load, each harmless (we accept anyway):
+ * log the first, then at most one line per TLSHD_NL_OVERRUN_LOG_MS with
+ * the count since the last.
+ */
+#define TLSHD_NL_OVERRUN_LOG_MS 10000
+static void tlshd_nl_note_overrun(void)
+{
+	static unsigned long unreported;
+	static int64_t last_ms = -TLSHD_NL_OVERRUN_LOG_MS;
+	int64_t now = tlshd_now_ms(), last;
+
+	__atomic_add_fetch(&unreported, 1, __ATOMIC_RELAXED);
+	last = __atomic_load_n(&last_ms, __ATOMIC_RELAXED);
+	if (now - last < TLSHD_NL_OVERRUN_LOG_MS ||
+	    !__atomic_compare_exchange_n(&last_ms, &last, now, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	tlshd_notice("netlink notifications overran the receive buffer; accepting anyway (%lu overruns since the last report)",
+		     __atomic_exchange_n(&unreported, 0, __ATOMIC_RELAXED));
 }
 
 /*
@@ -228,7 +251,7 @@ int tlshd_nl_drain_events(struct tlshd_nl *nl)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == ENOBUFS) {
-			tlshd_notice("netlink notifications overran the receive buffer; accepting anyway");
+			tlshd_nl_note_overrun();
 			ready++;
 			continue;
 		}
