@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hs-load: many kernel handshake requests at once, through the test
- * consumer module (/dev/ktls_test). Connects COUNT sockets to HOST:PORT
- * first, then COUNT threads issue KTLS_TEST_IOC_HANDSHAKE at the same
- * moment (a barrier lets them go together); each then sends a line over
- * kTLS and expects it echoed back byte for byte.
+ * hs-load: many kernel handshake requests through the test consumer
+ * module (/dev/ktls_test). By default a burst: COUNT sockets connect to
+ * HOST:PORT first, then COUNT threads issue KTLS_TEST_IOC_HANDSHAKE at
+ * the same moment (a barrier lets them go together). With --concurrency C
+ * a pool instead: C threads each connect, hand over and close one socket
+ * after another until COUNT requests are done (C=1: strictly sequential).
+ * Each request then sends a line over kTLS and expects it echoed back
+ * byte for byte.
  *
- *   hs-load --connect HOST:PORT --count N [--auth anon|x509|psk]
- *       [--peername NAME] [--timeout-ms N] [--peerid SERIAL] [--no-echo]
- *       [--device PATH]
+ *   hs-load --connect HOST:PORT --count N [--concurrency C]
+ *       [--auth anon|x509|psk] [--peername NAME] [--timeout-ms N]
+ *       [--peerid SERIAL] [--no-echo] [--retry-undelivered] [--device PATH]
+ *
+ * --retry-undelivered submits again, with backoff, a request the kernel
+ * refused with ESRCH because its notification reached no agent with room
+ * (a full netlink buffer), as a consumer that reconnects would.
  *
  * Prints the outcomes by status and a summary line:
  *   "count=N ok=N failed=N elapsed_ms=N rate=X/s submits_total=N
- *    submits_max=N"
+ *    submits_max=N undelivered_retries=N"
  * Exits 0 iff every request completed with status 0 (and echoed).
  */
 #include <errno.h>
@@ -33,14 +40,18 @@
 #include <ktls.h>
 #include <linux/ktls_test_consumer.h>
 
-#define LOAD_MAX	4096
+#define LOAD_BURST_MAX	4096
+#define LOAD_POOL_MAX	1000000
 #define LOAD_STACK	(128 * 1024)
+#define LOAD_RETRY_MIN_MS	1
+#define LOAD_RETRY_MAX_MS	100
 
 struct load_req {
 	pthread_t thread;
 	int idx;
 	int sock;
 	int err;		/* ioctl's errno, 0: a done callback came */
+	unsigned int undelivered;	/* ESRCH refusals retried */
 	bool echo_ok;
 	struct ktls_test_handshake hs;
 };
@@ -48,8 +59,16 @@ struct load_req {
 static struct {
 	const char *device;
 	bool echo;
+	bool retry_undelivered;
 	int io_timeout_ms;
 	pthread_barrier_t go;
+	/* Pool mode: the requests, and the index of the next one to run. */
+	struct load_req *reqs;
+	int count;
+	int next;
+	const struct addrinfo *ai;
+	struct ktls_test_handshake tmpl;
+	long long t0;		/* the clock starts with the first request */
 } load = { .device = KTLS_TEST_DEVICE, .echo = true, .io_timeout_ms = 300000 };
 
 static long long load_now_ms(void)
@@ -109,7 +128,37 @@ static bool load_echo(struct load_req *r, int idx)
 	return !memcmp(in, out, len);
 }
 
-static void *load_thread(void *arg)
+static void load_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* One request on its connected socket: hand it over, then echo. */
+static void load_run(struct load_req *r, int dev)
+{
+	unsigned int backoff = LOAD_RETRY_MIN_MS;
+	long long deadline = load_now_ms() + r->hs.timeout_ms;
+
+	for (;;) {
+		r->err = 0;
+		if (!ioctl(dev, KTLS_TEST_IOC_HANDSHAKE, &r->hs))
+			break;
+		r->err = errno;
+		if (r->err != ESRCH || !load.retry_undelivered ||
+		    load_now_ms() + backoff > deadline)
+			break;
+		r->undelivered++;
+		load_sleep_ms(backoff);
+		backoff = backoff * 2 > LOAD_RETRY_MAX_MS ? LOAD_RETRY_MAX_MS :
+							  backoff * 2;
+	}
+	if (!r->err && !r->hs.status && load.echo)
+		r->echo_ok = load_echo(r, r->idx);
+}
+
+static void *load_burst_thread(void *arg)
 {
 	struct load_req *r = arg;
 	int dev;
@@ -121,21 +170,161 @@ static void *load_thread(void *arg)
 		r->err = errno;
 		return NULL;
 	}
-	if (ioctl(dev, KTLS_TEST_IOC_HANDSHAKE, &r->hs))
-		r->err = errno;
+	load_run(r, dev);
 	close(dev);
-	if (!r->err && !r->hs.status && load.echo)
-		r->echo_ok = load_echo(r, r->idx);
+	return NULL;
+}
+
+/* Pool mode: take the next request until none is left. */
+static void *load_pool_thread(void *arg)
+{
+	int dev, i;
+
+	(void)arg;
+	dev = open(load.device, O_RDWR | O_CLOEXEC);
+	while ((i = __atomic_fetch_add(&load.next, 1, __ATOMIC_RELAXED)) <
+	       load.count) {
+		struct load_req *r = &load.reqs[i];
+
+		r->idx = i;
+		r->hs = load.tmpl;
+		if (dev < 0) {
+			r->err = errno;
+			continue;
+		}
+		r->sock = load_connect(load.ai);
+		if (r->sock < 0) {
+			r->err = errno;
+			continue;
+		}
+		r->hs.fd = r->sock;
+		load_run(r, dev);
+		close(r->sock);
+		r->sock = -1;
+	}
+	if (dev >= 0)
+		close(dev);
 	return NULL;
 }
 
 static void load_usage(void)
 {
 	fprintf(stderr,
-		"usage: hs-load --connect HOST:PORT --count N [--auth anon|x509|psk]\n"
-		"           [--peername NAME] [--timeout-ms N] [--peerid SERIAL]\n"
-		"           [--no-echo] [--device PATH]\n");
+		"usage: hs-load --connect HOST:PORT --count N [--concurrency C]\n"
+		"           [--auth anon|x509|psk] [--peername NAME] [--timeout-ms N]\n"
+		"           [--peerid SERIAL] [--no-echo] [--retry-undelivered]\n"
+		"           [--device PATH]\n");
 	exit(2);
+}
+
+/* The burst: every socket connected first, every request released at once. */
+static int load_burst(void)
+{
+	pthread_attr_t attr;
+	int i, err;
+
+	for (i = 0; i < load.count; i++) {
+		struct load_req *r = &load.reqs[i];
+
+		r->sock = load_connect(load.ai);
+		if (r->sock < 0) {
+			fprintf(stderr, "hs-load: connect %d of %d: %s\n",
+				i + 1, load.count, strerror(errno));
+			return -1;
+		}
+		r->idx = i;
+		r->hs = load.tmpl;
+		r->hs.fd = r->sock;
+	}
+	printf("connected %d sockets\n", load.count);
+	fflush(stdout);
+
+	pthread_barrier_init(&load.go, NULL, load.count + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, LOAD_STACK);
+	for (i = 0; i < load.count; i++) {
+		err = pthread_create(&load.reqs[i].thread, &attr,
+				     load_burst_thread, &load.reqs[i]);
+		if (err) {
+			fprintf(stderr, "hs-load: thread %d: %s\n", i,
+				strerror(err));
+			return -1;
+		}
+	}
+	load.t0 = load_now_ms();
+	pthread_barrier_wait(&load.go);
+	for (i = 0; i < load.count; i++) {
+		pthread_join(load.reqs[i].thread, NULL);
+		close(load.reqs[i].sock);
+	}
+	return 0;
+}
+
+static int load_pool(int workers)
+{
+	pthread_t *threads = calloc(workers, sizeof(*threads));
+	pthread_attr_t attr;
+	int i, n, err;
+
+	if (!threads)
+		return -1;
+	load.t0 = load_now_ms();
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, LOAD_STACK);
+	for (n = 0; n < workers; n++) {
+		err = pthread_create(&threads[n], &attr, load_pool_thread,
+				     NULL);
+		if (err) {
+			fprintf(stderr, "hs-load: thread %d: %s\n", n,
+				strerror(err));
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	return n == workers ? 0 : -1;
+}
+
+/* Outcomes by status, and the summary line. Returns the failures. */
+static int load_report(long long ms)
+{
+	unsigned long submits_total = 0, submits_max = 0, undelivered = 0;
+	int by_status[4096] = { 0 }, by_errno[4096] = { 0 };
+	int ok = 0, failed = 0, echo_failed = 0, i;
+
+	for (i = 0; i < load.count; i++) {
+		struct load_req *r = &load.reqs[i];
+		bool good = !r->err && !r->hs.status;
+
+		submits_total += r->hs.submits;
+		if (r->hs.submits > submits_max)
+			submits_max = r->hs.submits;
+		undelivered += r->undelivered;
+		if (r->err)
+			by_errno[r->err & 4095]++;
+		else
+			by_status[r->hs.status & 4095]++;
+		if (good && load.echo && !r->echo_ok)
+			echo_failed++;
+		if (good && (!load.echo || r->echo_ok))
+			ok++;
+		else
+			failed++;
+	}
+	for (i = 0; i < 4096; i++) {
+		if (by_status[i])
+			printf("status=%s: %d\n", load_errname(i), by_status[i]);
+		if (by_errno[i])
+			printf("ioctl failed %s: %d\n", load_errname(i),
+			       by_errno[i]);
+	}
+	if (echo_failed)
+		printf("echo failed after a good handshake: %d\n", echo_failed);
+	printf("count=%d ok=%d failed=%d elapsed_ms=%lld rate=%.1f/s submits_total=%lu submits_max=%lu undelivered_retries=%lu\n",
+	       load.count, ok, failed, ms, ms ? ok * 1000.0 / ms : 0.0,
+	       submits_total, submits_max, undelivered);
+	return failed;
 }
 
 int main(int argc, char **argv)
@@ -143,26 +332,25 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, 'C' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "concurrency", required_argument, NULL, 'c' },
 		{ "auth", required_argument, NULL, 'A' },
 		{ "peername", required_argument, NULL, 'N' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "peerid", required_argument, NULL, 'p' },
 		{ "no-echo", no_argument, NULL, 'E' },
+		{ "retry-undelivered", no_argument, NULL, 'R' },
 		{ "device", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ktls_test_handshake tmpl = { .type = KTLS_TEST_TYPE_CLIENT,
-					    .auth = KTLS_TEST_AUTH_ANON,
-					    .timeout_ms = 60000 };
+	struct ktls_test_handshake *tmpl = &load.tmpl;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
 	char host[256] = "", *port = NULL;
-	unsigned long submits_total = 0, submits_max = 0;
-	int count = 0, ok = 0, failed = 0, c, i, j, err;
-	int by_status[4096] = { 0 }, by_errno[4096] = { 0 };
-	struct load_req *reqs;
-	pthread_attr_t attr;
-	long long t0, ms;
+	int workers = 0, c, err, failed;
+	long long ms;
 
+	tmpl->type = KTLS_TEST_TYPE_CLIENT;
+	tmpl->auth = KTLS_TEST_AUTH_ANON;
+	tmpl->timeout_ms = 60000;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
@@ -173,32 +361,40 @@ int main(int argc, char **argv)
 			*port++ = '\0';
 			break;
 		case 'n':
-			count = atoi(optarg);
+			load.count = atoi(optarg);
+			break;
+		case 'c':
+			workers = atoi(optarg);
+			if (workers < 1)
+				load_usage();
 			break;
 		case 'A':
 			if (!strcmp(optarg, "anon"))
-				tmpl.auth = KTLS_TEST_AUTH_ANON;
+				tmpl->auth = KTLS_TEST_AUTH_ANON;
 			else if (!strcmp(optarg, "x509"))
-				tmpl.auth = KTLS_TEST_AUTH_X509;
+				tmpl->auth = KTLS_TEST_AUTH_X509;
 			else if (!strcmp(optarg, "psk"))
-				tmpl.auth = KTLS_TEST_AUTH_PSK;
+				tmpl->auth = KTLS_TEST_AUTH_PSK;
 			else
 				load_usage();
 			break;
 		case 'N':
-			snprintf(tmpl.peername, sizeof(tmpl.peername), "%s",
+			snprintf(tmpl->peername, sizeof(tmpl->peername), "%s",
 				 optarg);
 			break;
 		case 't':
-			tmpl.timeout_ms = strtoul(optarg, NULL, 0);
+			tmpl->timeout_ms = strtoul(optarg, NULL, 0);
 			break;
 		case 'p':
-			if (tmpl.num_peerids == KTLS_TEST_MAX_PEERIDS)
+			if (tmpl->num_peerids == KTLS_TEST_MAX_PEERIDS)
 				load_usage();
-			tmpl.peerids[tmpl.num_peerids++] = atoi(optarg);
+			tmpl->peerids[tmpl->num_peerids++] = atoi(optarg);
 			break;
 		case 'E':
 			load.echo = false;
+			break;
+		case 'R':
+			load.retry_undelivered = true;
 			break;
 		case 'D':
 			load.device = optarg;
@@ -207,7 +403,10 @@ int main(int argc, char **argv)
 			load_usage();
 		}
 	}
-	if (optind != argc || !port || count < 1 || count > LOAD_MAX)
+	if (workers >= load.count)
+		workers = 0;
+	if (optind != argc || !port || load.count < 1 ||
+	    load.count > (workers ? LOAD_POOL_MAX : LOAD_BURST_MAX))
 		load_usage();
 
 	err = getaddrinfo(host, port, &hints, &ai);
@@ -216,76 +415,15 @@ int main(int argc, char **argv)
 			gai_strerror(err));
 		return 1;
 	}
-	reqs = calloc(count, sizeof(*reqs));
-	if (!reqs)
+	load.ai = ai;
+	load.reqs = calloc(load.count, sizeof(*load.reqs));
+	if (!load.reqs)
 		return 1;
-	for (i = 0; i < count; i++) {
-		reqs[i].sock = load_connect(ai);
-		if (reqs[i].sock < 0) {
-			fprintf(stderr, "hs-load: connect %d of %d: %s\n",
-				i + 1, count, strerror(errno));
-			return 1;
-		}
-		reqs[i].idx = i;
-		reqs[i].hs = tmpl;
-		reqs[i].hs.fd = reqs[i].sock;
-	}
+	if (workers ? load_pool(workers) : load_burst())
+		return 1;
+	ms = load_now_ms() - load.t0;
 	freeaddrinfo(ai);
-	printf("connected %d sockets\n", count);
-	fflush(stdout);
-
-	pthread_barrier_init(&load.go, NULL, count + 1);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, LOAD_STACK);
-	for (i = 0; i < count; i++) {
-		err = pthread_create(&reqs[i].thread, &attr, load_thread,
-				     &reqs[i]);
-		if (err) {
-			fprintf(stderr, "hs-load: thread %d: %s\n", i,
-				strerror(err));
-			return 1;
-		}
-	}
-	t0 = load_now_ms();
-	pthread_barrier_wait(&load.go);
-	for (i = 0; i < count; i++)
-		pthread_join(reqs[i].thread, NULL);
-	ms = load_now_ms() - t0;
-
-	for (i = 0; i < count; i++) {
-		struct load_req *r = &reqs[i];
-
-		submits_total += r->hs.submits;
-		if (r->hs.submits > submits_max)
-			submits_max = r->hs.submits;
-		if (r->err)
-			by_errno[r->err & 4095]++;
-		else
-			by_status[r->hs.status & 4095]++;
-		if (!r->err && !r->hs.status && (!load.echo || r->echo_ok))
-			ok++;
-		else
-			failed++;
-		close(r->sock);
-	}
-	for (j = 0; j < 4096; j++) {
-		if (by_status[j])
-			printf("status=%s: %d\n", load_errname(j), by_status[j]);
-		if (by_errno[j])
-			printf("ioctl failed %s: %d\n", load_errname(j),
-			       by_errno[j]);
-	}
-	if (load.echo)
-		for (i = 0, j = 0; i < count; i++)
-			j += !reqs[i].err && !reqs[i].hs.status &&
-			     !reqs[i].echo_ok;
-	else
-		j = 0;
-	if (j)
-		printf("echo failed after a good handshake: %d\n", j);
-	printf("count=%d ok=%d failed=%d elapsed_ms=%lld rate=%.1f/s submits_total=%lu submits_max=%lu\n",
-	       count, ok, failed, ms, ms ? ok * 1000.0 / ms : 0.0,
-	       submits_total, submits_max);
-	free(reqs);
+	failed = load_report(ms);
+	free(load.reqs);
 	return failed ? 1 : 0;
 }
