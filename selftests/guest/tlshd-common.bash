@@ -101,15 +101,16 @@ make_pki()
 	EOT
 }
 
-# start_echo_server PORT: the asyncio TLS echo server, one process per CPU
-# so that the peer keeps up with tlshd. Python can take long to start in a
-# busy emulated guest: wait up to a minute.
+# start_echo_server PORT [TICKETS]: the asyncio TLS echo server, one
+# process per CPU so that the peer keeps up with tlshd; TICKETS 0 makes
+# every handshake a full one. Python can take long to start in a busy
+# emulated guest: wait up to a minute.
 start_echo_server()
 {
 	local port=$1 log=$T/server-$1.log i
 
 	python3 selftests/bin/tls-echo-server.py "$port" "$T/ca-srv.pem" \
-		"$T/ca-srv.key" "$(nproc)" >"$log" 2>&1 </dev/null &
+		"$T/ca-srv.key" "$(nproc)" "${2:-2}" >"$log" 2>&1 </dev/null &
 	BG_PIDS+=($!)
 	for i in $(seq 600); do
 		grep -q "^listening on $port" "$log" && return 0
@@ -158,6 +159,32 @@ stop_tlshd()
 tlshd_fds()
 {
 	ls "/proc/$TLSHD_PID/fd" | wc -l
+}
+
+# tlshd_status: SIGUSR1, then tlshd's status line (from "N handshakes in
+# flight" on), once it is in the log.
+tlshd_status()
+{
+	local n i
+	n=$(grep -c 'status: [0-9]* handshakes in flight' "$T/tlshd.log")
+	kill -USR1 "$TLSHD_PID" || fail "tlshd is gone"
+	for i in $(seq 100); do
+		[ "$(grep -c 'status: [0-9]* handshakes in flight' "$T/tlshd.log")" -gt "$n" ] &&
+			break
+		sleep 0.1
+	done
+	grep -o 'status: [0-9]* handshakes in flight.*' "$T/tlshd.log" |
+		tail -n 1 | sed 's/^status: //'
+}
+
+# status_of LINE WHAT: the number before WHAT in a status line
+# ("handshakes in flight", "GnuTLS sessions open", "kB in use" (heap)).
+status_of()
+{
+	local v
+	v=$(echo "$1" | sed -n "s/.*\(^\|[ ,;]\)\([0-9][0-9]*\) $2.*/\2/p")
+	[ -n "$v" ] || fail "no '$2' in tlshd's status line: $1"
+	echo "$v"
 }
 
 # Run a server in the background; wait until PORT listens.
