@@ -14,6 +14,8 @@
 #   SOAK_SEQ (20000 on the primary kernel, 6.12; 2000 on others, to keep
 #   make check's time in bounds: the leak the soak hunts is tlshd's own),
 #   SOAK_CONC (2000)
+# The full size takes 10-16 minutes under emulation:
+# timeout: 2400
 . "$(dirname "$0")/tlshd-common.bash"
 require_handshake
 command -v hs-load >/dev/null || fail "hs-load not built"
