@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The counters are plain atomics: workers bump them once per request,
- * and the status line is a snapshot, so no lock is worth taking.
+ * and the status line is a snapshot, so no lock is worth taking. A
+ * request's end is counted after its take (release), and the snapshot
+ * reads ends before takes (acquire), so "in flight" is never negative.
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -21,13 +23,13 @@ static struct {
 
 void tlshd_status_taken(void)
 {
-	__atomic_add_fetch(&tlshd_status.taken, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&tlshd_status.taken, 1, __ATOMIC_RELEASE);
 }
 
 void tlshd_status_done(unsigned int status)
 {
 	__atomic_add_fetch(status ? &tlshd_status.failed : &tlshd_status.ok, 1,
-			   __ATOMIC_RELAXED);
+			   __ATOMIC_RELEASE);
 }
 
 void tlshd_status_log(void)
@@ -37,15 +39,15 @@ void tlshd_status_log(void)
 	struct mallinfo2 mi;
 	char cache[96] = "unused";
 
-	/* Ends before takes: a request ending meanwhile is not negative. */
-	ok = __atomic_load_n(&tlshd_status.ok, __ATOMIC_RELAXED);
-	failed = __atomic_load_n(&tlshd_status.failed, __ATOMIC_RELAXED);
-	taken = __atomic_load_n(&tlshd_status.taken, __ATOMIC_RELAXED);
+	ok = __atomic_load_n(&tlshd_status.ok, __ATOMIC_ACQUIRE);
+	failed = __atomic_load_n(&tlshd_status.failed, __ATOMIC_ACQUIRE);
+	taken = __atomic_load_n(&tlshd_status.taken, __ATOMIC_ACQUIRE);
 	if (tlshd_handshake_cache_stats(&st) == 0)
 		snprintf(cache, sizeof(cache), "%u entries, %lu resumed",
 			 st.entries, st.resumed);
-	/* Bytes malloc has handed out and not had back: fragmentation and
-	 * arenas kept for reuse make RSS a poor leak gauge, this is exact. */
+	/* Bytes malloc has handed out and not had back: unlike RSS, free
+	 * memory kept in arenas does not count; chunks in the per-thread
+	 * caches (tcache) do, so tests that need it exact turn those off. */
 	mi = mallinfo2();
 	tlshd_notice("status: %lu handshakes in flight, %lu GnuTLS sessions open, heap %zu kB in use; since start %lu ok, %lu failed; session cache %s",
 		     taken - ok - failed, ktls_session_count(),
