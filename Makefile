@@ -15,6 +15,10 @@ O := $(BUILD)
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 SERIES ?= 6.12 6.1
+# Downloaded kernels live outside the work tree, so that a fresh clone (CI's)
+# reuses them; they are fetched again when missing.
+KCACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tlshd/kernels
+export KCACHE
 
 # Install locations. The daemon's configuration stays in /etc whatever the
 # prefix, because that is where tlshd (and ktls-utils' tlshd) look.
@@ -65,7 +69,7 @@ deps:
 	@scripts/deps.sh
 
 kernels: deps
-	@for s in $(SERIES); do selftests/vm/kernel-fetch.sh $$s $(O)/kernels || exit 1; done
+	@for s in $(SERIES); do selftests/vm/kernel-fetch.sh $$s $(KCACHE) || exit 1; done
 
 # Build in a sub-make so that pkg-config sees freshly installed packages.
 check: kernels
@@ -77,12 +81,12 @@ check-host: deps
 	@selftests/run.sh --build $(O) --kernels ""
 
 run: deps
-	@selftests/vm/kernel-fetch.sh 6.12 $(O)/kernels
+	@selftests/vm/kernel-fetch.sh 6.12 $(KCACHE)
 	@$(MAKE) --no-print-directory all modules SERIES=6.12
 	@scripts/demo.sh --build $(O)
 
 bench: deps
-	@selftests/vm/kernel-fetch.sh 6.12 $(O)/kernels
+	@selftests/vm/kernel-fetch.sh 6.12 $(KCACHE)
 	@$(MAKE) --no-print-directory all modules SERIES=6.12
 	@scripts/bench.sh --build $(O)
 

@@ -5,6 +5,7 @@
 # from the results share and records its output and exit status there.
 repo=$1
 series=$2
+kdir=$3
 res=/run/vm-results
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
@@ -37,7 +38,7 @@ rel=$(uname -r)
 # The host may own a /lib/modules/REL of its own (headers only): replace it.
 rm -rf "/lib/modules/$rel"
 mkdir -p /lib/modules
-ln -sfn "$repo/build/kernels/$series/root/lib/modules/$rel" "/lib/modules/$rel"
+ln -sfn "$kdir/root/lib/modules/$rel" "/lib/modules/$rel"
 
 ip link set lo up
 

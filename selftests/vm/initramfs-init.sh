@@ -18,11 +18,12 @@ for m in $(cat /modules.list); do
 	insmod "/mods/$m" || die "insmod $m failed"
 done
 
-repo= ; series=
+repo= ; series= ; kdir=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vm.repo=*) repo=${arg#vm.repo=} ;;
 	vm.series=*) series=${arg#vm.series=} ;;
+	vm.kdir=*) kdir=${arg#vm.kdir=} ;;
 	esac
 done
 
@@ -37,4 +38,4 @@ mkdir -p /newroot/run/vm-results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /newroot/run/vm-results ||
 	die "cannot mount the results share"
 
-exec chroot /newroot /bin/bash "$repo/selftests/vm/guest-stage2.sh" "$repo" "$series"
+exec chroot /newroot /bin/bash "$repo/selftests/vm/guest-stage2.sh" "$repo" "$series" "$kdir"

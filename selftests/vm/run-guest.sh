@@ -43,8 +43,9 @@ done
 [ $# -gt 0 ] || { echo "run-guest: no command given" >&2; exit 2; }
 [ "$mem" -le 8192 ] || { echo "run-guest: --mem is capped at 8192 MiB" >&2; exit 2; }
 
-"$here/kernel-fetch.sh" "$series" "$build/kernels"
-kdir=$build/kernels/$series
+kcache=${KCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tlshd/kernels}
+"$here/kernel-fetch.sh" "$series" "$kcache"
+kdir=$(cd "$kcache/$series" && pwd)
 rel=$(cat "$kdir/release")
 modroot=$kdir/root/lib/modules/$rel
 
@@ -95,7 +96,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -cpu max -m "$mem" -smp "$cpus" \
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
 	-kernel "$kdir/root/boot/vmlinuz-$rel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 vm.repo=$repo vm.series=$series" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 vm.repo=$repo vm.series=$series vm.kdir=$kdir" \
 	-fsdev local,id=fs0,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot \
 	-fsdev local,id=fs1,path="$run",security_model=none,multidevs=remap \
