@@ -15,6 +15,7 @@ PKGS=(
 	gnuplot-nox
 	clang libclang-rt-14-dev
 	nfs-kernel-server nfs-common
+	debootstrap
 )
 
 missing=()

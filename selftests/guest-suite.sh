@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Runs inside a guest (see selftests/vm/run-guest.sh): every in-guest test
-# through prove, results into $VM_OUT/results.txt.
-#   guest-suite.sh BUILD [PATTERN]
+# Runs inside a guest (see selftests/vm/run-guest.sh): the in-guest tests of
+# one tier (selftests/lib/tiers.bash) through runner.sh. Results, the TAP
+# stream and each test's log go to $VM_OUT.
+#   guest-suite.sh BUILD TARGET [FILTER] [SECONDS]
+# SECONDS is the time this suite may take, counted from its start here.
 build=$1
-pattern=${2:-}
+target=${2:-check}
+filter=${3:-}
+budget=${4:-}
+cd "$(dirname "$0")/.." || exit 2
+. selftests/lib/tiers.bash
 export BUILD=$build
-export TEST_SUITE=guest-$VM_SERIES
-export TEST_RESULTS=$VM_OUT/results.txt
 export PATH=$PWD/$build/bin:$PWD/$build/selftests/bin:$PATH
-: >"$TEST_RESULTS"
-mapfile -t tests < <(ls selftests/guest/*.sh 2>/dev/null | grep -E -- "${pattern:-.}")
-echo "== $TEST_SUITE: ${#tests[@]} tests on $(uname -r)"
+# The soak tier runs the long tests at full size; make check at CI size.
+[ "$target" = soak ] && export TEST_SIZE=soak || export TEST_SIZE=${TEST_SIZE:-check}
+suite=guest-$VM_SERIES
+deadline=
+[ -n "$budget" ] && deadline=$(($(date +%s) + budget))
+mapfile -t tests < <(tier_select "$target" "$VM_SERIES" "$filter" selftests/guest/*.sh)
+echo "# == $suite: ${#tests[@]} tests ($target) on $(uname -r)"
+: >"$VM_OUT/results.txt"
 [ ${#tests[@]} -gt 0 ] || exit 0
-prove --exec selftests/tap-wrap.sh "${tests[@]}"
+selftests/runner.sh --suite "$suite" --results "$VM_OUT/results.txt" \
+	--logs "$VM_OUT/logs" ${deadline:+--deadline "$deadline"} "${tests[@]}" |
+	tee "$VM_OUT/$suite.tap"
 exit 0

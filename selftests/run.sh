@@ -1,35 +1,79 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The test runner behind `make check`: host tests, then the in-guest suite on
-# each kernel, then one summary of them all.
-#   run.sh [--build DIR] [--results DIR] [--kernels "6.12 6.1"] [--filter REGEX]
+# The test runner behind make check, check-quick and soak: host tests, then
+# one guest boot per kernel running that kernel's share of the tier, then one
+# summary of them all (selftests/summary.sh).
+#
+#   run.sh [--build DIR] [--results DIR] [--tier quick|check|soak|any]
+#          [--kernels "6.12 6.1"] [--filter REGEX] [--budget SECONDS]
+#          [--start EPOCH]
+#
+# --filter runs the matching tests whatever their tier (unless --tier is
+# given too). --budget bounds the whole run, counted from --start (default:
+# now): no test is started that could end past it, a guest gets only what is
+# left, and whatever did not run is reported "not run (budget)". The summary
+# always prints.
 set -u
-build=build kernels="6.12 6.1" filter= res=
+build=build kernels="6.12 6.1" filter= res= target= budget= start=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--kernels) kernels=$2; shift 2 ;;
 	--results) res=$2; shift 2 ;;
 	--filter) filter=$2; shift 2 ;;
+	--tier) target=$2; shift 2 ;;
+	--budget) budget=$2; shift 2 ;;
+	--start) start=$2; shift 2 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 cd "$(dirname "$0")/.." || exit 2
+. selftests/lib/tiers.bash
+if [ -z "$target" ]; then
+	[ -n "$filter" ] && target=any || target=check
+fi
 res=${res:-$build/results}
 rm -rf "$res"
 mkdir -p "$res"
 export BUILD=$build
+deadline=
+[ -n "$budget" ] && deadline=$((${start:-$(date +%s)} + budget))
+
+# not_run SUITE REASON FILE...: record tests that could not be run.
+not_run()
+{
+	local suite=$1 why=$2 f name tab=$'\t'
+	shift 2
+	for f in "$@"; do
+		name=$(basename "$f" .sh)
+		grep -q "^[a-z]*$tab$suite$tab$name$tab" "$res/$suite.txt" 2>/dev/null && continue
+		printf 'notrun\t%s\t%s\t%s\t0\n' "$suite" "$name" "$why" >>"$res/$suite.txt"
+	done
+}
 
 # Host tests: compiled unit tests and scripts.
-mapfile -t host < <( { ls "$build"/selftests/host/* 2>/dev/null; ls selftests/host/*.sh 2>/dev/null; } |
-	grep -v '\.d$' | grep -E -- "${filter:-.}")
-echo "== host: ${#host[@]} tests"
+mapfile -t host < <(tier_select "$target" "" "$filter" \
+	$(ls "$build"/selftests/host/* 2>/dev/null | grep -v '\.d$') selftests/host/*.sh)
+echo "== host: ${#host[@]} tests ($target)"
 if [ ${#host[@]} -gt 0 ]; then
-	TEST_SUITE=host TEST_RESULTS=$res/host.txt prove --exec selftests/tap-wrap.sh "${host[@]}"
+	selftests/runner.sh --suite host --results "$res/host.txt" --logs "$res/logs/host" \
+		${deadline:+--deadline "$deadline"} "${host[@]}" | tee "$res/host.tap"
 fi
 
-guest_fail=()
 for k in $kernels; do
+	mapfile -t guest < <(tier_select "$target" "$k" "$filter" selftests/guest/*.sh)
+	[ ${#guest[@]} -gt 0 ] || continue
+	suite=guest-$k
+	limit=5400 left=
+	if [ -n "$deadline" ]; then
+		left=$((deadline - $(date +%s)))
+		limit=$left
+		if [ "$left" -lt 180 ]; then
+			echo "run.sh: ${left} s left of the budget: the $k guest is not booted" >&2
+			not_run "$suite" "not run (budget)" "${guest[@]}"
+			continue
+		fi
+	fi
 	mods=()
 	# compat_handshake first: on kernels without net/handshake the
 	# consumer module links against it.
@@ -37,24 +81,23 @@ for k in $kernels; do
 		"$build"/kmod/"$k"/kmod/*.ko; do
 		[ -e "$ko" ] && mods+=(-i "$ko")
 	done
-	selftests/vm/run-guest.sh -k "$k" -t 4800 -o "$res/guest-$k" "${mods[@]}" -- \
-		selftests/guest-suite.sh "$build" "$filter"
+	echo "== $suite: ${#guest[@]} tests ($target)"
+	# The guest stops starting tests 90 s before its own limit: boot and
+	# shutdown fit in that, so it is never killed before it reports.
+	selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$suite" "${mods[@]}" -- \
+		selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))"
 	rc=$?
+	[ -f "$res/$suite/results.txt" ] && cp "$res/$suite/results.txt" "$res/$suite.txt"
+	[ -f "$res/$suite/$suite.tap" ] && cp "$res/$suite/$suite.tap" "$res/$suite.tap"
 	if [ $rc -ne 0 ]; then
 		echo "run.sh: the $k guest run failed (exit $rc)" >&2
-		guest_fail+=("$k")
+		not_run "$suite" "not run: the $k guest did not finish (exit $rc)" "${guest[@]}"
 	fi
-	[ -f "$res/guest-$k/results.txt" ] && cp "$res/guest-$k/results.txt" "$res/guest-$k.txt"
 done
 
 files=()
 for f in "$res/host.txt" $(for k in $kernels; do echo "$res/guest-$k.txt"; done); do
 	[ -f "$f" ] && files+=("$f")
 done
-selftests/summary.sh "${files[@]+"${files[@]}"}" </dev/null
-rc=$?
-for k in "${guest_fail[@]+"${guest_fail[@]}"}"; do
-	echo "FAIL: the $k guest did not complete its suite"
-	rc=1
-done
-exit $rc
+selftests/summary.sh "${files[@]+"${files[@]}"}" </dev/null | tee "$res/summary.txt"
+exit "${PIPESTATUS[0]}"

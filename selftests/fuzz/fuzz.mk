@@ -5,7 +5,8 @@
 # the seeds in selftests/fuzz/corpus/NAME/.
 #
 #   make fuzz-build                 build the harnesses
-#   make fuzz [FUZZ_SECONDS=300]    run each one for that long
+#   make fuzz [FUZZ_SECONDS=300]    run each one for that long (0: the
+#                                   seeds only; libFuzzer's 0 is "forever")
 #
 # New inputs go to $(O)/fuzz/corpus/NAME, crashes to $(O)/fuzz/artifacts/NAME;
 # the seed corpus in the tree is only read.
@@ -45,8 +46,11 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	@for n in $(FUZZ_NAMES); do \
 		mkdir -p $(O)/fuzz/corpus/$$n $(O)/fuzz/artifacts/$$n || exit 1; \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		$(O)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		if [ "$(FUZZ_SECONDS)" -le 0 ]; then runs=-runs=0; \
+			echo "fuzz: $$n, seeds only (FUZZ_SECONDS=$(FUZZ_SECONDS))"; \
+		else runs=-max_total_time=$(FUZZ_SECONDS); \
+			echo "fuzz: $$n for $(FUZZ_SECONDS)s"; fi; \
+		$(O)/fuzz/fuzz_$$n $$runs -timeout=10 \
 			-print_final_stats=1 \
 			-artifact_prefix=$(O)/fuzz/artifacts/$$n/ \
 			$(O)/fuzz/corpus/$$n selftests/fuzz/corpus/$$n \

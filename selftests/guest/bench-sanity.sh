@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # ktls-bench on a tiny, fast configuration: correctness, not timing.
 # - every TX and RX path delivers exactly the bytes sent, with the stream
 #   hash computed by the receiver after decryption equal to the sender's;

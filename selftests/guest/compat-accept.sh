@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # What a consumer asks for reaches the agent in the ACCEPT reply, and the
 # agent's DONE reaches the consumer: every request kind, the optional
 # attributes present only when set, the socket installed close-on-exec,

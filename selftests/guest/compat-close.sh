@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # tls_handshake_close(): one close_notify alert record on the kTLS socket
 # of a successful handshake, decrypted by the peer; nothing after a failed
 # one; nothing, not even plaintext, on a socket without kTLS (compat).

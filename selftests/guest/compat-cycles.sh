@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # 10,000 request cycles (submit, ACCEPT, DONE, callback, close) leave the
 # slab where it was: no request, socket, file or message is leaked.
 . "$(dirname "$0")/compat-common.bash"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # The "handshake" generic netlink family as an agent sees it: version 1,
 # groups "none" and "tlshd", ACCEPT and DONE with policies and admin-only.
 # On 6.1 that is compat_handshake.ko, on 6.12 the kernel's own, which this

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # A bounded netlink fuzz run (COMPAT_FUZZ_SECONDS, 60 by default) against
 # the handshake family while consumers keep real requests coming, which the
 # fuzzer accepts, completes or abandons at random. The kernel must answer

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # The errors of the handshake layer: ESRCH with no agent, EAGAIN for an
 # ACCEPT with nothing pending and for requests beyond the per-namespace cap
 # (upstream's formula), EBUSY for a second request on a socket, pending or

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Malformed and hostile messages (missing or mistyped attributes, lying
 # lengths, oversized attributes, trailing bytes, foreign descriptors,
 # unknown commands) each get their error, as from the kernel's own

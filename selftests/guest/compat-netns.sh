@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Requests belong to their socket's network namespace: an agent elsewhere
 # neither hears of them nor can accept them, and each namespace has its own
 # cap. When a namespace goes away, its requests, pending or accepted,

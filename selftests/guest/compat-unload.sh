@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # compat_handshake unloads with requests left in it: pending and accepted
 # ones whose consumer went away without cancelling, a completed one on a
 # socket still open. Nothing crashes, every socket it pinned is released,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Refusals through ktls-peer, each with its errno (the exit status), its
 # cause, and no kTLS installed:
 #   wrong trust anchor, name mismatch   -> EACCES (13), the peer gets an alert

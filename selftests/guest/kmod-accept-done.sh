@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Every field of a request reaches the agent's ACCEPT as the kernel's
 # netlink attributes, and every DONE comes back to the caller: status,
 # remote identity, a DONE without status (EIO), an ACCEPT the kernel

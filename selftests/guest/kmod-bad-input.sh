@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Bad requests fail cleanly, with a precise errno, before anything reaches
 # the handshake upcall: bad fds, sockets that are not connected TCP,
 # invalid parameters, a caller without CAP_NET_ADMIN.

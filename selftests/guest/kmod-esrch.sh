@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # With no handshake agent listening, a request fails at once with ESRCH
 # (the kernel finds no member of the tlshd group), leaves nothing behind
 # on the socket, and the socket keeps working as plain TCP.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # A signal during the wait cancels the request cleanly: while it is still
 # pending, once an agent has accepted it, and when the caller is killed.
 # A DONE that comes after the cancel is ignored, every cancelled socket

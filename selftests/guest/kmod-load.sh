@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # The test consumer module: loads, offers a root-only /dev/ktls_test that
 # answers only its own ioctl, can't go while the device is open, and
 # unloads and loads again cleanly.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # The kernel queues only a few unaccepted requests per netns (about 4 on a
 # 2 GiB guest) and refuses more with EAGAIN. The module retries with
 # backoff, so 8 callers at once all get through to their DONE.

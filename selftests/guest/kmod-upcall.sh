@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # A request reaches user space: the kernel queues it (handshake_submit)
 # and multicasts READY with handler class TLSHD (1) to the "tlshd" group.
 # Nobody accepts it here, so the module gives up after its own wait

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick focused
 # libktls against itself on loopback TCP (ktls-selftest, public API only):
 #   matrix    TLS 1.2 and 1.3 x the four ciphers, both sides offloaded,
 #             TLS_TX/TLS_RX read back from the kernel, 256 KiB each way

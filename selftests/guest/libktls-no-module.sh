@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # libktls without the tls module: `rmmod tls`, then
 #   no-module    the handshake refuses to start: ENOPROTOOPT, naming the
 #                tls module

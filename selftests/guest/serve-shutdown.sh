@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # Graceful shutdown of ktls-serve (kTLS). On SIGTERM: a download in flight
 # completes intact, an idle keep-alive client gets close_notify at once, a
 # handshake in progress is dropped, new connections are refused, and the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # ktls-serve --tls=user: the same server with GnuTLS's record layer in user
 # space. Bodies of every size and ranges arrive intact, keep-alive works,
 # wrk sees no error, failures are logged as precisely as with kTLS, no

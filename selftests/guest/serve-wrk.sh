@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick
 # ktls-serve (kTLS) under wrk: 64 keep-alive HTTPS connections for 10 s.
 # Zero socket errors, zero non-2xx responses, every connection offloaded
 # (TlsTxSw/TlsRxSw), no body byte copied through user space, and the

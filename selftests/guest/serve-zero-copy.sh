@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # With kTLS, file bodies never pass through ktls-serve's user space: under
 # strace, serving 4 MiB makes no read()-family call on the file and sends only
 # a few KiB (handshake, alerts) through write/send syscalls, while the

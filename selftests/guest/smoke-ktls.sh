@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick focused
 # The harness's smoke test: a GnuTLS handshake in user space against
 # `openssl s_server -rev` (TLS 1.3, then TLS 1.2), keys handed to the kernel,
 # a line through kTLS that the server must answer reversed, the socket seen

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # RSA key exchange (no forward secrecy) is refused by default
 # (tlshd-refusals.sh); an operator may opt in with [tlshd] allow_rsa_kx,
 # and then every use is logged as a warning. Against an OpenSSL server

@@ -49,7 +49,32 @@ require_handshake()
 
 # A CA, a server certificate for localhost/127.0.0.1 signed by it, and a
 # second, untrusted CA with a server certificate for the same names.
+# make_pki: two CAs (ca, rogue), a server certificate from each and a
+# client certificate from ca, in $T. Generated once per guest boot and
+# copied after that: certtool costs seconds under emulation, and no test
+# depends on its keys being its own.
+PKI_CACHE=/tmp/tlshd-test-pki
 make_pki()
+{
+	if [ -e "$PKI_CACHE/complete" ]; then
+		cp "$PKI_CACHE"/*.pem "$PKI_CACHE"/*.key "$PKI_CACHE"/*.tmpl "$T/" ||
+			fail "cannot copy the cached PKI"
+	else
+		make_pki_new
+		mkdir -p "$PKI_CACHE.$$" &&
+			cp "$T"/*.pem "$T"/*.key "$T"/*.tmpl "$PKI_CACHE.$$/" &&
+			touch "$PKI_CACHE.$$/complete" &&
+			mv -T "$PKI_CACHE.$$" "$PKI_CACHE" 2>/dev/null || rm -rf "$PKI_CACHE.$$"
+	fi
+	cat >"$T/tlshd.conf" <<-EOT
+	[debug]
+	loglevel=1
+	[authenticate.client]
+	x509.truststore=$T/ca.pem
+	EOT
+}
+
+make_pki_new()
 {
 	local ca
 	for ca in ca rogue; do
@@ -93,12 +118,6 @@ make_pki()
 		--load-ca-certificate "$T/ca.pem" --load-ca-privkey "$T/ca.key" \
 		--template "$T/client.tmpl" --outfile "$T/client.pem" \
 		2>/dev/null || fail "certtool client certificate"
-	cat >"$T/tlshd.conf" <<-EOT
-	[debug]
-	loglevel=1
-	[authenticate.client]
-	x509.truststore=$T/ca.pem
-	EOT
 }
 
 # start_echo_server PORT [TICKETS]: the asyncio TLS echo server, one

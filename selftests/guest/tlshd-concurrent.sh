@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Many requests at once, more than the kernel keeps pending (4 on a 2 GiB
 # guest): every one is served by tlshd's workers, none leaks an fd.
 . "$(dirname "$0")/tlshd-common.bash"

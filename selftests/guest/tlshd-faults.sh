@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full soak
 # Faults around tlshd: killed with handshakes in flight, its multicast
 # notifications overrun (ENOBUFS), its fd table full (EMFILE). Consumers
 # always get an answer; tlshd recovers without a restart where it lives.
 #   FAULT_INFLIGHT (50): stalled handshakes in flight at kill -9
 #   FAULT_QUEUE (40): requests queued while tlshd is stopped (x2)
-#   FAULT_OVERRUN (1000): requests at once against a tiny netlink buffer
+#   FAULT_OVERRUN (1000 in make soak, 300 in make check): requests at
+#   once against a tiny netlink buffer
 . "$(dirname "$0")/tlshd-common.bash"
 require_handshake
 make_pki
 HOSTILE="python3 $PWD/selftests/bin/hostile-peer.py"
 inflight=${FAULT_INFLIGHT:-50}
 queue=${FAULT_QUEUE:-40}
-overrun=${FAULT_OVERRUN:-1000}
+[ "${TEST_SIZE:-check}" = soak ] && overrun_default=1000 || overrun_default=300
+overrun=${FAULT_OVERRUN:-$overrun_default}
 ulimit -n 8192
 
 start_server 4600 gnutls-serv --http -p 4600 \

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick focused
 # A kernel consumer's socket, handshaken by tlshd against gnutls-serv with
 # its defaults (TLS 1.3, session tickets sent after the handshake), then
 # used through kTLS: an HTTP exchange with gnutls-serv, and 1 MiB each way

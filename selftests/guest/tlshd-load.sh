@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # Load: 500 handshake requests issued at once through the test consumer
 # module (hs-load: one thread per request, released together), far more
 # than the kernel keeps pending per netns (about 4 on a 2 GiB guest; the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Without tlshd listening, a request fails at once with ESRCH: before tlshd
 # starts, and again after it exits on SIGTERM (it must leave the group).
 . "$(dirname "$0")/tlshd-common.bash"

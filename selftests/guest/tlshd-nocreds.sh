@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Requests tlshd has no credentials for end in ENOKEY with the cause named:
 # x509 without a configured client certificate, a PSK server hello with no
 # PSK in its keyrings. No fd leaks.

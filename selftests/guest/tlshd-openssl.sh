@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # A kernel consumer's socket, handshaken by tlshd against OpenSSL with its
 # defaults (TLS 1.3, two session tickets after the handshake), then used
 # through kTLS: an HTTP exchange with openssl s_server -www, and 1 MiB each

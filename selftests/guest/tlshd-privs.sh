@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # Least privilege: tlshd runs as nobody (uid/gid 65534, no groups) with
 # CAP_NET_ADMIN as its only (ambient) capability and a bounding set of just
 # that. It serves a kernel consumer's handshake, 1 MiB goes each way, and

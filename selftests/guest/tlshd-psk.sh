@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # A PSK client handshake, the way NVMe/TCP asks for one: the kernel names
 # the key by serial; its description is the identity, its payload the key.
 # tlshd reports the key it used as the remote identity, and the session

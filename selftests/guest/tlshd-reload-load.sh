@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # SIGHUP under load: while 100 handshake requests go through the test
 # consumer module (hs-load) to a TLS echo server, tlshd gets a SIGHUP
 # every ~100 ms, its file switching between two valid configurations

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # SIGHUP reloads tlshd's configuration, all or nothing. Config A (trust
 # our CA, TLS 1.2 allowed) handshakes with a TLS 1.2-only gnutls-serv.
 # A broken file (a bad value; then a missing trust store) is refused with

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # Two tlshd servers sharing one ticket key file ([resumption] ticket_key):
 # a session issued by the first resumes at the second (its log says
 # "resumed", the client says so too, data flows through kTLS); a server

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # A TLS 1.3 server (Python's ssl, i.e. OpenSSL) that sends its first
 # application data right behind its NewSessionTickets: tlshd takes the
 # tickets off the kTLS socket and leaves every byte of the data, in order,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # TLS 1.3 PSK client through tlshd, twice, against gnutls-serv: the second
 # handshake resumes from the server's ticket with ECDHE still run
 # (psk_dhe_ke), DONE still names the PSK key the consumer gave, the server

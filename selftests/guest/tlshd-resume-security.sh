@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # What a cached ticket is bound to: a ticket got as one client identity
 # (anonymous, the configured certificate, a keyring certificate) is never
 # offered for another, and each identity resumes its own; a ticket the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Session resumption through tlshd: a kernel consumer connects twice to
 # the same server, the second handshake is resumed from tlshd's session
 # cache (tlshd's log line and cache counters, and the server's own

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # Key material never reaches the log. tlshd runs at its most verbose
 # ([debug] loglevel=9, tls=9: GnuTLS's own debug output included) for a
 # TLS 1.3 and a TLS 1.2 client handshake and a TLS 1.3 server handshake.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Server hello with PSK, the way an NVMe/TCP target asks for one: the
 # request names a keyring; tlshd offers its "psk" keys (description =
 # identity), an OpenSSL client picks one, data flows over kTLS, and the

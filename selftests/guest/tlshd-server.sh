@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Server hello with x509: the kernel's listening side hands an accepted
 # socket to tlshd, which presents [authenticate.server]'s certificate; an
 # OpenSSL client verifies it, and data flows both ways over kTLS.

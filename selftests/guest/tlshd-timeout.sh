@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # A peer that accepts the TCP connection but never answers: tlshd gives up
 # at the request's TIMEOUT and reports ETIMEDOUT, within TIMEOUT + 10%.
 . "$(dirname "$0")/tlshd-common.bash"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick focused
 # tlshd refuses servers it can't trust: a certificate from an unknown CA,
 # and a trusted certificate for another name, both end in EACCES with the
 # cause in the log, the server's handshake fails too, and tlshd keeps no fd.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
 # Mutual TLS: a server that requires a client certificate refuses an
 # anonymous request, and accepts tlshd's certificate, whether it comes
 # from the configuration file or from the kernel keyring by serial.

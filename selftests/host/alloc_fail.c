@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * Out of memory at every allocation: the config parser, the ACCEPT parser
  * and the DONE/ACCEPT builders, the session cache, the PSK identity parser

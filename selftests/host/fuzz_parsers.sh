@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
 # The libFuzzer harnesses of selftests/fuzz/ under ASan and UBSan: every
-# seed (regression inputs included) once, then FUZZ_SECONDS (default 60) of
-# new inputs per harness. Any crash, leak, sanitizer report or broken
+# seed (regression inputs included) once, then FUZZ_SECONDS (default 10) of
+# new inputs per harness (0: the seeds only, never "forever"). Any crash, leak, sanitizer report or broken
 # invariant fails the test and names the reproducer.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
-secs=${FUZZ_SECONDS:-60}
+secs=${FUZZ_SECONDS:-10}
 fuzz_cc=${FUZZ_CC:-clang}
 
 if ! command -v "$fuzz_cc" >/dev/null; then
@@ -59,6 +60,10 @@ for n in "${names[@]}"; do
 		continue
 	fi
 
+	if [ "$secs" -le 0 ]; then
+		echo "ok $n: ${#files[@]} seeds"
+		continue
+	fi
 	start=$SECONDS
 	"$bin" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$art" "$work" "$seeds" >"$log" 2>&1

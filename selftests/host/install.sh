@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick
 # `make install DESTDIR=... PREFIX=/usr` into a scratch root: every file
 # where it belongs, a program built against the installed header and
 # library through pkg-config (shared and static) that runs, every man page

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * The engine's handover structs are right: for TLS 1.2 and 1.3, each of
  * the four ciphers, the engine as client and as server, run a handshake

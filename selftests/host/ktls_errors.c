@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * Failures are loud and precise: engine against engine (or a plain GnuTLS
  * peer) over a socketpair, each failure must give the right errno on our

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * No byte is lost at handover. A plain GnuTLS peer sends application data
  * in the same write as the end of its handshake (its Finished; a TLS 1.3

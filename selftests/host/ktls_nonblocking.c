@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * Event-loop use of the engine: on non-blocking sockets the handshake
  * returns -EAGAIN, ktls_session_poll_events() says what to wait for, and

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * Ticket resumption in the engine, TLS 1.2 (its ticket comes inside the
  * handshake; TLS 1.3's post-handshake capture needs kTLS: guest tests).

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * ktls-serve's path resolution on a real directory tree: files and index
  * pages are found, and every way out of the root is refused (".."

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * ktls-serve's HTTP parser and response heads: good requests field by
  * field, every refusal with its status, ranges against file sizes, and a

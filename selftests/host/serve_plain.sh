@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick
 # ktls-serve --tls=off on the build machine (no kTLS needed): the io_uring
 # accept/recv/send/splice path and the HTTP semantics. Bodies of every size
 # against sha256, ranges, keep-alive and pipelining, every error status,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * tlshd's configuration parser: a full good file, every key, and each kind
  * of error with its file and line.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick
 # tlshd's configuration from the command line: --check-config exit codes
 # and messages (file:line: key for every new key, credentials actually
 # loaded so a missing or bad file is caught), a bad file stopping a real

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick
 # tlshd.conf(5) documents exactly the keys the parser accepts: the keys
 # under each ".SS [section]" heading of the man page (".TP" then
 # ".BI key= ...") against "tlshd --list-config-keys", both ways. And

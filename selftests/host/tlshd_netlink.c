@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * tlshd's handshake-family messages: ACCEPT replies built with libnl the
  * way the kernel builds them, then parsed; malformed ones must fail with a

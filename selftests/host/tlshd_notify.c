@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * tlshd's readiness signals: the sd_notify datagram reaches a socket named
  * by $NOTIFY_SOCKET (path and abstract forms), and the ready file appears

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * tlshd's client session cache: keys that differ in any field never meet,
  * entries expire, TLS 1.3 entries are single use, the size bound holds by

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * uapi/linux/handshake.h speaks the kernel's wire protocol, so every
  * number in it must be the kernel's. Checked two ways: against the

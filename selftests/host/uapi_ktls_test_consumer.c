@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* tier: quick */
 /*
  * The test consumer's ioctl struct is shared by 32- and 64-bit callers
  * with no compat translation: its layout must stay fixed, with no padding.

@@ -3,7 +3,10 @@
 # Fetch and unpack a Debian kernel (image, modules, headers, kbuild) for the
 # guest harness, without installing it on the host.
 #
-#   kernel-fetch.sh SERIES CACHE      SERIES: 6.12 | 6.1
+#   kernel-fetch.sh SERIES CACHE      SERIES: 6.12 | 6.1 | 7.3
+#
+# 7.3 (Debian's newest 7.x, from trixie-backports) is packaged differently
+# and needs a trixie build root: kernel-fetch-trixie.sh does it.
 #
 # Leaves CACHE/SERIES/{release,root/} behind:
 #   release                 the uname -r of the kernel, e.g. 6.12.117+deb12-amd64
@@ -14,8 +17,11 @@
 # updates move it; a complete cache is reused as it is.
 set -euo pipefail
 
-series=${1:?usage: kernel-fetch.sh 6.12|6.1 CACHE}
-cache=${2:?usage: kernel-fetch.sh 6.12|6.1 CACHE}
+series=${1:?usage: kernel-fetch.sh 6.12|6.1|7.3 CACHE}
+cache=${2:?usage: kernel-fetch.sh 6.12|6.1|7.3 CACHE}
+case $series in
+7.*) exec "$(dirname "$0")/kernel-fetch-trixie.sh" "$series" "$cache" ;;
+esac
 dir=$cache/$series
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -27,7 +33,7 @@ fi
 case $series in
 6.12) pattern='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
 6.1)  pattern='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
-*)    echo "kernel-fetch: unknown series '$series' (want 6.12 or 6.1)" >&2; exit 2 ;;
+*)    echo "kernel-fetch: unknown series '$series' (want 6.12, 6.1 or 7.3)" >&2; exit 2 ;;
 esac
 
 resolve() {

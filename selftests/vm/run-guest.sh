@@ -4,7 +4,7 @@
 # its output and exit status.
 #
 #   run-guest.sh [options] -- COMMAND [ARGS...]
-#     -k, --kernel 6.12|6.1   kernel series (default 6.12)
+#     -k, --kernel 6.12|6.1|7.3  kernel series (default 6.12)
 #     -m, --mem MiB           guest memory (default 2048, at most 8192)
 #     -c, --cpus N            vCPUs (default 2)
 #     -t, --timeout SEC       wall-clock limit; a guest still running is
@@ -58,7 +58,12 @@ if [ ! -s "$initrd" ] || [ "$here/initramfs-init.sh" -nt "$initrd" ] ||
 	cp /bin/busybox "$stage/bin/busybox"
 	ln -s busybox "$stage/bin/sh"
 	cp "$here/initramfs-init.sh" "$stage/init"
-	for m in virtio_pci 9pnet_virtio 9p overlay; do
+	# 7.x has virtio_pci built in, and its modules.builtin is not shipped.
+	case $series in
+	7.*) boot_mods="9pnet_virtio 9p overlay" ;;
+	*) boot_mods="virtio_pci 9pnet_virtio 9p overlay" ;;
+	esac
+	for m in $boot_mods; do
 		modprobe -d "$kdir/root" -S "$rel" --show-depends "$m"
 	done | awk '$1 == "insmod" {print $2}' | while read -r ko; do
 		name=$(basename "$ko")
