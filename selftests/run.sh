@@ -6,15 +6,17 @@
 #
 #   run.sh [--build DIR] [--results DIR] [--tier quick|check|soak|any]
 #          [--kernels "6.12 6.1"] [--filter REGEX] [--budget SECONDS]
-#          [--start EPOCH]
+#          [--start EPOCH] [--lanes 1|2]
 #
 # --filter runs the matching tests whatever their tier (unless --tier is
 # given too). --budget bounds the whole run, counted from --start (default:
 # now): no test is started that could end past it, a guest gets only what is
 # left, and whatever did not run is reported "not run (budget)". The summary
-# always prints.
+# always prints. --lanes 2 (the default) runs the primary kernel's guest
+# beside the others, each printing only its per-test lines live; the whole
+# TAP streams are in the results directory.
 set -u
-build=build kernels="6.12 6.1" filter= res= target= budget= start=
+build=build kernels="6.12 6.1" filter= res= target= budget= start= lanes=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--tier) target=$2; shift 2 ;;
 	--budget) budget=$2; shift 2 ;;
 	--start) start=$2; shift 2 ;;
+	--lanes) lanes=$2; shift 2 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -60,21 +63,22 @@ if [ ${#host[@]} -gt 0 ]; then
 		${deadline:+--deadline "$deadline"} "${host[@]}" | tee "$res/host.tap"
 fi
 
-for k in $kernels; do
+# run_guest KERNEL [QUIET]: one boot running that kernel's share of the tier.
+run_guest()
+{
+	local k=$1 quiet=${2:-} suite=guest-$1 limit=5400 left rc ko
+	local -a guest mods
 	mapfile -t guest < <(tier_select "$target" "$k" "$filter" selftests/guest/*.sh)
-	[ ${#guest[@]} -gt 0 ] || continue
-	suite=guest-$k
-	limit=5400 left=
+	[ ${#guest[@]} -gt 0 ] || return 0
 	if [ -n "$deadline" ]; then
 		left=$((deadline - $(date +%s)))
 		limit=$left
 		if [ "$left" -lt 180 ]; then
 			echo "run.sh: ${left} s left of the budget: the $k guest is not booted" >&2
 			not_run "$suite" "not run (budget)" "${guest[@]}"
-			continue
+			return 0
 		fi
 	fi
-	mods=()
 	# compat_handshake first: on kernels without net/handshake the
 	# consumer module links against it.
 	for ko in "$build"/kmod/"$k"/kmod/compat/compat_handshake.ko \
@@ -84,16 +88,48 @@ for k in $kernels; do
 	echo "== $suite: ${#guest[@]} tests ($target)"
 	# The guest stops starting tests 90 s before its own limit: boot and
 	# shutdown fit in that, so it is never killed before it reports.
-	selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$suite" "${mods[@]}" -- \
-		selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))"
-	rc=$?
+	if [ -n "$quiet" ]; then
+		# Beside another guest: only the per-test lines, live.
+		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$suite" "${mods[@]}" -- \
+			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))" |
+			grep --line-buffered -E '^# (\[|==)|^run-guest|^vm'
+		rc=${PIPESTATUS[0]}
+	else
+		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$suite" "${mods[@]}" -- \
+			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))"
+		rc=$?
+	fi
 	[ -f "$res/$suite/results.txt" ] && cp "$res/$suite/results.txt" "$res/$suite.txt"
 	[ -f "$res/$suite/$suite.tap" ] && cp "$res/$suite/$suite.tap" "$res/$suite.tap"
 	if [ $rc -ne 0 ]; then
 		echo "run.sh: the $k guest run failed (exit $rc)" >&2
 		not_run "$suite" "not run: the $k guest did not finish (exit $rc)" "${guest[@]}"
 	fi
+}
+
+# Two lanes by default: the primary kernel's full suite beside the other
+# kernels' focused sets. A guest's tests mostly keep one vCPU busy, so two
+# guests on two cores finish well before one after the other.
+primary= others=
+for k in $kernels; do
+	if [ "$k" = "$PRIMARY_KERNEL" ] && [ "$lanes" -gt 1 ]; then
+		primary=$k
+	else
+		others="$others $k"
+	fi
 done
+if [ -n "$primary" ] && [ -n "${others// /}" ]; then
+	run_guest "$primary" quiet &
+	lane=$!
+	for k in $others; do
+		run_guest "$k" quiet
+	done
+	wait "$lane"
+else
+	for k in $kernels; do
+		run_guest "$k"
+	done
+fi
 
 files=()
 for f in "$res/host.txt" $(for k in $kernels; do echo "$res/guest-$k.txt"; done); do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tier: full
+# tier: focused
 # NFS over TLS, end to end with real kernel consumers: the kernel nfsd
 # exports a tmpfs, the kernel NFS client mounts it over loopback with
 # xprtsec=tls and then xprtsec=mtls, and tlshd serves both handshakes of

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tier: full
+# tier: focused
 # NVMe/TCP over TLS 1.3 with a retained PSK, host and target in one
 # kernel over loopback: tlshd serves every handshake (admin and I/O
 # queues, both ends), O_DIRECT I/O through the namespace round-trips, and
