@@ -150,6 +150,25 @@ else
 	echo "systemd-analyze not installed: the unit is not verified"
 fi
 grep -q '^Type=notify$' "$unit" || fail "unit is not Type=notify"
+grep -q '^Restart=always$' "$unit" || fail "unit does not always restart tlshd"
+grep -q '^WantedBy=remote-fs.target$' "$unit" || fail "unit not wanted by remote-fs.target"
+# systemctl reload runs the ExecReload= lines in order and stops at the
+# first that fails: the check must come before the signal, and refuse a
+# bad configuration (run here with -c, as the unit's own file is /etc's).
+check=$(sed -n 's/^ExecReload=//p' "$unit" | head -n 1)
+sed -n 's/^ExecReload=//p' "$unit" | sed -n 2p | grep -q 'kill -HUP' ||
+	fail "the second ExecReload is not the SIGHUP: $(grep ExecReload "$unit")"
+case $check in
+/usr/sbin/tlshd\ --check-config) ;;
+*) fail "the first ExecReload does not check the configuration: $check" ;;
+esac
+printf '[authenticate.client\nthis line is no key=value pair\n' >"$T/bad.conf"
+printf '[debug]\nloglevel=1\n' >"$T/good.conf"
+"$R${check%% *}" ${check#* } -c "$T/bad.conf" >"$T/reload-bad.log" 2>&1 &&
+	fail "ExecReload's check passed a malformed config: $(cat "$T/reload-bad.log")"
+"$R${check%% *}" ${check#* } -c "$T/good.conf" >"$T/reload-good.log" 2>&1 ||
+	fail "ExecReload's check refused a good config: $(cat "$T/reload-good.log")"
+ok "ExecReload checks the configuration before the SIGHUP (bad refused, good passed)"
 grep -q '^Before=.*remote-fs-pre.target' "$unit" || fail "unit not ordered before remote-fs-pre.target"
 
 # A second install keeps an administrator's configuration.
