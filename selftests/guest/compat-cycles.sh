@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tier: focused
-# 10,000 request cycles (submit, ACCEPT, DONE, callback, close) leave the
+# tier: focused soak
+# 3,000 (make check) or 10,000 (make soak) request cycles (submit, ACCEPT, DONE, callback, close) leave the
 # slab where it was: no request, socket, file or message is leaked.
 . "$(dirname "$0")/compat-common.bash"
 compat_load
-count=${COMPAT_CYCLES:-10000}
+[ "${TEST_SIZE:-check}" = soak ] && cycles_default=10000 || cycles_default=3000
+count=${COMPAT_CYCLES:-$cycles_default}
 
 caches='^(kmalloc-[0-9k]+|TCP|filp|sock_inode_cache|skbuff_head_cache)$'
 # Objects in use, and per slab, in the caches a leaked cycle would grow.
