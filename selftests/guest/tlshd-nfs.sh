@@ -7,20 +7,8 @@
 # each mount (the client's and the server's). A file written through the
 # mount must read back identical from the export, the kernel's own
 # tracepoints must report status=0, and kTLS must carry the traffic.
-. "$(dirname "$0")/tlshd-common.bash"
-require_handshake
-for c in rpc.nfsd rpc.mountd exportfs rpcbind nfsdcld mount.nfs; do
-	command -v "$c" >/dev/null ||
-		fail "$c missing: scripts/deps.sh installs nfs-kernel-server nfs-common"
-done
-for m in sunrpc nfsd nfs nfsv4; do
-	modprobe "$m" 2>/dev/null ||
-		skip "kernel $(uname -r) has no $m module"
-done
-# RPC-with-TLS (xprtsec=) came in 6.5; 6.1's SUNRPC has no TLS transport
-# even when the compat module provides the handshake family.
-grep -qw xs_tls_handshake_done /proc/kallsyms ||
-	skip "kernel $(uname -r): SUNRPC has no xprtsec (RPC-with-TLS came in 6.5)"
+. "$(dirname "$0")/nfs-common.bash"
+nfs_require
 make_pki
 cat >"$T/nfs.conf" <<EOT
 [debug]
@@ -35,126 +23,14 @@ x509.certificate=$T/ca-srv.pem
 x509.private_key=$T/ca-srv.key
 EOT
 
-EXPORT=$T/export
-MNT=$T/mnt
-TRACE=/sys/kernel/tracing
-NFS_PIDS=()
-MOUNTED_NFSD= MOUNTED_PIPEFS=
-
-nfs_cleanup()
-{
-	local p
-	mountpoint -q "$MNT" 2>/dev/null && timeout 30 umount -f "$MNT"
-	rpc.nfsd 0 2>/dev/null
-	exportfs -ua 2>/dev/null
-	for p in "${NFS_PIDS[@]+"${NFS_PIDS[@]}"}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${NFS_PIDS[@]+"${NFS_PIDS[@]}"}"; do
-		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null
-	done
-	[ -e "$TRACE/events/handshake/enable" ] &&
-		echo 0 >"$TRACE/events/handshake/enable"
-	mountpoint -q "$EXPORT" 2>/dev/null && umount "$EXPORT"
-	# The kernel keeps rpc_pipefs pinned once nfsd used it: umount lazily.
-	[ -n "$MOUNTED_NFSD" ] && umount /proc/fs/nfsd
-	[ -n "$MOUNTED_PIPEFS" ] && umount -l /run/rpc_pipefs
-	tlshd_cleanup
-}
-trap nfs_cleanup EXIT
-
-mkdir -p "$EXPORT" "$MNT" /run/rpc_pipefs /var/lib/nfs/nfsdcld
-mount -t tmpfs -o size=64m tmpfs "$EXPORT" || fail "tmpfs for the export"
-if ! mountpoint -q /proc/fs/nfsd; then
-	mount -t nfsd nfsd /proc/fs/nfsd || fail "mount nfsd"
-	MOUNTED_NFSD=1
-fi
-if ! mountpoint -q /run/rpc_pipefs; then
-	mount -t rpc_pipefs rpc_pipefs /run/rpc_pipefs || fail "mount rpc_pipefs"
-	MOUNTED_PIPEFS=1
-fi
-
-[ -d "$TRACE/events/handshake" ] || mount -t tracefs tracefs "$TRACE" 2>/dev/null
-[ -d "$TRACE/events/handshake" ] ||
-	fail "no handshake tracepoints in $TRACE/events/handshake"
-echo >"$TRACE/trace"
-echo 1 >"$TRACE/events/handshake/enable"
-
+nfs_mounts
 start_tlshd "$T/nfs.conf"
-
-rpcbind -w >>"$T/nfs.log" 2>&1 || fail "rpcbind"
-NFS_PIDS+=($(pidof rpcbind))
-# nfsdcld tracks clients, so nfsd can skip the 90 s NFSv4 grace period.
-nfsdcld >>"$T/nfs.log" 2>&1 &
-NFS_PIDS+=($!)
-echo "$EXPORT *(rw,fsid=0,no_subtree_check,insecure,no_root_squash,sync)" \
-	>/etc/exports
-exportfs -ra >>"$T/nfs.log" 2>&1 || fail "exportfs: $(cat "$T/nfs.log")"
-rpc.mountd >>"$T/nfs.log" 2>&1 || fail "rpc.mountd"
-NFS_PIDS+=($(pidof rpc.mountd))
-rpc.nfsd 4 >>"$T/nfs.log" 2>&1 || fail "rpc.nfsd: $(cat "$T/nfs.log")"
-
-head -c 3M /dev/urandom >"$T/data"
-want=$(sha256sum <"$T/data" | cut -d' ' -f1)
-
-# One mount: two handshakes (client, server), a file round trip, umount.
-nfs_mount_once()
-{
-	local sec=$1 ok0 ok1 tx0 rx0 got back n t0 t1
-	ok0=$(grep -c 'handshake ok:' "$T/tlshd.log")
-	tx0=$(tls_stat TlsTxSw)
-	rx0=$(tls_stat TlsRxSw)
-	t0=$(date +%s%N)
-	timeout 60 mount -t nfs -o vers=4.2,xprtsec=$sec,soft,timeo=100 \
-		localhost:/ "$MNT" >"$T/mount.out" 2>&1 ||
-		fail "mount xprtsec=$sec: $(cat "$T/mount.out")"
-	t1=$(date +%s%N)
-	echo "  mount xprtsec=$sec: $(( (t1 - t0) / 1000000 )) ms"
-	grep -q "xprtsec=$sec" /proc/mounts ||
-		fail "xprtsec=$sec not in /proc/mounts: $(grep " $MNT " /proc/mounts)"
-
-	timeout 60 cp "$T/data" "$MNT/f-$sec" || fail "write through the mount"
-	sync
-	# The server's copy, read without NFS, and the client's view after
-	# dropping its cache.
-	got=$(sha256sum <"$EXPORT/f-$sec" | cut -d' ' -f1)
-	[ "$got" = "$want" ] || fail "export has a different file ($got vs $want)"
-	echo 3 >/proc/sys/vm/drop_caches
-	back=$(timeout 60 sha256sum <"$MNT/f-$sec" | cut -d' ' -f1)
-	[ "$back" = "$want" ] || fail "read back a different file ($back vs $want)"
-	echo "  sha256 $want ok (export and read-back)"
-
-	timeout 30 umount "$MNT" || fail "umount"
-	n=$(( $(grep -c 'handshake ok:' "$T/tlshd.log") - ok0 ))
-	[ "$n" -ge 2 ] || fail "xprtsec=$sec: $n successful handshakes logged, want 2"
-	grep 'handshake ok:' "$T/tlshd.log" | tail -n "$n" | sed 's/^/  log: /'
-	# The client presents a certificate only with mtls.
-	grep 'handshake ok:' "$T/tlshd.log" | tail -n "$n" |
-		grep -q ", client, auth $( [ "$sec" = mtls ] && echo x509 || echo anon), .*verified localhost" ||
-		fail "no client handshake (server verified) logged"
-	grep 'handshake ok:' "$T/tlshd.log" | tail -n "$n" | grep -q ', server, auth x509' ||
-		fail "no server handshake logged"
-	if [ "$sec" = mtls ]; then
-		grep 'handshake ok:' "$T/tlshd.log" | tail -n "$n" |
-			grep ', server, ' | grep -q 'verified .*tlshd test client' ||
-			fail "the server side did not verify the client certificate"
-	fi
-	# kTLS carried it: software or device counters moved both ways.
-	[ "$(tls_stat TlsTxSw)" -gt "$tx0" ] && [ "$(tls_stat TlsRxSw)" -gt "$rx0" ] ||
-		fail "tls_stat did not move: $(cat /proc/net/tls_stat)"
-	echo "  tls_stat: TlsTxSw $tx0 -> $(tls_stat TlsTxSw), TlsRxSw $rx0 -> $(tls_stat TlsRxSw)"
-}
+nfs_start
 
 nfs_mount_once tls
 nfs_mount_once mtls
 
-grep handshake_complete "$TRACE/trace" >"$T/trace.out"
-n=$(grep -c 'status=0' "$T/trace.out")
-bad=$(grep -vc 'status=0' "$T/trace.out")
-echo "  tracepoint handshake_complete: $n with status=0, $bad otherwise"
-head -n 2 "$T/trace.out" | sed 's/^ */  trace: /'
-[ "$n" -ge 4 ] || fail "want >= 4 handshake_complete status=0, got $n: $(cat "$T/trace.out")"
-[ "$bad" = 0 ] || fail "failed handshakes in the trace: $(grep -v 'status=0' "$T/trace.out")"
+nfs_trace_check 4
 grep -q 'handshake failed' "$T/tlshd.log" && fail "tlshd logged a failed handshake"
 
 rpc.nfsd 0
