@@ -8,17 +8,18 @@
 #   make check-quick  host tests and the smoke set in one 6.12 guest
 #   make soak       the long tier at full size on both kernels
 #   make fuzz       each fuzz harness for FUZZ_SECONDS (300)
-#   make modules    the kernel modules for both guest kernels
+#   make modules    the kernel modules for every guest kernel (6.12, 6.1, 7.3)
 #   make bench      the standard benchmark suite in a 6.12 guest
 #   make install    DESTDIR=... PREFIX=... (default /usr/local); make uninstall
 #
-# `run` and `check` install missing Debian packages and kernels themselves.
+# `run` and `check` install missing Debian packages and kernels themselves
+# (7.3 with a trixie build root for its modules, in ~/.cache/tlshd).
 
 BUILD ?= build
 O := $(BUILD)
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
-SERIES ?= 6.12 6.1
+SERIES ?= 6.12 6.1 7.3
 # Downloaded kernels live outside the work tree, so that a fresh clone (CI's)
 # reuses them; they are fetched again when missing.
 KCACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tlshd/kernels
