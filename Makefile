@@ -4,9 +4,9 @@
 #   make            build everything for the host (daemon, library, tools, tests)
 #   make run        the end-to-end demo in a 6.12 guest
 #   make check      what CI runs: host tests, the whole functional suite on
-#                   6.12, the focused set on 6.1 (selftests/lib/tiers.bash)
+#                   6.12, the focused set on 6.1 and 7.3 (selftests/lib/tiers.bash)
 #   make check-quick  host tests and the smoke set in one 6.12 guest
-#   make soak       the long tier at full size on both kernels
+#   make soak       the long tier at full size on every kernel
 #   make fuzz       each fuzz harness for FUZZ_SECONDS (300)
 #   make modules    the kernel modules for every guest kernel (6.12, 6.1, 7.3)
 #   make bench      the standard benchmark suite in a 6.12 guest
