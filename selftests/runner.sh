@@ -58,7 +58,10 @@ for test in "$@"; do
 		failed=1
 		continue
 	fi
-	limit=${TEST_TIMEOUT:-$(test_decl "$test" timeout)}
+	limit=
+	# At full size (make soak) a test may need longer than in make check.
+	[ "${TEST_SIZE:-}" = soak ] && limit=$(test_decl "$test" soak-timeout)
+	limit=${TEST_TIMEOUT:-${limit:-$(test_decl "$test" timeout)}}
 	limit=${limit:-$default_limit}
 	now=$(date +%s)
 	if [ $budget_out = 0 ] && [ -n "$deadline" ] && [ $((now + limit)) -gt "$deadline" ]; then

@@ -22,6 +22,7 @@
 #include "handshake.h"
 #include "log.h"
 #include "loop.h"
+#include "watchdog.h"
 #include "status.h"
 
 /*
@@ -483,8 +484,9 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 	/* Requests queued before we joined: take them now. */
 	tlshd_loop_accept(loop);
 	for (;;) {
+		tlshd_watchdog_alive(loop->id);
 		n = epoll_wait(loop->epfd, evs, TLSHD_LOOP_EVENTS,
-			       tlshd_loop_timeout(loop));
+			       tlshd_watchdog_timeout(tlshd_loop_timeout(loop)));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "watchdog.h"
 #include "privs.h"
 #include "status.h"
 
@@ -443,6 +444,13 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		tlshd_warn("cannot drop privileges: %s", strerror(-ret));
+	ret = tlshd_watchdog_init(nloops);
+	if (ret < 0)
+		tlshd_warn("WATCHDOG_USEC=%s: not a usable interval; no watchdog",
+			   getenv("WATCHDOG_USEC"));
+	else if (ret > 0)
+		tlshd_info("watchdog: keep-alive every %d ms while all %d workers turn",
+			   ret, nloops);
 	for (nthreads = 0; nthreads < nloops; nthreads++) {
 		ret = pthread_create(&threads[nthreads], NULL, tlshd_worker,
 				     &loops[nthreads]);
@@ -492,6 +500,7 @@ out_stop:
 		tlshd_err("cannot stop the workers: %s", strerror(errno));
 	for (i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
+	tlshd_watchdog_exit();
 out_loops:
 	for (i = 0; i < nloops; i++)
 		tlshd_loop_destroy(&loops[i]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: focused
+# timeout: 450
 # tls_handshake_cancel() before the agent accepts (the request leaves the
 # queue), after it accepted (a late DONE finds nothing to complete), after
 # completion (returns false), and racing ACCEPT in a loop: exactly one of

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: focused
+# timeout: 600
 # The engine against echo servers and clients written directly on GnuTLS
 # and OpenSSL, every version x cipher: the peer speaks first, in the same
 # write as the end of its handshake (no byte may be lost at handover),

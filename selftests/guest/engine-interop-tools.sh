@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
+# timeout: 600
 # The engine against stock tools with their defaults (TLS 1.3 servers send
 # two NewSessionTickets, which reach us through kTLS and must be skipped),
 # every version x cipher:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
+# timeout: 600
 # ktls-probe against four `openssl s_server`s: a modern one (TLS 1.3 and
 # 1.2 with ECDHE), a TLS 1.0-only one, an RSA-key-exchange-only TLS 1.2 one
 # and one with an expired certificate. Each --json report is checked field

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
+# timeout: 450
 # ktls-serve (kTLS) against clients that misbehave: close_notify, bytes
 # that are not TLS after the handshake, a record that fails to decrypt, a
 # reset in the middle of a body, a client that stops reading mid-body, a

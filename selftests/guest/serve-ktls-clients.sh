@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
+# timeout: 600
 # ktls-serve over kTLS against real clients: curl (OpenSSL) for every size
 # around the 16 KiB record boundary up to 256 MiB, openssl s_client,
 # gnutls-cli, single ranges of each form, and keep-alive (several requests

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
+# timeout: 450
 # [tlshd] min_version and ciphers restrict what tlshd negotiates, as the
 # log line of each handshake shows (version, cipher) and HTTP through kTLS
 # confirms. With the defaults, a TLS 1.2-only server and a default TLS 1.3

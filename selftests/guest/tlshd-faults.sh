@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full soak
+# timeout: 600
+# soak-timeout: 1800
 # Faults around tlshd: killed with handshakes in flight, its multicast
 # notifications overrun (ENOBUFS), its fd table full (EMFILE). Consumers
 # always get an answer; tlshd recovers without a restart where it lives.

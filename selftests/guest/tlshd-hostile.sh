@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
+# timeout: 450
 # Hostile peers: garbage, truncated and oversized records, peers that stall
 # or hang up at each stage, absurd certificate chains and peer names. For
 # each: the consumer's errno, tlshd's log line naming the cause, and a good

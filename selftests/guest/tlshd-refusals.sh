@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
+# timeout: 450
 # Secure defaults: tlshd refuses a real peer that offers only something
 # weak or bad. Each case checks the errno the kernel consumer gets from
 # DONE, tlshd's log line naming the cause, and the alert the peer got

@@ -14,8 +14,9 @@
 # is printed and held to a looser bound (malloc keeps freed memory for
 # reuse). First, the status line is shown to see a stalled handshake.
 #   SOAK_SEQ (TEST_SIZE=soak: 20000, else 2000), SOAK_CONC (2000 / 500)
-# The full size takes 10-16 minutes under emulation:
-# timeout: 2400
+# The full size takes 10-16 minutes under emulation, make check's a few:
+# timeout: 900
+# soak-timeout: 2400
 . "$(dirname "$0")/tlshd-common.bash"
 require_handshake
 command -v hs-load >/dev/null || fail "hs-load not built"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full soak
+# timeout: 600
+# soak-timeout: 1800
 # Leaks and memory errors: tlshd under valgrind memcheck over VG_HS (200 in
 # make soak, 50 in make check)
 # handshakes through the kernel upcall: a quarter full handshakes, a

@@ -78,4 +78,11 @@ cat "$T/sum2"
 [ $src -ne 0 ] || fail "summary exit 0 with tests not run"
 grep -q '^  NOT RUN b-hang on budget: not run (budget)' "$T/sum2" || fail "summary lacks not run (budget)"
 grep -qx '1 passed, 2 failed, 0 skipped' "$T/sum2" || fail "wrong closing line for a budget stop"
-echo "runner: hang killed at 5 s, run went on, budget stop summarised"
+# 3. At full size a test's soak-timeout replaces its timeout.
+fixture h-slow 'sleep 2; exit 0' '# timeout: 1
+# soak-timeout: 5'
+selftests/runner.sh --suite size "$T/h-slow.sh" >"$T/tap3" 2>&1 &&
+	fail "a 2 s test passed its 1 s timeout"
+TEST_SIZE=soak selftests/runner.sh --suite size "$T/h-slow.sh" >"$T/tap4" 2>&1 ||
+	fail "soak-timeout not used at TEST_SIZE=soak: $(cat "$T/tap4")"
+echo "runner: hang killed at 5 s, run went on, budget stop summarised, soak-timeout honoured"

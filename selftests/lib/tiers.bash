@@ -9,7 +9,8 @@
 #   soak     make soak, at full size (TEST_SIZE=soak)
 #
 # A test may also say how long it may run, "# timeout: SECONDS" (default
-# 300); the runner kills it there.
+# 300), and at full size "# soak-timeout: SECONDS"; the runner kills it
+# there.
 PRIMARY_KERNEL=6.12
 
 # test_source FILE: where a test's declarations live (a compiled host test
