@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: focused
+# timeout: 600
 # Record size limits over kTLS, TLS 1.2 and 1.3. The kernels we run (6.1,
 # 6.12) write 16 KiB records whatever GnuTLS agreed to, so a peer asking
 # for 512-byte records (gnutls-cli --recordsize=512: record_size_limit and
