@@ -343,6 +343,13 @@ KTLS_EXPORT void ktls_config_allow_rsa_kx(struct ktls_config *cfg, int allow)
 		cfg->allow_rsa_kx = !!allow;
 }
 
+KTLS_EXPORT void ktls_config_set_user_records(struct ktls_config *cfg,
+					      int user)
+{
+	if (!config_mutable(cfg))
+		cfg->user_records = !!user;
+}
+
 static int config_psk_lookup(gnutls_session_t gs, const gnutls_datum_t *user,
 			     gnutls_datum_t *key)
 {
@@ -448,7 +455,8 @@ int ktls_config_freeze(struct ktls_config *cfg)
 			goto out;
 		}
 	}
-	cfg->offered = cfg->ciphers & ktls_kernel_ciphers();
+	cfg->offered = cfg->user_records ? cfg->ciphers :
+			     cfg->ciphers & ktls_kernel_ciphers();
 	ret = config_prio_init(cfg, 0, &cfg->prio_cert);
 	if (ret)
 		goto out;

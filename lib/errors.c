@@ -314,6 +314,8 @@ int ktls_handshake_error(struct ktls_session *s, int e)
 	int err = ktls_errno_from_gnutls(e);
 	int saved = errno;
 
+	if (s->record_limit_refused)
+		return ktls_record_limit_fail(s);
 	switch (e) {
 	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
 		return errors_verify(s);

@@ -3,7 +3,8 @@
  * Look at the peer's hello before GnuTLS processes it, so that a refused
  * handshake can say why in terms a human can act on ("peer offers only
  * TLS 1.0", "peer offers only RSA key exchange"). Nothing here decides
- * anything: GnuTLS and the priority string do.
+ * anything (GnuTLS and the priority string do), except a server's record
+ * size limit, which kTLS can't keep (record_limit.c).
  */
 #include <string.h>
 
@@ -124,6 +125,8 @@ static int hooks_func(gnutls_session_t gs, unsigned int htype,
 
 	if (!incoming || !msg || !msg->data)
 		return 0;
+	if (ktls_record_limit_check(s, htype, msg))
+		return GNUTLS_E_UNIMPLEMENTED_FEATURE;
 	if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO)
 		hooks_client_hello(s, msg);
 	else if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && msg->size >= 2)

@@ -36,6 +36,7 @@ struct ktls_config {
 	unsigned int ciphers;		/* KTLS_CIPHER_* bits asked for */
 	enum ktls_verify verify;
 	int allow_rsa_kx;
+	int user_records;		/* GnuTLS keeps the records: no kTLS */
 
 	/* Built once at freeze time from the fields above + the kernel. */
 	unsigned int offered;		/* ciphers & kernel */
@@ -86,6 +87,10 @@ struct ktls_session {
 	int peer_psk_known;		/* ... and we have a key for it */
 
 	int tickets_taken;		/* client: NewSessionTickets fed */
+	unsigned int peer_record_limit;	/* client: limit a server imposed */
+	int record_limit_refused;	/* ... and we end the handshake */
+	unsigned int peer_rsl;		/* server: record_size_limit asked */
+	unsigned int peer_mfl;		/* ... max_fragment_length, bytes */
 
 	unsigned char *pending;		/* plaintext GnuTLS held at offload */
 	size_t pending_len;
@@ -128,6 +133,16 @@ int ktls_resume_setup_server(struct ktls_session *s,
 void ktls_transport_setup(struct ktls_session *s);
 ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
 void ktls_transport_drain(int fd);
+
+/* record_limit.c: decline record size limits kTLS can't keep. */
+int ktls_record_limit_setup(struct ktls_session *s);
+/* Client hook on a ServerHello/EncryptedExtensions: a GnuTLS error if
+ * the server imposes a limit; ktls_record_limit_fail() then says why. */
+int ktls_record_limit_check(struct ktls_session *s, unsigned int htype,
+			    const gnutls_datum_t *m);
+int ktls_record_limit_fail(struct ktls_session *s);
+/* Plaintext bytes per record the peer asked for, 0 if none. */
+unsigned int ktls_record_limit_asked(const struct ktls_session *s);
 
 /* handshake_hooks.c */
 void ktls_hooks_install(struct ktls_session *s);

@@ -154,6 +154,9 @@ KTLS_EXPORT int ktls_session_offload(struct ktls_session *s)
 		return s->error;
 	if (s->state != KTLS_ST_DONE)
 		return -EINVAL;
+	if (s->cfg->user_records)
+		return ktls_session_fail(s, -EOPNOTSUPP,
+					 "the configuration keeps records in user space");
 
 	cipher = ktls_cipher_from_gnutls(gnutls_cipher_get(s->gs));
 	name = gnutls_cipher_get_name(gnutls_cipher_get(s->gs));

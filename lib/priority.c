@@ -3,6 +3,8 @@
  * The GnuTLS priority string: only AEAD ciphers the running kernel's kTLS
  * accepts, TLS 1.2 at least, forward-secret key exchange unless the config
  * opts in to RSA key exchange. No CBC, no SHA1 MAC: -MAC-ALL:+AEAD.
+ * A server chooses by its own order (%SERVER_PRECEDENCE): AES-128-GCM,
+ * AES-256-GCM, ChaCha20-Poly1305, AES-128-CCM; ECDHE before DHE.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +42,9 @@ int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 	int ret;
 
 	ret = priority_add(buf, len, &pos, "NORMAL:-VERS-ALL");
+	/* A server picks by its own order (scanners rate "client's" as weak). */
+	if (cfg->role == KTLS_ROLE_SERVER && !ret)
+		ret = priority_add(buf, len, &pos, ":%SERVER_PRECEDENCE");
 	if (cfg->max_version >= KTLS_VERSION_1_3 && !ret)
 		ret = priority_add(buf, len, &pos, ":+VERS-TLS1.3");
 	if (cfg->min_version <= KTLS_VERSION_1_2 && !ret)

@@ -191,6 +191,9 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 	gnutls_handshake_set_timeout(s->gs, opts->timeout_ms ?
 						    opts->timeout_ms :
 						    GNUTLS_INDEFINITE_TIMEOUT);
+	ret = ktls_record_limit_setup(s);
+	if (ret)
+		goto fail;
 	ktls_transport_setup(s);
 	ktls_hooks_install(s);
 	*out = s;
@@ -432,5 +435,6 @@ KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
 	info->peer_verified = gnutls_certificate_get_peers(s->gs, &ncerts) &&
 			      ncerts && s->cfg->verify != KTLS_VERIFY_NONE;
 	session_peer_name(s, info->peer_name, sizeof(info->peer_name));
+	info->peer_record_limit = ktls_record_limit_asked(s);
 	return 0;
 }

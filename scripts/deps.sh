@@ -11,6 +11,7 @@ PKGS=(
 	keyutils qemu-system-x86 busybox-static cpio xz-utils kmod libnl-utils
 	gnutls-bin openssl iproute2 perl procps python3 xxd util-linux
 	curl wrk strace valgrind systemd
+	testssl.sh sslscan
 	groff-base man-db
 	gnuplot-nox
 	clang libclang-rt-14-dev

@@ -746,6 +746,9 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 			   info.peer_verified ||
 			   req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
 			   ms);
+		if (info.peer_record_limit)
+			tlshd_info("peer %s %s asked for records of at most %u bytes: declined, this kernel's kTLS cannot limit its records",
+				   peer, hs->peer_addr, info.peer_record_limit);
 		/* allow_rsa_kx is an opt-in to weakness: say so every time. */
 		if (info.version == KTLS_VERSION_1_2 &&
 		    (!strcmp(info.kx_name, "RSA") || !strcmp(info.kx_name, "PSK")))

@@ -82,6 +82,12 @@ int ktls_config_set_ciphers(struct ktls_config *cfg, unsigned int mask);
 void ktls_config_set_verify(struct ktls_config *cfg, enum ktls_verify mode);
 /* Opt in to non-forward-secret TLS 1.2 RSA key exchange (logged). */
 void ktls_config_allow_rsa_kx(struct ktls_config *cfg, int allow);
+/*
+ * Keep the records in user space (gnutls_record_send/recv on
+ * ktls_session_gnutls()): the kernel's kTLS is neither needed nor asked,
+ * and ktls_session_offload() fails with -EOPNOTSUPP.
+ */
+void ktls_config_set_user_records(struct ktls_config *cfg, int user);
 /* Server: accept these PSKs (identity -> key); client: see session opts. */
 int ktls_config_add_psk(struct ktls_config *cfg, const char *identity,
 			const void *key, size_t key_len);
@@ -188,6 +194,10 @@ struct ktls_info {
 	int resumed;
 	int peer_verified;	/* a peer certificate was verified */
 	char peer_name[256];	/* peer cert subject CN/SAN, or PSK identity */
+	/* Plaintext bytes per record the peer asked for (max_fragment_length,
+	 * record_size_limit) and was refused, kTLS being unable to keep it;
+	 * 0 if it asked for none. */
+	unsigned int peer_record_limit;
 };
 int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
 /* The peer's certificate (DER, leaf), if any; valid while s lives. */

@@ -183,10 +183,10 @@ static int setup_tls(struct server *s)
 
 	if (s->opt.tls == SERVE_TLS_OFF)
 		return 0;
-	if (!ktls_kernel_ciphers()) {
+	/* --tls=user: GnuTLS keeps the records, the kernel is not asked. */
+	if (s->opt.tls == SERVE_TLS_KTLS && !ktls_kernel_ciphers()) {
 		/* libktls offers only what kTLS can take, in both modes. */
-		serve_log("this kernel has no kTLS (is the tls module loaded?); libktls needs it%s",
-			  s->opt.tls == SERVE_TLS_KTLS ? ", or use --tls=off" : "");
+		serve_log("this kernel has no kTLS (is the tls module loaded?): use --tls=user or --tls=off");
 		return -ENOPROTOOPT;
 	}
 	ret = ktls_config_new(&s->cfg, KTLS_ROLE_SERVER);
@@ -194,6 +194,7 @@ static int setup_tls(struct server *s)
 		serve_log("TLS configuration: %s", serve_errname(ret));
 		return ret;
 	}
+	ktls_config_set_user_records(s->cfg, s->opt.tls == SERVE_TLS_USER);
 	ret = ktls_config_set_cert_files(s->cfg, s->opt.cert, s->opt.key);
 	if (ret) {
 		serve_log("cannot load certificate %s and key %s: %s",

@@ -81,6 +81,9 @@ static void tls_handshake(struct conn *c)
 		  info.resumed ? " (resumed)" : "",
 		  (long long)(serve_now_ms() - c->t_accept),
 		  n ? ", request bytes taken over from GnuTLS" : "");
+	if (info.peer_record_limit)
+		conn_info(c, "peer asked for records of at most %u bytes: declined, this kernel's kTLS cannot limit its records",
+			  info.peer_record_limit);
 	conn_wait_request(c);
 }
 

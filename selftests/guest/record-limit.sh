@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tier: focused
+# timeout: 600
+# Record size limits over kTLS, TLS 1.2 and 1.3. The kernels we run (6.1,
+# 6.12) write 16 KiB records whatever GnuTLS agreed to, so a peer asking
+# for 512-byte records (gnutls-cli --recordsize=512: record_size_limit and
+# max_fragment_length; openssl s_client -maxfraglen 512) must be declined:
+# no extension echoed, and a byte-exact transfer of 100,000 bytes in
+# full-size records that the peer accepts. Against ktls-serve (kTLS) and
+# against tlshd serving the test consumer. tlshd as a client, told by a
+# server (gnutls-serv --recordsize=512) that it takes only 512-byte records,
+# must refuse the offload: EOPNOTSUPP and a cause naming the limit.
+. "$(dirname "$0")/serve-common.bash"
+need_ktls
+need_tool openssl
+need_tool gnutls-cli
+need_tool gnutls-serv
+SIZE=100000
+
+# body OUTFILE: the HTTP body in a client's output (Content-Length bytes
+# after the head), compared with the file served.
+body_ok() {
+	python3 - "$1" "$ROOT/f$SIZE" <<'PY'
+import re, sys
+out = open(sys.argv[1], "rb").read()
+want = open(sys.argv[2], "rb").read()
+i = out.find(b"HTTP/1.")
+if i < 0:
+    sys.exit("no HTTP response")
+j = out.find(b"\r\n\r\n", i)
+m = re.search(rb"content-length: *([0-9]+)", out[i:j], re.I)
+if j < 0 or not m:
+    sys.exit("no complete head")
+body = out[j + 4:j + 4 + int(m.group(1))]
+if body != want:
+    sys.exit("body differs: %d bytes, want %d" % (len(body), len(want)))
+PY
+}
+
+# client_wait FILE BYTES: stdin for a client, open until FILE holds BYTES.
+client_wait() {
+	local i
+	printf 'GET /f%s HTTP/1.0\r\n\r\n' "$SIZE"
+	for i in $(seq 600); do
+		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+}
+
+serve_certs || { echo "could not make certificates"; exit 1; }
+head -c "$SIZE" /dev/urandom >"$ROOT/f$SIZE"
+
+echo "== ktls-serve, kTLS ($(date +%T))"
+start_serve --bind 127.0.0.1 --cert "$T/server.pem" --key "$T/server.key" ||
+	exit 1
+for v in 1.2 1.3; do
+	o=$T/ossl-$v.out
+	client_wait "$o" "$SIZE" |
+		timeout 120 openssl s_client -connect 127.0.0.1:"$PORT" \
+			-tls${v/./_} -maxfraglen 512 -tlsextdebug -ign_eof \
+			-CAfile "$T/ca.pem" >"$o" 2>&1
+	if grep -q 'max fragment length\|data length too long' "$o"; then
+		fail "openssl TLS $v: $(grep -m1 'max fragment length\|data length too long' "$o")"
+	elif why=$(body_ok "$o" 2>&1); then
+		ok "openssl -maxfraglen 512, TLS $v: not echoed, $SIZE bytes exact in full-size records"
+	else
+		fail "openssl TLS $v: $why"; tail -n 5 "$o"
+	fi
+	o=$T/gnutls-$v.out
+	pr=NORMAL:-VERS-ALL:+VERS-TLS$v
+	client_wait "$o" "$SIZE" |
+		timeout 120 gnutls-cli -d 4 --recordsize=512 --priority "$pr" \
+			--x509cafile "$T/ca.pem" --logfile "$T/gnutls-$v.info" \
+			-p "$PORT" 127.0.0.1 >"$o" 2>"$T/gnutls-$v.debug"
+	if grep -q 'record_size_limit .* negotiated\|illegal length' \
+		"$T/gnutls-$v.debug" "$o"; then
+		fail "gnutls-cli TLS $v: $(grep -m1 -h 'negotiated\|illegal length' "$T/gnutls-$v.debug" "$o")"
+	elif why=$(body_ok "$o" 2>&1); then
+		ok "gnutls-cli --recordsize=512, TLS $v: not echoed, $SIZE bytes exact"
+	else
+		fail "gnutls-cli TLS $v: $why"; tail -n 5 "$T/gnutls-$v.debug"
+	fi
+done
+n=$(grep -c 'asked for records of at most 512 bytes: declined' "$SERVER_LOG")
+[ "$n" -ge 4 ] && ok "ktls-serve logged $n declined limits" ||
+	fail "ktls-serve logged $n declined limits, want 4"
+stop_serve || fail "ktls-serve exit status $?"
+
+echo "== tlshd, through the test consumer ($(date +%T))"
+if ! genl-ctrl-list 2>/dev/null | grep -qw handshake || [ ! -e /dev/ktls_test ]; then
+	fail "no handshake family or /dev/ktls_test (modules not loaded?)"
+	finish
+fi
+TLOG=$T/tlshd.log
+cat >"$T/tlshd.conf" <<EOT
+[authenticate.server]
+x509.certificate=$T/server.pem
+x509.private_key=$T/server.key
+[authenticate.client]
+x509.truststore=$T/ca.pem
+EOT
+tlshd -s -c "$T/tlshd.conf" --ready-file "$T/ready" >>"$TLOG" 2>&1 &
+TPID=$!
+for i in $(seq 100); do [ -e "$T/ready" ] && break; sleep 0.1; done
+[ -e "$T/ready" ] || { fail "tlshd not ready"; cat "$TLOG"; finish; }
+# 100,000 base64 characters (no backslash for the consumer's unescape).
+DATA=$(head -c 75000 /dev/urandom | base64 -w0)
+port=4490
+for v in 1.2 1.3; do
+	for c in openssl gnutls; do
+		port=$((port + 1))
+		hs-consumer --fd-from-listen $port --type server --auth x509 \
+			--timeout-ms 30000 --io-timeout-ms 60000 \
+			--request "$DATA" >"$T/cons-$c-$v.out" 2>&1 &
+		cpid=$!
+		for i in $(seq 100); do
+			grep -q "listening port=$port" "$T/cons-$c-$v.out" && break
+			sleep 0.1
+		done
+		o=$T/tc-$c-$v.out
+		if [ $c = openssl ]; then
+			( echo reply; for i in $(seq 600); do
+				grep -qF "$DATA" "$o" 2>/dev/null && break
+				sleep 0.1; done ) |
+			timeout 120 openssl s_client -connect 127.0.0.1:$port \
+				-tls${v/./_} -maxfraglen 512 -tlsextdebug \
+				-CAfile "$T/ca.pem" >"$o" 2>&1
+		else
+			( echo reply; for i in $(seq 600); do
+				grep -qF "$DATA" "$o" 2>/dev/null && break
+				sleep 0.1; done ) |
+			timeout 120 gnutls-cli -d 4 --recordsize=512 \
+				--priority NORMAL:-VERS-ALL:+VERS-TLS$v \
+				--x509cafile "$T/ca.pem" --logfile "$T/tc-$c-$v.info" \
+				-p $port 127.0.0.1 >"$o" 2>"$T/tc-$c-$v.debug"
+		fi
+		wait $cpid
+		crc=$?
+		if grep -q 'max fragment length\|data length too long\|record_size_limit .* negotiated\|illegal length' \
+			"$o" "$T/tc-$c-$v.debug" 2>/dev/null; then
+			fail "$c TLS $v against tlshd: limit echoed or record refused"
+		elif ! grep -qF "$DATA" "$o"; then
+			fail "$c TLS $v against tlshd: the ${#DATA} bytes did not arrive intact"
+			tail -n 3 "$o"
+		elif [ $crc != 0 ] || ! grep -q '^status=0 ' "$T/cons-$c-$v.out"; then
+			fail "$c TLS $v: consumer: $(head -c 300 "$T/cons-$c-$v.out")"
+		else
+			ok "$c, TLS $v, tlshd server: limit declined, ${#DATA} bytes exact"
+		fi
+	done
+done
+n=$(grep -c 'asked for records of at most 512 bytes: declined' "$TLOG")
+[ "$n" -ge 4 ] && ok "tlshd logged $n declined limits" ||
+	fail "tlshd logged $n declined limits, want 4"
+
+# tlshd as a client: the server takes only 512-byte records. Refused.
+echo "== tlshd client ($(date +%T))"
+for v in 1.2 1.3; do
+	port=$((port + 1))
+	gnutls-serv --recordsize=512 --echo -p $port \
+		--priority NORMAL:-VERS-ALL:+VERS-TLS$v \
+		--x509certfile "$T/server.pem" --x509keyfile "$T/server.key" \
+		>"$T/gserv-$v.log" 2>&1 &
+	spid=$!
+	for i in $(seq 150); do
+		ss -Hltn "sport = :$port" | grep -q . && break
+		sleep 0.1
+	done
+	before=$(grep -c 'status EOPNOTSUPP' "$TLOG")
+	if hs-consumer --connect 127.0.0.1:$port --type client --auth anon \
+		--peername localhost --timeout-ms 30000 \
+		--expect-status EOPNOTSUPP >"$T/cc-$v.out" 2>&1; then
+		for i in $(seq 50); do
+			[ "$(grep -c 'status EOPNOTSUPP' "$TLOG")" -gt "$before" ] && break
+			sleep 0.1
+		done
+		if grep 'status EOPNOTSUPP' "$TLOG" | tail -n 1 |
+			grep -q 'peer limits records to 512 bytes'; then
+			ok "tlshd client, TLS $v: refused: $(grep 'status EOPNOTSUPP' "$TLOG" | tail -n 1 | sed 's/.*status //')"
+		else
+			fail "tlshd client, TLS $v: cause not named: $(tail -n 2 "$TLOG")"
+		fi
+	else
+		fail "tlshd client, TLS $v: $(head -c 300 "$T/cc-$v.out")"
+	fi
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+done
+kill -TERM "$TPID"
+wait "$TPID" || fail "tlshd exit status $?"
+if [ "$FAILS" -gt 0 ]; then
+	echo "--- tlshd log"
+	tail -n 40 "$TLOG"
+fi
+finish

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tier: soak
+# timeout: 7200
+# The whole testssl.sh run (every check; under emulation well over an
+# hour's work) against ktls-serve over kTLS, judged as scan-ktls.sh judges.
+SCAN_TESTSSL=all SCAN_TIMEOUT=7000 exec "$(dirname "$0")/scan-ktls.sh"
