@@ -12,9 +12,9 @@
 # given too). --budget bounds the whole run, counted from --start (default:
 # now): no test is started that could end past it, a guest gets only what is
 # left, and whatever did not run is reported "not run (budget)". The summary
-# always prints. --lanes 2 (the default) runs the primary kernel's guest
-# beside the others, each printing only its per-test lines live; the whole
-# TAP streams are in the results directory.
+# always prints. --lanes 2 (the default) runs the host tests and the primary
+# kernel's guest beside the other kernels' guests, each printing only its
+# per-test lines live; the whole TAP streams are in the results directory.
 set -u
 build=build kernels="6.12 6.1" filter= res= target= budget= start= lanes=2
 while [ $# -gt 0 ]; do
@@ -54,14 +54,23 @@ not_run()
 	done
 }
 
-# Host tests: compiled unit tests and scripts.
-mapfile -t host < <(tier_select "$target" "" "$filter" \
-	$(ls "$build"/selftests/host/* 2>/dev/null | grep -v '\.d$') selftests/host/*.sh)
-echo "== host: ${#host[@]} tests ($target)"
-if [ ${#host[@]} -gt 0 ]; then
-	selftests/runner.sh --suite host --results "$res/host.txt" --logs "$res/logs/host" \
-		${deadline:+--deadline "$deadline"} "${host[@]}" | tee "$res/host.tap"
-fi
+# run_host [QUIET]: the host tests, compiled unit tests and scripts.
+run_host()
+{
+	local -a host
+	mapfile -t host < <(tier_select "$target" "" "$filter" \
+		$(ls "$build"/selftests/host/* 2>/dev/null | grep -v '\.d$') selftests/host/*.sh)
+	echo "== host: ${#host[@]} tests ($target)"
+	[ ${#host[@]} -gt 0 ] || return 0
+	if [ -n "${1:-}" ]; then
+		selftests/runner.sh --suite host --results "$res/host.txt" --logs "$res/logs/host" \
+			${deadline:+--deadline "$deadline"} "${host[@]}" >"$res/host.tap"
+		grep -E '^# (\[|==)' "$res/host.tap"
+	else
+		selftests/runner.sh --suite host --results "$res/host.txt" --logs "$res/logs/host" \
+			${deadline:+--deadline "$deadline"} "${host[@]}" | tee "$res/host.tap"
+	fi
+}
 
 # run_guest KERNEL [QUIET]: one boot running that kernel's share of the tier.
 run_guest()
@@ -107,9 +116,9 @@ run_guest()
 	fi
 }
 
-# Two lanes by default: the primary kernel's full suite beside the other
-# kernels' focused sets. A guest's tests mostly keep one vCPU busy, so two
-# guests on two cores finish well before one after the other.
+# Two lanes by default: the host tests and then the primary kernel's full
+# suite, beside the other kernels' focused sets. A test mostly keeps one
+# CPU busy, so two lanes on two cores finish well before one.
 primary= others=
 for k in $kernels; do
 	if [ "$k" = "$PRIMARY_KERNEL" ] && [ "$lanes" -gt 1 ]; then
@@ -118,14 +127,18 @@ for k in $kernels; do
 		others="$others $k"
 	fi
 done
-if [ -n "$primary" ] && [ -n "${others// /}" ]; then
-	run_guest "$primary" quiet &
+if [ "$lanes" -gt 1 ] && [ -n "${others// /}" ]; then
+	{
+		run_host quiet
+		[ -n "$primary" ] && run_guest "$primary" quiet
+	} &
 	lane=$!
 	for k in $others; do
 		run_guest "$k" quiet
 	done
 	wait "$lane"
 else
+	run_host
 	for k in $kernels; do
 		run_guest "$k"
 	done
