@@ -4,8 +4,10 @@
  * is to ask it: on a loopback TCP connection per cipher, set the tls ULP
  * and install an all-zero TLS 1.3 TX key. ENOENT means the kernel lacks the
  * AEAD (TX and RX use the same one). Only TX is probed, so TlsRxSw in
- * /proc/net/tls_stat counts real handovers alone. Probed once; the answer
- * is cached for the life of the process.
+ * /proc/net/tls_stat counts real handovers alone. On the first socket that
+ * takes a key, TLS_TX_MAX_PAYLOAD_LEN is tried too: newer kernels can keep
+ * a peer's record size limit. Probed once; the answer is cached for the
+ * life of the process.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +22,7 @@
 static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
 static int probe_done;
 static unsigned int probe_mask;
+static int probe_tx_limit;
 
 static const struct {
 	unsigned int bit;
@@ -90,8 +93,15 @@ static int probe_one(const struct sockaddr_in *addr, size_t i)
 	memset(&ci, 0, sizeof(ci));
 	ci.info.version = TLS_1_3_VERSION;
 	ci.info.cipher_type = probe_ciphers[i].type;
-	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci, probe_ciphers[i].len) == 0)
+	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci, probe_ciphers[i].len) == 0) {
+		uint16_t limit = 4096;
+
 		ret = 1;
+		if (!probe_tx_limit &&
+		    setsockopt(fd, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &limit,
+			       sizeof(limit)) == 0)
+			probe_tx_limit = 1;
+	}
 out:
 	close(fd);
 	return ret;
@@ -138,6 +148,17 @@ KTLS_EXPORT unsigned int ktls_kernel_ciphers(void)
 	mask = probe_mask;
 	pthread_mutex_unlock(&probe_lock);
 	return mask;
+}
+
+int ktls_kernel_tx_limit(void)
+{
+	int ret;
+
+	ktls_kernel_ciphers();
+	pthread_mutex_lock(&probe_lock);
+	ret = probe_tx_limit;
+	pthread_mutex_unlock(&probe_lock);
+	return ret;
 }
 
 void ktls_kernel_ciphers_override(unsigned int mask)

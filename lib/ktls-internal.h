@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <linux/tls.h>
+/* Newer kernels' transmit record size limit (u16 plaintext bytes). */
+#ifndef TLS_TX_MAX_PAYLOAD_LEN
+#define TLS_TX_MAX_PAYLOAD_LEN 5
+#endif
 #include <gnutls/gnutls.h>
 
 #include "ktls.h"
@@ -89,6 +93,7 @@ struct ktls_session {
 	int tickets_taken;		/* client: NewSessionTickets fed */
 	unsigned int peer_record_limit;	/* client: limit a server imposed */
 	int record_limit_refused;	/* ... and we end the handshake */
+	int record_limit_kept;		/* TLS_TX_MAX_PAYLOAD_LEN set */
 	unsigned int peer_rsl;		/* server: record_size_limit asked */
 	unsigned int peer_mfl;		/* ... max_fragment_length, bytes */
 
@@ -143,6 +148,10 @@ int ktls_record_limit_check(struct ktls_session *s, unsigned int htype,
 int ktls_record_limit_fail(struct ktls_session *s);
 /* Plaintext bytes per record the peer asked for, 0 if none. */
 unsigned int ktls_record_limit_asked(const struct ktls_session *s);
+/* After TLS_TX: have the kernel keep the limit, where it can. */
+int ktls_record_limit_apply(struct ktls_session *s);
+/* kernel_ciphers.c: 1 if kTLS takes TLS_TX_MAX_PAYLOAD_LEN (probed once). */
+int ktls_kernel_tx_limit(void);
 
 /* handshake_hooks.c */
 void ktls_hooks_install(struct ktls_session *s);

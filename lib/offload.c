@@ -197,6 +197,10 @@ KTLS_EXPORT int ktls_session_offload(struct ktls_session *s)
 					strerror(errno));
 		goto wipe;
 	}
+	/* Before any record goes out under the new key. */
+	ret = ktls_record_limit_apply(s);
+	if (ret)
+		goto wipe;
 	if (setsockopt(s->fd, SOL_TLS, TLS_RX, &rx, rxlen) < 0) {
 		/* TX can't be taken back: the socket is unusable now. */
 		ret = ktls_session_fail(s, -EIO,

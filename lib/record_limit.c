@@ -6,8 +6,12 @@
  * 16 KiB of plaintext per record, and a peer that negotiated 512 aborts
  * ("record overflow", "data length too long").
  *
- * Kernels before TLS_TX_MAX_PAYLOAD_LEN (6.1, 6.12) cannot limit what they
- * send, so:
+ * Kernels that take TLS_TX_MAX_PAYLOAD_LEN (7.x) keep the limit: GnuTLS
+ * negotiates both extensions as usual (and keeps the limit for its own
+ * handshake records), the hook notes the value, and the offload hands it to
+ * the kernel right after TLS_TX, before any record goes out.
+ *
+ * Kernels before it (6.1, 6.12) cannot limit what they send, so:
  *
  * - A server declines the limit: our handlers take the place of GnuTLS's
  *   for both extensions, note what the peer asked for and send nothing
@@ -26,6 +30,8 @@
  *   max_fragment_length, which we never offer, is refused by GnuTLS.
  */
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "ktls-internal.h"
 
@@ -85,7 +91,8 @@ int ktls_record_limit_setup(struct ktls_session *s)
 			     GNUTLS_EXT_FLAG_TLS12_SERVER_HELLO |
 			     GNUTLS_EXT_FLAG_EE;
 
-	if (s->cfg->user_records || s->cfg->role != KTLS_ROLE_SERVER)
+	if (s->cfg->user_records || s->cfg->role != KTLS_ROLE_SERVER ||
+	    ktls_kernel_tx_limit())
 		return 0;
 	if (gnutls_session_ext_register(s->gs, "max_fragment_length(declined)",
 					EXT_MAX_FRAGMENT_LENGTH, GNUTLS_EXT_TLS,
@@ -103,6 +110,19 @@ struct record_limit_scan {
 	struct ktls_session *s;
 	int tls13;
 };
+
+/* Server on a kernel that keeps limits: what the ClientHello asks for. */
+static int record_limit_hello_ext(void *ctx, unsigned int tls_id,
+				  const unsigned char *data, unsigned int size)
+{
+	struct ktls_session *s = ctx;
+
+	if (tls_id == EXT_MAX_FRAGMENT_LENGTH)
+		record_limit_mfl(s->gs, data, size);
+	else if (tls_id == EXT_RECORD_SIZE_LIMIT)
+		record_limit_rsl(s->gs, data, size);
+	return 0;
+}
 
 static int record_limit_ext(void *ctx, unsigned int tls_id,
 			    const unsigned char *data, unsigned int size)
@@ -129,8 +149,14 @@ int ktls_record_limit_check(struct ktls_session *s, unsigned int htype,
 	gnutls_datum_t ext;
 	size_t off;
 
-	if (s->cfg->user_records || s->cfg->role != KTLS_ROLE_CLIENT)
+	if (s->cfg->user_records)
 		return 0;
+	if (s->cfg->role == KTLS_ROLE_SERVER) {
+		if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && ktls_kernel_tx_limit())
+			gnutls_ext_raw_parse(s, record_limit_hello_ext, m,
+					     GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+		return 0;
+	}
 	if (htype == GNUTLS_HANDSHAKE_ENCRYPTED_EXTENSIONS) {
 		scan.tls13 = 1;
 		off = 0;
@@ -147,8 +173,29 @@ int ktls_record_limit_check(struct ktls_session *s, unsigned int htype,
 	ext.data = m->data + off;
 	ext.size = m->size - off;
 	gnutls_ext_raw_parse(&scan, record_limit_ext, &ext, 0);
+	/* The kernel will keep it: nothing to refuse. */
+	if (ktls_kernel_tx_limit())
+		s->record_limit_refused = 0;
 	/* GnuTLS then fails the handshake with this, and we say why. */
 	return s->record_limit_refused ? GNUTLS_E_UNIMPLEMENTED_FEATURE : 0;
+}
+
+int ktls_record_limit_apply(struct ktls_session *s)
+{
+	unsigned int limit = ktls_record_limit_asked(s);
+	uint16_t v;
+
+	/* Older kernels: the limit was declined or refused, never agreed. */
+	if (!limit || limit >= RECORD_MAX || !ktls_kernel_tx_limit())
+		return 0;
+	/* Asked, and neither declined nor refused: the kernel must keep it. */
+	v = (uint16_t)limit;
+	if (setsockopt(s->fd, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &v, sizeof(v)) < 0)
+		return ktls_session_fail(s, -EOPNOTSUPP,
+					 "the peer limits records to %u bytes and the kernel refused TLS_TX_MAX_PAYLOAD_LEN: %s",
+					 limit, strerror(errno));
+	s->record_limit_kept = 1;
+	return 0;
 }
 
 int ktls_record_limit_fail(struct ktls_session *s)

@@ -436,5 +436,6 @@ KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
 			      ncerts && s->cfg->verify != KTLS_VERIFY_NONE;
 	session_peer_name(s, info->peer_name, sizeof(info->peer_name));
 	info->peer_record_limit = ktls_record_limit_asked(s);
+	info->record_limit_kept = s->record_limit_kept;
 	return 0;
 }

@@ -746,7 +746,10 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 			   info.peer_verified ||
 			   req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
 			   ms);
-		if (info.peer_record_limit)
+		if (info.peer_record_limit && info.record_limit_kept)
+			tlshd_info("peer %s %s asked for records of at most %u bytes: kept by kTLS (TLS_TX_MAX_PAYLOAD_LEN)",
+				   peer, hs->peer_addr, info.peer_record_limit);
+		else if (info.peer_record_limit)
 			tlshd_info("peer %s %s asked for records of at most %u bytes: declined, this kernel's kTLS cannot limit its records",
 				   peer, hs->peer_addr, info.peer_record_limit);
 		/* allow_rsa_kx is an opt-in to weakness: say so every time. */

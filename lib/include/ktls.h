@@ -195,9 +195,11 @@ struct ktls_info {
 	int peer_verified;	/* a peer certificate was verified */
 	char peer_name[256];	/* peer cert subject CN/SAN, or PSK identity */
 	/* Plaintext bytes per record the peer asked for (max_fragment_length,
-	 * record_size_limit) and was refused, kTLS being unable to keep it;
-	 * 0 if it asked for none. */
+	 * record_size_limit); 0 if it asked for none. */
 	unsigned int peer_record_limit;
+	/* 1: the kernel keeps that limit (TLS_TX_MAX_PAYLOAD_LEN, 6.18+ era
+	 * kernels); 0: it was declined (server) or refused (client). */
+	int record_limit_kept;
 };
 int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
 /* The peer's certificate (DER, leaf), if any; valid while s lives. */

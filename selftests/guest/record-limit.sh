@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: focused
 # timeout: 600
-# Record size limits over kTLS, TLS 1.2 and 1.3. The kernels we run (6.1,
-# 6.12) write 16 KiB records whatever GnuTLS agreed to, so a peer asking
-# for 512-byte records (gnutls-cli --recordsize=512: record_size_limit and
-# max_fragment_length; openssl s_client -maxfraglen 512) must be declined:
-# no extension echoed, and a byte-exact transfer of 100,000 bytes in
-# full-size records that the peer accepts. Against ktls-serve (kTLS) and
-# against tlshd serving the test consumer. tlshd as a client, told by a
-# server (gnutls-serv --recordsize=512) that it takes only 512-byte records,
-# must refuse the offload: EOPNOTSUPP and a cause naming the limit.
+# Record size limits over kTLS, TLS 1.2 and 1.3, against peers that
+# enforce them (gnutls-cli --recordsize=512: record_size_limit and
+# max_fragment_length; openssl s_client -maxfraglen 512), against
+# ktls-serve (kTLS) and against tlshd serving the test consumer, 100,000
+# bytes each. Kernels without TLS_TX_MAX_PAYLOAD_LEN (6.1, 6.12) write
+# 16 KiB records whatever GnuTLS agreed to, so the limit must be declined:
+# no extension echoed, full-size records the peer accepts. Kernels with it
+# (7.x) keep it: the extension echoed, every record within 512 bytes (the
+# peer aborts on a larger one), byte-exact. tlshd as a client, told by a
+# server (gnutls-serv --recordsize=512) that it takes only 512-byte
+# records, refuses the offload on the old kernels (EOPNOTSUPP, the limit
+# named) and keeps the limit on the new ones (an echo of 100,000 bytes).
 . "$(dirname "$0")/serve-common.bash"
 need_ktls
 need_tool openssl
@@ -49,6 +52,24 @@ client_wait() {
 	sleep 0.5
 }
 
+# Does this kernel's kTLS take TLS_TX_MAX_PAYLOAD_LEN? Asked directly on a
+# loopback socket with an all-zero AES-128-GCM key, not from libktls.
+KEEPS=$(python3 - <<'PY'
+import socket, struct
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+c = socket.create_connection(l.getsockname())
+c.setsockopt(socket.IPPROTO_TCP, 31, b"tls")           # TCP_ULP
+c.setsockopt(282, 1, struct.pack("<HH", 0x0304, 51) + bytes(36))  # TLS_TX
+try:
+    c.setsockopt(282, 5, struct.pack("<H", 4096))       # TLS_TX_MAX_PAYLOAD_LEN
+    print(1)
+except OSError:
+    print(0)
+PY
+)
+[ "$KEEPS" = 1 ] && WANT=kept || WANT=declined
+echo "  kernel $(uname -r): TLS_TX_MAX_PAYLOAD_LEN $( [ "$KEEPS" = 1 ] && echo taken || echo refused): limits $WANT"
+
 serve_certs || { echo "could not make certificates"; exit 1; }
 head -c "$SIZE" /dev/urandom >"$ROOT/f$SIZE"
 
@@ -61,10 +82,14 @@ for v in 1.2 1.3; do
 		timeout 120 openssl s_client -connect 127.0.0.1:"$PORT" \
 			-tls${v/./_} -maxfraglen 512 -tlsextdebug -ign_eof \
 			-CAfile "$T/ca.pem" >"$o" 2>&1
-	if grep -q 'max fragment length\|data length too long' "$o"; then
-		fail "openssl TLS $v: $(grep -m1 'max fragment length\|data length too long' "$o")"
+	if grep -q 'data length too long' "$o"; then
+		fail "openssl TLS $v: $(grep -m1 'data length too long' "$o")"
+	elif [ "$KEEPS" = 0 ] && grep -q 'max fragment length' "$o"; then
+		fail "openssl TLS $v: max fragment length echoed by a kernel that cannot keep it"
+	elif [ "$KEEPS" = 1 ] && ! grep -q 'max fragment length' "$o"; then
+		fail "openssl TLS $v: max fragment length not echoed, though this kernel keeps it"
 	elif why=$(body_ok "$o" 2>&1); then
-		ok "openssl -maxfraglen 512, TLS $v: not echoed, $SIZE bytes exact in full-size records"
+		ok "openssl -maxfraglen 512, TLS $v: $WANT, $SIZE bytes exact"
 	else
 		fail "openssl TLS $v: $why"; tail -n 5 "$o"
 	fi
@@ -74,18 +99,21 @@ for v in 1.2 1.3; do
 		timeout 120 gnutls-cli -d 4 --recordsize=512 --priority "$pr" \
 			--x509cafile "$T/ca.pem" --logfile "$T/gnutls-$v.info" \
 			-p "$PORT" 127.0.0.1 >"$o" 2>"$T/gnutls-$v.debug"
-	if grep -q 'record_size_limit .* negotiated\|illegal length' \
-		"$T/gnutls-$v.debug" "$o"; then
-		fail "gnutls-cli TLS $v: $(grep -m1 -h 'negotiated\|illegal length' "$T/gnutls-$v.debug" "$o")"
+	if grep -q 'illegal length' "$T/gnutls-$v.debug" "$o"; then
+		fail "gnutls-cli TLS $v: $(grep -m1 -h 'illegal length' "$T/gnutls-$v.debug" "$o")"
+	elif [ "$KEEPS" = 0 ] && grep -q 'record_size_limit .* negotiated' "$T/gnutls-$v.debug"; then
+		fail "gnutls-cli TLS $v: record_size_limit negotiated by a kernel that cannot keep it"
+	elif [ "$KEEPS" = 1 ] && ! grep -q 'record_size_limit .* negotiated' "$T/gnutls-$v.debug"; then
+		fail "gnutls-cli TLS $v: record_size_limit not negotiated, though this kernel keeps it"
 	elif why=$(body_ok "$o" 2>&1); then
-		ok "gnutls-cli --recordsize=512, TLS $v: not echoed, $SIZE bytes exact"
+		ok "gnutls-cli --recordsize=512, TLS $v: $WANT, $SIZE bytes exact"
 	else
 		fail "gnutls-cli TLS $v: $why"; tail -n 5 "$T/gnutls-$v.debug"
 	fi
 done
-n=$(grep -c 'asked for records of at most 512 bytes: declined' "$SERVER_LOG")
-[ "$n" -ge 4 ] && ok "ktls-serve logged $n declined limits" ||
-	fail "ktls-serve logged $n declined limits, want 4"
+n=$(grep -c "asked for records of at most 512 bytes: $WANT" "$SERVER_LOG")
+[ "$n" -ge 4 ] && ok "ktls-serve logged $n $WANT limits" ||
+	fail "ktls-serve logged $n $WANT limits, want 4"
 stop_serve || fail "ktls-serve exit status $?"
 
 echo "== tlshd, through the test consumer ($(date +%T))"
@@ -138,22 +166,28 @@ for v in 1.2 1.3; do
 		fi
 		wait $cpid
 		crc=$?
-		if grep -q 'max fragment length\|data length too long\|record_size_limit .* negotiated\|illegal length' \
+		if grep -q 'data length too long\|illegal length' \
 			"$o" "$T/tc-$c-$v.debug" 2>/dev/null; then
-			fail "$c TLS $v against tlshd: limit echoed or record refused"
+			fail "$c TLS $v against tlshd: a record over the limit"
+		elif [ "$KEEPS" = 0 ] && grep -q 'max fragment length\|record_size_limit .* negotiated' \
+			"$o" "$T/tc-$c-$v.debug" 2>/dev/null; then
+			fail "$c TLS $v against tlshd: limit echoed by a kernel that cannot keep it"
+		elif [ "$KEEPS" = 1 ] && ! grep -q 'max fragment length\|record_size_limit .* negotiated' \
+			"$o" "$T/tc-$c-$v.debug" 2>/dev/null; then
+			fail "$c TLS $v against tlshd: limit not echoed, though this kernel keeps it"
 		elif ! grep -qF "$DATA" "$o"; then
 			fail "$c TLS $v against tlshd: the ${#DATA} bytes did not arrive intact"
 			tail -n 3 "$o"
 		elif [ $crc != 0 ] || ! grep -q '^status=0 ' "$T/cons-$c-$v.out"; then
 			fail "$c TLS $v: consumer: $(head -c 300 "$T/cons-$c-$v.out")"
 		else
-			ok "$c, TLS $v, tlshd server: limit declined, ${#DATA} bytes exact"
+			ok "$c, TLS $v, tlshd server: limit $WANT, ${#DATA} bytes exact"
 		fi
 	done
 done
-n=$(grep -c 'asked for records of at most 512 bytes: declined' "$TLOG")
-[ "$n" -ge 4 ] && ok "tlshd logged $n declined limits" ||
-	fail "tlshd logged $n declined limits, want 4"
+n=$(grep -c "asked for records of at most 512 bytes: $WANT" "$TLOG")
+[ "$n" -ge 4 ] && ok "tlshd logged $n $WANT limits" ||
+	fail "tlshd logged $n $WANT limits, want 4"
 
 # tlshd as a client: the server takes only 512-byte records. Refused.
 echo "== tlshd client ($(date +%T))"
@@ -169,7 +203,18 @@ for v in 1.2 1.3; do
 		sleep 0.1
 	done
 	before=$(grep -c 'status EOPNOTSUPP' "$TLOG")
-	if hs-consumer --connect 127.0.0.1:$port --type client --auth anon \
+	if [ "$KEEPS" = 1 ]; then
+		# gnutls-serv aborts on a record over 512 bytes: the echo of
+		# 100,000 bytes coming back whole is the proof.
+		if hs-consumer --connect 127.0.0.1:$port --type client --auth anon \
+			--peername localhost --timeout-ms 30000 --io-timeout-ms 60000 \
+			--echo-bytes 100000 >"$T/cc-$v.out" 2>&1 &&
+		   grep -q "asked for records of at most 512 bytes: kept" "$TLOG"; then
+			ok "tlshd client, TLS $v: limit kept, 100000 bytes echoed by gnutls-serv --recordsize=512"
+		else
+			fail "tlshd client, TLS $v: $(head -c 300 "$T/cc-$v.out"); $(tail -n 2 "$TLOG")"
+		fi
+	elif hs-consumer --connect 127.0.0.1:$port --type client --auth anon \
 		--peername localhost --timeout-ms 30000 \
 		--expect-status EOPNOTSUPP >"$T/cc-$v.out" 2>&1; then
 		for i in $(seq 50); do

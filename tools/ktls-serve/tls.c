@@ -82,8 +82,10 @@ static void tls_handshake(struct conn *c)
 		  (long long)(serve_now_ms() - c->t_accept),
 		  n ? ", request bytes taken over from GnuTLS" : "");
 	if (info.peer_record_limit)
-		conn_info(c, "peer asked for records of at most %u bytes: declined, this kernel's kTLS cannot limit its records",
-			  info.peer_record_limit);
+		conn_info(c, "peer asked for records of at most %u bytes: %s",
+			  info.peer_record_limit, info.record_limit_kept ?
+			  "kept by kTLS (TLS_TX_MAX_PAYLOAD_LEN)" :
+			  "declined, this kernel's kTLS cannot limit its records");
 	conn_wait_request(c);
 }
 
