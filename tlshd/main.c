@@ -30,8 +30,9 @@
 #include "notify.h"
 #include "privs.h"
 #include "status.h"
+#include "../tools/version.h"
 
-#define TLSHD_VERSION "0.1.0"
+#define TLSHD_VERSION KTLS_TOOLS_VERSION
 #define TLSHD_MAX_FLIGHTS 1024	/* per worker by default; then back-pressure */
 
 struct tlshd_opts {
