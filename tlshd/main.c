@@ -456,8 +456,8 @@ static void tlshd_reload(const struct tlshd_opts *o,
 	struct tlshd_creds *creds;
 	const char *used;
 
-	tlshd_notice("%s: reloading the configuration", sigabbrev_np(sig) ?
-		     sigabbrev_np(sig) : "signal");
+	tlshd_notice("SIG%s: reloading the configuration",
+		     sig == SIGUSR1 ? "USR1" : "HUP");
 	if (tlshd_load(o->config, &cfg, &creds, &used, 0)) {
 		tlshd_err("reload of %s failed: keeping the previous configuration",
 			  used ? used : "built-in defaults");
