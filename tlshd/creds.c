@@ -475,9 +475,10 @@ int tlshd_creds_from_keys(const struct tlshd_creds *creds, int server,
 	struct ktls_config *kc = NULL;
 	int ret;
 
+	/* A trust store that cannot be loaded: a missing credential. */
 	ret = tlshd_creds_new(&kc, creds->cfg, server, 0, err, errlen);
 	if (ret)
-		return ret;
+		return ret == -ENOMEM ? ret : -ENOKEY;
 	/* libktls reads both keys, wipes them, and checks the pair. */
 	ret = ktls_config_set_cert_keyring(kc, (int32_t)cert_serial,
 					   (int32_t)key_serial);

@@ -10,6 +10,9 @@
 # reloads it and the server handshake succeeds. -s logs to stderr and
 # syslog (facility auth); a failed handshake is found by a priority
 # filter (warning or above) and a success is not. tlshd --status answers.
+# Where journald listens, the handshake lines carry fields (PEER, ROLE,
+# AUTH, VERSION, CIPHER, GROUP, RESULT, ERRNO, MS), checked against a
+# stand-in journald socket.
 . "$(dirname "$0")/tlshd-common.bash"
 require_handshake
 make_pki
@@ -140,5 +143,55 @@ st=$(tlshd_status)
 echo "  status: $st"
 echo "$st" | grep -qE '^0 handshakes in flight, [0-9]+ GnuTLS sessions open, heap [0-9]+ kB in use; since start 2 ok, 1 failed' ||
 	fail "tlshd --status: '$st'"
+stop_tlshd
+
+# Where journald runs, its native protocol: the same line as MESSAGE, and
+# fields to filter on. A stand-in journald socket receives the datagrams.
+[ -e /run/systemd/journal/socket ] &&
+	skip "a journald socket exists in this guest; the fields are not checked"
+mkdir -p /run/systemd/journal
+n_sys=$(grep -c 'handshake' "$T/syslog.txt")
+cat >"$T/journald.py" <<'EOT'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+print("bound", flush=True)
+with open(sys.argv[1], "a") as out:
+    while True:
+        d = s.recv(65536).decode(errors="replace").rstrip("\n")
+        out.write(d.replace("\n", "|") + "\n")
+        out.flush()
+EOT
+python3 "$T/journald.py" "$T/journal.txt" >"$T/journald.out" 2>&1 &
+BG_PIDS+=($!)
+for i in $(seq 100); do
+	grep -q bound "$T/journald.out" && break
+	sleep 0.1
+done
+grep -q bound "$T/journald.out" || fail "journald stand-in: $(cat "$T/journald.out")"
+trap 'rm -f /dev/log /run/systemd/journal/socket; tlshd_cleanup' EXIT
+rm "$T/moved-srv.pem"
+start_tlshd "$T/stale.conf"
+consumer --connect 127.0.0.1:4750 --type client --auth anon \
+	--peername localhost --timeout-ms 20000 ||
+	fail "client handshake with the journald stand-in"
+server_hs 4753 ENOKEY
+sleep 0.5
+j_ok=$(grep '^MESSAGE=handshake ok: peer localhost 127\.0\.0\.1:4750' "$T/journal.txt" | tail -n 1)
+j_bad=$(grep '^MESSAGE=handshake failed: peer - 127\.0\.0\.1:[0-9]*, server' "$T/journal.txt" | tail -n 1)
+echo "  journal: $j_ok"
+echo "  journal: $j_bad"
+for f in 'PRIORITY=6' 'SYSLOG_FACILITY=4' 'SYSLOG_IDENTIFIER=tlshd' \
+	'PEER=localhost 127\.0\.0\.1:4750' 'ROLE=client' 'AUTH=anon' \
+	'VERSION=TLSv1\.3' 'CIPHER=[A-Z0-9-]+' 'GROUP=[A-Z0-9]+' \
+	'RESULT=ok' 'ERRNO=0' 'MS=[0-9]+'; do
+	echo "$j_ok" | grep -qE "\|$f(\||$)" || fail "journal: no $f in the success: $j_ok"
+done
+for f in 'PRIORITY=4' 'SYSLOG_FACILITY=4' 'PEER=- 127\.0\.0\.1:[0-9]+' \
+	'ROLE=server' 'AUTH=x509' 'RESULT=failed' 'ERRNO=126' 'MS=[0-9]+'; do
+	echo "$j_bad" | grep -qE "\|$f(\||$)" || fail "journal: no $f in the failure: $j_bad"
+done
+[ "$(grep -c 'handshake' "$T/syslog.txt")" = "$n_sys" ] ||
+	fail "with journald present, handshake lines went to syslog too"
 stop_tlshd
 echo "PASS"
