@@ -62,45 +62,51 @@ struct tlshd_config_key {
 	enum tlshd_config_kind kind;
 	size_t offset;
 	int min, max;		/* KIND_INT */
+	/*
+	 * A key ktls-utils' tlshd reads. What it tolerates in one (a bad
+	 * number, an empty or badly escaped value) is a warning here, so
+	 * that every configuration it starts with, tlshd starts with.
+	 */
+	int compat;
 };
 
 #define OFF(field) offsetof(struct tlshd_config, field)
 
 #define X509_KEYS(sec, side)						\
-	{ sec, "x509.truststore", KIND_PATH, OFF(side.truststore), 0, 0 }, \
-	{ sec, "x509.crl", KIND_PATH, OFF(side.crl), 0, 0 },		\
-	{ sec, "x509.certificate", KIND_PATH, OFF(side.certificate), 0, 0 }, \
-	{ sec, "x509.private_key", KIND_PATH, OFF(side.private_key), 0, 0 }, \
+	{ sec, "x509.truststore", KIND_PATH, OFF(side.truststore), 0, 0, 1 }, \
+	{ sec, "x509.crl", KIND_PATH, OFF(side.crl), 0, 0, 1 },		\
+	{ sec, "x509.certificate", KIND_PATH, OFF(side.certificate), 0, 0, 1 }, \
+	{ sec, "x509.private_key", KIND_PATH, OFF(side.private_key), 0, 0, 1 }, \
 	{ sec, "x509.pq.certificate", KIND_PATH,			\
-	  OFF(side##_pq_certificate), 0, 0 },				\
+	  OFF(side##_pq_certificate), 0, 0, 1 },			\
 	{ sec, "x509.pq.private_key", KIND_PATH,			\
-	  OFF(side##_pq_private_key), 0, 0 }
+	  OFF(side##_pq_private_key), 0, 0, 1 }
 
 static const struct tlshd_config_key tlshd_config_keys[] = {
-	{ SECTION_DEBUG, "loglevel", KIND_INT, OFF(loglevel), 0, INT_MAX },
-	{ SECTION_DEBUG, "tls", KIND_INT, OFF(tls_debug), 0, INT_MAX },
-	{ SECTION_DEBUG, "nl", KIND_INT, OFF(nl_debug), 0, INT_MAX },
-	{ SECTION_AUTH, "keyrings", KIND_LIST, OFF(keyrings), 0, 0 },
+	{ SECTION_DEBUG, "loglevel", KIND_INT, OFF(loglevel), 0, INT_MAX, 1 },
+	{ SECTION_DEBUG, "tls", KIND_INT, OFF(tls_debug), 0, INT_MAX, 1 },
+	{ SECTION_DEBUG, "nl", KIND_INT, OFF(nl_debug), 0, INT_MAX, 1 },
+	{ SECTION_AUTH, "keyrings", KIND_LIST, OFF(keyrings), 0, 0, 1 },
 	X509_KEYS(SECTION_AUTH_CLIENT, client),
 	X509_KEYS(SECTION_AUTH_SERVER, server),
 	{ SECTION_TLSHD, "workers", KIND_INT, OFF(workers),
-	  1, TLSHD_CONFIG_MAX_WORKERS },
+	  1, TLSHD_CONFIG_MAX_WORKERS, 0 },
 	{ SECTION_TLSHD, "max_inflight", KIND_INT, OFF(max_inflight),
-	  1, TLSHD_CONFIG_MAX_INFLIGHT },
-	{ SECTION_TLSHD, "min_version", KIND_VERSION, OFF(min_version), 0, 0 },
-	{ SECTION_TLSHD, "ciphers", KIND_CIPHERS, OFF(ciphers), 0, 0 },
-	{ SECTION_TLSHD, "allow_rsa_kx", KIND_BOOL, OFF(allow_rsa_kx), 0, 0 },
-	{ SECTION_RESUMPTION, "tickets", KIND_BOOL, OFF(tickets), 0, 0 },
+	  1, TLSHD_CONFIG_MAX_INFLIGHT, 0 },
+	{ SECTION_TLSHD, "min_version", KIND_VERSION, OFF(min_version), 0, 0, 0 },
+	{ SECTION_TLSHD, "ciphers", KIND_CIPHERS, OFF(ciphers), 0, 0, 0 },
+	{ SECTION_TLSHD, "allow_rsa_kx", KIND_BOOL, OFF(allow_rsa_kx), 0, 0, 0 },
+	{ SECTION_RESUMPTION, "tickets", KIND_BOOL, OFF(tickets), 0, 0, 0 },
 	{ SECTION_RESUMPTION, "ticket_key", KIND_TICKET_KEY, OFF(ticket_key),
-	  0, 0 },
+	  0, 0, 0 },
 	{ SECTION_RESUMPTION, "ticket_rotation", KIND_INT, OFF(ticket_rotation),
-	  TLSHD_CONFIG_MIN_ROTATION, TLSHD_CONFIG_MAX_ROTATION },
-	{ SECTION_RESUMPTION, "cache", KIND_BOOL, OFF(cache), 0, 0 },
+	  TLSHD_CONFIG_MIN_ROTATION, TLSHD_CONFIG_MAX_ROTATION, 0 },
+	{ SECTION_RESUMPTION, "cache", KIND_BOOL, OFF(cache), 0, 0, 0 },
 	{ SECTION_RESUMPTION, "cache_size", KIND_INT, OFF(cache_size),
-	  1, TLSHD_CONFIG_MAX_CACHE_SIZE },
+	  1, TLSHD_CONFIG_MAX_CACHE_SIZE, 0 },
 	{ SECTION_RESUMPTION, "ticket_wait_ms", KIND_INT, OFF(ticket_wait_ms),
-	  0, TLSHD_CONFIG_MAX_TICKET_WAIT_MS },
-	{ SECTION_RESUMPTION, "psk_ke", KIND_BOOL, OFF(psk_ke), 0, 0 },
+	  0, TLSHD_CONFIG_MAX_TICKET_WAIT_MS, 0 },
+	{ SECTION_RESUMPTION, "psk_ke", KIND_BOOL, OFF(psk_ke), 0, 0, 0 },
 };
 
 /* Names as in ciphers=, which are also ktls_cipher_name()'s. */
@@ -124,6 +130,7 @@ struct tlshd_config_parser {
 	tlshd_config_report_fn report;
 	void *ctx;
 	int errors;
+	int lenient;	/* setting a compat key: errors are warnings */
 	enum tlshd_config_section section;
 	/* Line of each key's last setting in this parse, for repeats. */
 	unsigned int seen[NKEYS];
@@ -138,6 +145,8 @@ static void tlshd_config_report(struct tlshd_config_parser *p,
 	va_list ap;
 	int n;
 
+	if (sev == TLSHD_CONFIG_ERROR && p->lenient)
+		sev = TLSHD_CONFIG_WARNING;
 	if (sev == TLSHD_CONFIG_ERROR)
 		p->errors++;
 	if (!p->report)
@@ -273,9 +282,12 @@ static int tlshd_config_set_int(struct tlshd_config_parser *p,
 
 	if (n == 0 || n >= sizeof(buf)) {
 		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
-				    "key '%s': expected a number from %d to %d, got '%.*s'",
+				    "key '%s': expected a number from %d to %d, got '%.*s'%s",
 				    k->name, k->min, k->max,
-				    (int)(n < 40 ? n : 40), s);
+				    (int)(n < 40 ? n : 40), s,
+				    p->lenient ? "; taken as 0, as ktls-utils does" : "");
+		if (p->lenient)
+			*dst = 0;
 		return 0;
 	}
 	memcpy(buf, s, n);
@@ -284,8 +296,11 @@ static int tlshd_config_set_int(struct tlshd_config_parser *p,
 	v = strtol(buf, &end, 10);
 	if (errno || *end || end == buf || v < k->min || v > k->max) {
 		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
-				    "key '%s': expected a number from %d to %d, got '%s'",
-				    k->name, k->min, k->max, buf);
+				    "key '%s': expected a number from %d to %d, got '%s'%s",
+				    k->name, k->min, k->max, buf,
+				    p->lenient ? "; taken as 0, as ktls-utils does" : "");
+		if (p->lenient)
+			*dst = 0;
 		return 0;
 	}
 	*dst = (int)v;
@@ -426,8 +441,9 @@ static int tlshd_config_set_path(struct tlshd_config_parser *p,
 
 	if (s == e) {
 		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
-				    "key '%s': empty value (comment the line out to use the default)",
-				    k->name);
+				    "key '%s': empty value%s",
+				    k->name, p->lenient ? "; ignored" :
+				    " (comment the line out to use the default)");
 		return 0;
 	}
 	v = tlshd_config_unescape(p, k->name, s, e, 0, NULL, &oom);
@@ -535,6 +551,30 @@ static int tlshd_config_group(struct tlshd_config_parser *p, const char *s,
 	return 0;
 }
 
+/*
+ * "loglevel=1 # more" : a '#' at the start of a value or after a blank
+ * starts a comment. GKeyFile (ktls-utils) keeps such text in the value,
+ * which then fails as a number or a path; we drop it, and say so.
+ */
+static void tlshd_config_cut_comment(struct tlshd_config_parser *p,
+				     const char *key, const char *vs,
+				     const char **ve)
+{
+	const char *c;
+
+	for (c = vs; c < *ve; c++) {
+		if (*c != '#' || (c > vs && !tlshd_is_space(c[-1])))
+			continue;
+		tlshd_config_report(p, TLSHD_CONFIG_WARNING,
+				    "key '%s': text from '#' on taken as a comment (ktls-utils would read it as part of the value)",
+				    key);
+		*ve = c;
+		while (*ve > vs && tlshd_is_space((*ve)[-1]))
+			(*ve)--;
+		return;
+	}
+}
+
 static int tlshd_config_keyval(struct tlshd_config_parser *p, const char *s,
 			       const char *e)
 {
@@ -582,32 +622,45 @@ static int tlshd_config_keyval(struct tlshd_config_parser *p, const char *s,
 
 	for (i = 0; i < NKEYS; i++) {
 		const struct tlshd_config_key *k = &tlshd_config_keys[i];
+		int ret;
 
 		if (k->section != p->section || strlen(k->name) != (size_t)(ke - ks) ||
 		    memcmp(k->name, ks, ke - ks))
 			continue;
+		tlshd_config_cut_comment(p, k->name, vs, &ve);
 		if (p->seen[i])
 			tlshd_config_report(p, TLSHD_CONFIG_WARNING,
 					    "key '%s' repeats line %u; the last one counts",
 					    k->name, p->seen[i]);
 		p->seen[i] = p->line;
 		p->cfg->key_line[i] = p->line;
+		p->lenient = k->compat;
 		switch (k->kind) {
 		case KIND_INT:
-			return tlshd_config_set_int(p, k, vs, ve);
+			ret = tlshd_config_set_int(p, k, vs, ve);
+			break;
 		case KIND_BOOL:
-			return tlshd_config_set_bool(p, k, vs, ve);
+			ret = tlshd_config_set_bool(p, k, vs, ve);
+			break;
 		case KIND_VERSION:
-			return tlshd_config_set_version(p, k, vs, ve);
+			ret = tlshd_config_set_version(p, k, vs, ve);
+			break;
 		case KIND_CIPHERS:
-			return tlshd_config_set_ciphers(p, k, vs, ve);
+			ret = tlshd_config_set_ciphers(p, k, vs, ve);
+			break;
 		case KIND_TICKET_KEY:
-			return tlshd_config_set_ticket_key(p, k, vs, ve);
+			ret = tlshd_config_set_ticket_key(p, k, vs, ve);
+			break;
 		case KIND_PATH:
-			return tlshd_config_set_path(p, k, vs, ve);
+			ret = tlshd_config_set_path(p, k, vs, ve);
+			break;
 		case KIND_LIST:
-			return tlshd_config_set_list(p, k, vs, ve);
+		default:
+			ret = tlshd_config_set_list(p, k, vs, ve);
+			break;
 		}
+		p->lenient = 0;
+		return ret;
 	}
 	tlshd_config_report(p, TLSHD_CONFIG_WARNING,
 			    "unknown key '%.*s' in [%s] ignored",
@@ -737,10 +790,10 @@ int tlshd_config_load(struct tlshd_config *cfg, const char *path,
 
 const char *tlshd_config_pick(const char *primary, const char *legacy)
 {
+	if (legacy && (access(legacy, F_OK) == 0 || errno != ENOENT))
+		return legacy;
 	if (access(primary, F_OK) == 0 || errno != ENOENT)
 		return primary;
-	if (legacy && access(legacy, F_OK) == 0)
-		return legacy;
 	return NULL;
 }
 

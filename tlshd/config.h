@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #define TLSHD_CONFIG_DEFAULT "/etc/tlshd/config"
-/* ktls-utils before 0.11 read this; used only if the default is missing. */
+/* Older ktls-utils' file; as in ktls-utils 1.x it wins when it exists. */
 #define TLSHD_CONFIG_LEGACY "/etc/tlshd.conf"
 /* ktls-utils session tags; accepted but not used yet. */
 #define TLSHD_TAGS_DIR "/etc/tlshd/tags.d"
@@ -101,8 +101,9 @@ void tlshd_config_where(const struct tlshd_config *cfg, const char *section,
 			const char *key, char *buf, size_t len);
 
 /*
- * Which file to read when no -c was given: primary if it exists, else
- * legacy if that exists, else NULL (built-in defaults).
+ * Which file to read when no -c was given: legacy if it exists (it takes
+ * precedence in ktls-utils too), else primary if that exists, else NULL
+ * (built-in defaults).
  */
 const char *tlshd_config_pick(const char *primary, const char *legacy);
 

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <ktls.h>
 
 #include "config.h"
@@ -245,32 +247,54 @@ static int tlshd_creds_has_cert(const struct tlshd_config *cfg, int server)
 	       (tlshd_creds_pq(cfg, server, 0) && tlshd_creds_have_pq());
 }
 
+/* A credential that cannot be loaded: say why, and go on without it. */
+static void tlshd_creds_unavailable(char *slot, size_t len, const char *what,
+				    const char *err)
+{
+	snprintf(slot, len, "%s", err);
+	tlshd_warn("%s; %s fail with ENOKEY until a reload (SIGHUP or SIGUSR1) loads it",
+		   err, what);
+}
+
 int tlshd_creds_load(struct tlshd_creds *creds,
 		     const struct tlshd_config *cfg, char *err, size_t errlen)
 {
-	int ret;
+	char why[1024];
+	int ret, side;
 
 	memset(creds, 0, sizeof(*creds));
 	creds->cfg = cfg;
-	ret = tlshd_creds_check_pair(cfg, 0, err, errlen);
-	if (!ret)
-		ret = tlshd_creds_check_pair(cfg, 1, err, errlen);
+	/* The policy alone must build: it does not depend on any file. */
+	ret = tlshd_creds_policy_new(cfg, 0, &creds->client_anon, err, errlen);
 	if (ret)
 		return ret;
-	ret = tlshd_creds_new(&creds->client_anon, cfg, 0, 0, err, errlen);
+	ktls_config_put(creds->client_anon);
+	creds->client_anon = NULL;
+
+	ret = tlshd_creds_new(&creds->client_anon, cfg, 0, 0, why,
+			      sizeof(why));
 	if (ret)
-		return ret;
-	if (tlshd_creds_has_cert(cfg, 0)) {
-		ret = tlshd_creds_new(&creds->client_x509, cfg, 0, 1, err,
-				      errlen);
-		if (ret)
-			goto fail;
-	}
-	if (tlshd_creds_has_cert(cfg, 1)) {
-		ret = tlshd_creds_new(&creds->server_x509, cfg, 1, 1, err,
-				      errlen);
-		if (ret)
-			goto fail;
+		tlshd_creds_unavailable(creds->client_anon_err,
+					sizeof(creds->client_anon_err),
+					"client handshakes", why);
+	for (side = 0; side < 2; side++) {
+		struct ktls_config **kc = side ? &creds->server_x509 :
+						 &creds->client_x509;
+		char *slot = side ? creds->server_x509_err :
+				    creds->client_x509_err;
+		const char *what = side ? "server handshakes" :
+				   "client handshakes with x509 authentication";
+
+		if (tlshd_creds_check_pair(cfg, side, why, sizeof(why))) {
+			tlshd_creds_unavailable(slot, sizeof(creds->client_x509_err),
+						what, why);
+			continue;
+		}
+		if (!tlshd_creds_has_cert(cfg, side))
+			continue;
+		if (tlshd_creds_new(kc, cfg, side, 1, why, sizeof(why)))
+			tlshd_creds_unavailable(slot, sizeof(creds->client_x509_err),
+						what, why);
 	}
 	if (cfg->allow_rsa_kx > 0)
 		tlshd_notice("[tlshd] allow_rsa_kx=true: TLS 1.2 RSA key exchange (no forward secrecy) is allowed; each use is logged");
@@ -278,9 +302,90 @@ int tlshd_creds_load(struct tlshd_creds *creds,
 	if (cfg->psk_ke > 0)
 		tlshd_notice("[resumption] psk_ke=true: not supported yet; resumed TLS 1.3 sessions always run a new (EC)DHE exchange (psk_dhe_ke)");
 	return 0;
-fail:
-	tlshd_creds_free(creds);
-	return ret;
+}
+
+static void tlshd_creds_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* Each certificate in one file (PEM, several, or one DER). */
+static void tlshd_creds_check_file(const struct tlshd_config *cfg, int server,
+				   const char *key, const char *path,
+				   int invalid_is_error)
+{
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned int n = 0, i;
+	gnutls_datum_t data = { NULL, 0 };
+	time_t now = time(NULL);
+	char where[512];
+
+	if (!path || gnutls_load_file(path, &data) < 0)
+		return;	/* tlshd_creds_load says why */
+	if (gnutls_x509_crt_list_import2(&crts, &n, &data, GNUTLS_X509_FMT_PEM,
+					 0) < 0 &&
+	    gnutls_x509_crt_list_import2(&crts, &n, &data, GNUTLS_X509_FMT_DER,
+					 0) < 0)
+		goto out;
+	tlshd_config_where(cfg, tlshd_creds_section(server), key, where,
+			   sizeof(where));
+	for (i = 0; i < n; i++) {
+		gnutls_datum_t dn = { NULL, 0 };
+		time_t act = gnutls_x509_crt_get_activation_time(crts[i]);
+		time_t exp = gnutls_x509_crt_get_expiration_time(crts[i]);
+		const char *subject = "?";
+		char date[40];
+
+		if (gnutls_x509_crt_get_dn3(crts[i], &dn, 0) == 0)
+			subject = (const char *)dn.data;
+		if (exp != (time_t)-1 && exp < now) {
+			tlshd_creds_date(exp, date, sizeof(date));
+			tlshd_log(invalid_is_error ? LOG_ERR : LOG_WARNING,
+				  "%s: [%s] %s %s: certificate \"%s\" expired on %s",
+				  where, tlshd_creds_section(server), key, path,
+				  subject, date);
+		} else if (act != (time_t)-1 && act > now) {
+			tlshd_creds_date(act, date, sizeof(date));
+			tlshd_log(invalid_is_error ? LOG_ERR : LOG_WARNING,
+				  "%s: [%s] %s %s: certificate \"%s\" is not valid before %s",
+				  where, tlshd_creds_section(server), key, path,
+				  subject, date);
+		} else if (exp != (time_t)-1 &&
+			   exp - now < TLSHD_CREDS_EXPIRY_DAYS * 86400L) {
+			tlshd_creds_date(exp, date, sizeof(date));
+			tlshd_warn("%s: [%s] %s %s: certificate \"%s\" expires on %s, in %ld days",
+				   where, tlshd_creds_section(server), key,
+				   path, subject, date,
+				   (long)((exp - now) / 86400));
+		}
+		gnutls_free(dn.data);
+		gnutls_x509_crt_deinit(crts[i]);
+	}
+	gnutls_free(crts);
+out:
+	gnutls_free(data.data);
+}
+
+void tlshd_creds_check_lifetimes(const struct tlshd_config *cfg,
+				 int invalid_is_error)
+{
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		const struct tlshd_config_x509 *x = side ? &cfg->server :
+							   &cfg->client;
+
+		tlshd_creds_check_file(cfg, side, "x509.truststore",
+				       x->truststore, invalid_is_error);
+		tlshd_creds_check_file(cfg, side, "x509.certificate",
+				       x->certificate, invalid_is_error);
+		tlshd_creds_check_file(cfg, side, "x509.pq.certificate",
+				       tlshd_creds_pq(cfg, side, 0),
+				       invalid_is_error);
+	}
 }
 
 void tlshd_creds_free(struct tlshd_creds *creds)
@@ -370,9 +475,10 @@ int tlshd_creds_from_keys(const struct tlshd_creds *creds, int server,
 	struct ktls_config *kc = NULL;
 	int ret;
 
+	/* A trust store that cannot be loaded: a missing credential. */
 	ret = tlshd_creds_new(&kc, creds->cfg, server, 0, err, errlen);
 	if (ret)
-		return ret;
+		return ret == -ENOMEM ? ret : -ENOKEY;
 	/* libktls reads both keys, wipes them, and checks the pair. */
 	ret = ktls_config_set_cert_keyring(kc, (int32_t)cert_serial,
 					   (int32_t)key_serial);

@@ -24,6 +24,14 @@ struct tlshd_creds {
 	struct ktls_config *client_x509;
 	/* Server hello, x509: [authenticate.server] (NULL if no certificate). */
 	struct ktls_config *server_x509;
+	/*
+	 * Why a credential above is NULL when the configuration names one
+	 * (a file that cannot be read, say): handshakes that need it fail
+	 * with ENOKEY and this cause; a reload tries again. "" if none.
+	 */
+	char client_anon_err[1024];
+	char client_x509_err[1024];
+	char server_x509_err[1024];
 	/* [authenticate] keyrings that could be linked: where PSKs are found. */
 	uint32_t keyrings[TLSHD_CREDS_MAX_KEYRINGS];
 	unsigned int nkeyrings;
@@ -34,12 +42,24 @@ struct tlshd_creds {
 
 /*
  * Load every credential cfg names (files opened and parsed now, so a bad
- * one is caught before use) and apply its [tlshd] policy. Returns 0 or a
- * negative errno with the cause (naming the key and file) in err.
+ * one is caught before use) and apply its [tlshd] policy. A credential
+ * that cannot be loaded is logged as a warning and left NULL with its
+ * cause in *_err: only the handshakes that need it fail. Returns 0, or a
+ * negative errno (nothing usable at all) with the cause in err.
  */
 int tlshd_creds_load(struct tlshd_creds *creds,
 		     const struct tlshd_config *cfg, char *err, size_t errlen);
 void tlshd_creds_free(struct tlshd_creds *creds);
+
+/*
+ * Log every own certificate and configured CA that is expired, not yet
+ * valid, or expires within TLSHD_CREDS_EXPIRY_DAYS: file, subject, date.
+ * Expired and not-yet-valid ones at LOG_ERR when invalid_is_error is
+ * set (--check-config), else LOG_WARNING; expiring ones as warnings.
+ */
+#define TLSHD_CREDS_EXPIRY_DAYS 30
+void tlshd_creds_check_lifetimes(const struct tlshd_config *cfg,
+				 int invalid_is_error);
 
 /*
  * Make creds (heap, loaded from cfg, heap) the set new handshakes use;

@@ -486,6 +486,9 @@ static struct ktls_config *tlshd_handshake_config(struct tlshd_handshake *hs,
 					    "a server handshake needs x509 or PSK authentication");
 			return NULL;
 		}
+		if (!creds->client_anon)
+			tlshd_handshake_end(hs, ENOKEY, "%s",
+					    creds->client_anon_err);
 		return creds->client_anon;
 	case HANDSHAKE_AUTH_X509:
 		if (req->cert_serial && req->privkey_serial) {
@@ -502,7 +505,12 @@ static struct ktls_config *tlshd_handshake_config(struct tlshd_handshake *hs,
 			return hs->owned_cfg;
 		}
 		kc = server ? creds->server_x509 : creds->client_x509;
-		if (!kc)
+		if (!kc && (server ? creds->server_x509_err[0] :
+				     creds->client_x509_err[0]))
+			tlshd_handshake_end(hs, ENOKEY, "%s", server ?
+					    creds->server_x509_err :
+					    creds->client_x509_err);
+		else if (!kc)
 			tlshd_handshake_end(hs, ENOKEY,
 					    "x509 authentication requested, but no %s certificate is configured ([authenticate.%s] x509.certificate)",
 					    server ? "server" : "client",
@@ -511,7 +519,17 @@ static struct ktls_config *tlshd_handshake_config(struct tlshd_handshake *hs,
 	case HANDSHAKE_AUTH_PSK:
 		if (server)
 			return tlshd_handshake_server_psk(hs, creds);
-		return creds->client_anon;
+		if (creds->client_anon)
+			return creds->client_anon;
+		/* A PSK needs no trust store: the policy alone will do. */
+		ret = tlshd_creds_config_new(creds, 0, &hs->owned_cfg, err,
+					     sizeof(err));
+		if (ret) {
+			tlshd_handshake_end(hs, tlshd_handshake_status(-ret),
+					    "%s", err);
+			return NULL;
+		}
+		return hs->owned_cfg;
 	default:
 		tlshd_handshake_end(hs, EINVAL, "unknown authentication mode %u",
 				    req->auth_mode);
@@ -723,6 +741,12 @@ static const char *tlshd_version_name(uint16_t v)
 	}
 }
 
+/*
+ * One line per handshake: successes at info, failures at warning, so that
+ * a priority filter (journalctl -p warning) finds every failure. Under
+ * journald the same facts go in fields too (PEER, ROLE, AUTH, VERSION,
+ * CIPHER, GROUP, RESULT, ERRNO, MS).
+ */
 static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 {
 	const struct tlshd_request *req = &hs->req;
@@ -732,20 +756,38 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 	const char *peer = req->peername[0] ? req->peername : "-";
 	const char *type = req->message_type == HANDSHAKE_MSG_TYPE_SERVERHELLO ?
 			   "server" : "client";
+	const char *auth = tlshd_msg_auth_name(req->auth_mode);
+	char peer_field[sizeof(req->peername) + sizeof(hs->peer_addr) + 2];
+	char ms_field[24], errno_field[24];
+	struct tlshd_log_field f[9] = {
+		{ "PEER", peer_field }, { "ROLE", type }, { "AUTH", auth },
+		{ "MS", ms_field }, { "ERRNO", errno_field },
+	};
 
+	snprintf(peer_field, sizeof(peer_field), "%s %s", peer, hs->peer_addr);
+	snprintf(ms_field, sizeof(ms_field), "%lld", ms);
+	snprintf(errno_field, sizeof(errno_field), "%d", hs->status);
 	if (hs->status == 0 && hs->session &&
 	    ktls_session_info(hs->session, &info) == 0) {
-		tlshd_info("handshake ok: peer %s %s, %s, auth %s, %s %s, group %s, %s%s%s, %lld ms",
-			   peer, hs->peer_addr, type,
-			   tlshd_msg_auth_name(req->auth_mode),
-			   tlshd_version_name(info.version), info.cipher_name,
-			   info.group_name[0] ? info.group_name : "none",
-			   info.resumed ? "resumed" : "full handshake",
-			   info.peer_verified ? ", verified " :
-			   req->auth_mode == HANDSHAKE_AUTH_PSK ? ", identity " : "",
-			   info.peer_verified ||
-			   req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
-			   ms);
+		f[5] = (struct tlshd_log_field){ "VERSION",
+			tlshd_version_name(info.version) };
+		f[6] = (struct tlshd_log_field){ "CIPHER", info.cipher_name };
+		f[7] = (struct tlshd_log_field){ "GROUP",
+			info.group_name[0] ? info.group_name : "none" };
+		f[8] = (struct tlshd_log_field){ "RESULT",
+			info.resumed ? "resumed" : "ok" };
+		tlshd_log_fields(LOG_INFO, f, 9,
+				 "handshake ok: peer %s %s, %s, auth %s, %s %s, group %s, %s%s%s, %lld ms",
+				 peer, hs->peer_addr, type, auth,
+				 tlshd_version_name(info.version),
+				 info.cipher_name,
+				 info.group_name[0] ? info.group_name : "none",
+				 info.resumed ? "resumed" : "full handshake",
+				 info.peer_verified ? ", verified " :
+				 req->auth_mode == HANDSHAKE_AUTH_PSK ? ", identity " : "",
+				 info.peer_verified ||
+				 req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
+				 ms);
 		if (info.peer_record_limit && info.record_limit_kept)
 			tlshd_info("peer %s %s asked for records of at most %u bytes: kept by kTLS (TLS_TX_MAX_PAYLOAD_LEN)",
 				   peer, hs->peer_addr, info.peer_record_limit);
@@ -759,10 +801,12 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 				   peer, hs->peer_addr, info.kx_name);
 		return;
 	}
-	tlshd_info("handshake failed: peer %s %s, %s, auth %s, %lld ms, status %s: %s",
-		   peer, hs->peer_addr, type,
-		   tlshd_msg_auth_name(req->auth_mode), ms,
-		   ename ? ename : "?", hs->cause[0] ? hs->cause : "unknown");
+	f[5] = (struct tlshd_log_field){ "RESULT", "failed" };
+	tlshd_log_fields(LOG_WARNING, f, 6,
+			 "handshake failed: peer %s %s, %s, auth %s, %lld ms, status %s: %s",
+			 peer, hs->peer_addr, type, auth, ms,
+			 ename ? ename : "?",
+			 hs->cause[0] ? hs->cause : "unknown");
 }
 
 void tlshd_handshake_finish(struct tlshd_handshake *hs)

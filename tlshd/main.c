@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
 
@@ -29,16 +31,20 @@
 #include "watchdog.h"
 #include "privs.h"
 #include "status.h"
+#include "../tools/version.h"
 
-#define TLSHD_VERSION "0.1.0"
+#define TLSHD_VERSION KTLS_TOOLS_VERSION
 #define TLSHD_MAX_FLIGHTS 1024	/* per worker by default; then back-pressure */
 
 struct tlshd_opts {
 	const char *config;
 	const char *ready_file;
+	const char *status_socket;
 	int to_stderr;
 	int workers;
 	int check_config;
+	int strict;
+	int status;
 };
 
 static void tlshd_usage(FILE *f)
@@ -49,15 +55,20 @@ static void tlshd_usage(FILE *f)
 		"\n"
 		"  -c, --config FILE      configuration file (default " TLSHD_CONFIG_DEFAULT ",\n"
 		"                         else " TLSHD_CONFIG_LEGACY ")\n"
-		"  -s, --stderr           log to stderr instead of syslog\n"
+		"  -s, --stderr           log to stderr as well as to the system log\n"
 		"  -w, --workers N        worker threads (default: [tlshd] workers, else one per CPU)\n"
 		"      --ready-file PATH  create PATH once ready for requests\n"
-		"      --check-config     check the configuration and its credentials, then exit\n"
+		"      --check-config     check the configuration and its credentials, then exit:\n"
+		"                         0 if there are at most warnings, 1 on errors\n"
+		"      --strict           with --check-config: warnings are errors too\n"
+		"      --status           print the running daemon's status line and exit\n"
+		"      --status-socket PATH  where the daemon answers --status\n"
+		"                         (default " TLSHD_STATUS_SOCKET ")\n"
 		"  -v, --version          print the version and exit\n"
 		"  -h, --help             print this help and exit\n"
 		"\n"
-		"SIGHUP reloads the configuration; a bad one is refused and the old kept.\n"
-		"SIGUSR1 logs a status line: handshakes in flight, GnuTLS sessions open,\n"
+		"SIGHUP and SIGUSR1 reload the configuration; a bad one is refused and the\n"
+		"old kept. --status prints handshakes in flight, GnuTLS sessions open,\n"
 		"heap in use, handshakes ok and failed since the start, the session cache.\n");
 }
 
@@ -79,6 +90,9 @@ static int tlshd_parse_args(int argc, char **argv, struct tlshd_opts *o)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "ready-file", required_argument, NULL, 'R' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "status", no_argument, NULL, 'Q' },
+		{ "status-socket", required_argument, NULL, 'P' },
 		{ "list-config-keys", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -113,6 +127,15 @@ static int tlshd_parse_args(int argc, char **argv, struct tlshd_opts *o)
 		case 'C':
 			o->check_config = 1;
 			break;
+		case 'S':
+			o->strict = 1;
+			break;
+		case 'Q':
+			o->status = 1;
+			break;
+		case 'P':
+			o->status_socket = optarg;
+			break;
 		case 'K':
 			tlshd_list_keys();
 			return 0;
@@ -133,6 +156,12 @@ static int tlshd_parse_args(int argc, char **argv, struct tlshd_opts *o)
 		tlshd_usage(stderr);
 		return 2;
 	}
+	if (o->strict && !o->check_config) {
+		fprintf(stderr, "tlshd: --strict goes with --check-config\n");
+		return 2;
+	}
+	if (!o->status_socket)
+		o->status_socket = TLSHD_STATUS_SOCKET;
 	return -1;
 }
 
@@ -168,12 +197,48 @@ static void tlshd_apply_debug(const struct tlshd_config *cfg)
 	nl_debug = cfg->nl_debug;
 }
 
+/*
+ * The kernel's consumers keep their keys in these keyrings; ktls-utils
+ * links each that exists, and so do we, with no configuration.
+ */
+static const char *const tlshd_default_keyrings[] = { ".nvme", ".nfs", ".nfsd" };
+
+static void tlshd_add_keyring(struct tlshd_creds *creds, const char *name,
+			      long serial)
+{
+	unsigned int i;
+
+	for (i = 0; i < creds->nkeyrings; i++)
+		if (creds->keyrings[i] == (uint32_t)serial)
+			return;
+	if (creds->nkeyrings == TLSHD_CREDS_MAX_KEYRINGS) {
+		tlshd_warn("[authenticate] keyrings: more than %d; '%s' is not searched for PSKs",
+			   TLSHD_CREDS_MAX_KEYRINGS, name);
+		return;
+	}
+	creds->keyrings[creds->nkeyrings++] = serial;
+}
+
 static void tlshd_link_keyrings(const struct tlshd_config *cfg,
 				struct tlshd_creds *creds)
 {
 	unsigned int i;
 	long ret;
 
+	for (i = 0; i < sizeof(tlshd_default_keyrings) /
+			sizeof(tlshd_default_keyrings[0]); i++) {
+		ret = tlshd_keyring_link_name(tlshd_default_keyrings[i]);
+		if (ret == -ENOKEY)
+			continue;	/* that consumer is not loaded */
+		if (ret < 0) {
+			tlshd_warn("cannot link the kernel's '%s' keyring: %s",
+				   tlshd_default_keyrings[i], strerror(-ret));
+			continue;
+		}
+		tlshd_debug("linked keyring '%s' (%ld)",
+			    tlshd_default_keyrings[i], ret);
+		tlshd_add_keyring(creds, tlshd_default_keyrings[i], ret);
+	}
 	for (i = 0; i < cfg->nkeyrings; i++) {
 		ret = tlshd_keyring_link_name(cfg->keyrings[i]);
 		if (ret < 0) {
@@ -182,12 +247,7 @@ static void tlshd_link_keyrings(const struct tlshd_config *cfg,
 			continue;
 		}
 		tlshd_debug("linked keyring '%s' (%ld)", cfg->keyrings[i], ret);
-		if (creds->nkeyrings == TLSHD_CREDS_MAX_KEYRINGS) {
-			tlshd_warn("[authenticate] keyrings: more than %d; '%s' is not searched for PSKs",
-				   TLSHD_CREDS_MAX_KEYRINGS, cfg->keyrings[i]);
-			continue;
-		}
-		creds->keyrings[creds->nkeyrings++] = ret;
+		tlshd_add_keyring(creds, cfg->keyrings[i], ret);
 	}
 }
 
@@ -266,7 +326,8 @@ static void tlshd_note_tags(const char *config)
  * are logged; returns 0 with *cfgp and *credsp (heap) set, or -1.
  */
 static int tlshd_load(const char *path, struct tlshd_config **cfgp,
-		      struct tlshd_creds **credsp, const char **used)
+		      struct tlshd_creds **credsp, const char **used,
+		      int checking)
 {
 	struct tlshd_config *cfg;
 	struct tlshd_creds *creds;
@@ -276,7 +337,12 @@ static int tlshd_load(const char *path, struct tlshd_config **cfgp,
 	if (!path) {
 		path = tlshd_config_pick(TLSHD_CONFIG_DEFAULT,
 					 TLSHD_CONFIG_LEGACY);
-		if (path && !strcmp(path, TLSHD_CONFIG_LEGACY))
+		if (path && !strcmp(path, TLSHD_CONFIG_LEGACY) &&
+		    access(TLSHD_CONFIG_DEFAULT, F_OK) == 0)
+			tlshd_warn("reading the legacy %s, which takes precedence over %s (as in ktls-utils): merge them and remove %s",
+				   TLSHD_CONFIG_LEGACY, TLSHD_CONFIG_DEFAULT,
+				   TLSHD_CONFIG_LEGACY);
+		else if (path && !strcmp(path, TLSHD_CONFIG_LEGACY))
 			tlshd_notice("reading the legacy %s: %s does not exist",
 				     TLSHD_CONFIG_LEGACY, TLSHD_CONFIG_DEFAULT);
 	}
@@ -298,6 +364,7 @@ static int tlshd_load(const char *path, struct tlshd_config **cfgp,
 		tlshd_err("%s", err);
 		goto fail_cfg;
 	}
+	tlshd_creds_check_lifetimes(cfg, checking);
 	*cfgp = cfg;
 	*credsp = creds;
 	return 0;
@@ -309,30 +376,66 @@ fail:
 	return -1;
 }
 
-static int tlshd_check_config(const char *path)
+/*
+ * --check-config: errors (the daemon would refuse the file, or a
+ * certificate is expired or not yet valid) exit 1; warnings (unknown
+ * keys, tolerated values, credentials that cannot be loaded, expiring
+ * certificates) exit 0, or 1 with --strict.
+ */
+static int tlshd_check_config(const char *path, int strict)
 {
 	struct tlshd_config *cfg;
 	struct tlshd_creds *creds;
-	const char *used;
+	unsigned long warnings, errors;
+	const char *used, *name;
+	int failed;
 
-	tlshd_log_open("tlshd", 1);
-	if (tlshd_load(path, &cfg, &creds, &used)) {
-		fprintf(stderr, "%s: has errors\n",
-			used ? used : "built-in defaults");
-		tlshd_log_close();
+	tlshd_log_open("tlshd", TLSHD_LOG_STDERR);
+	tlshd_log_reset_counts();
+	failed = tlshd_load(path, &cfg, &creds, &used, 1);
+	name = used ? used : "built-in defaults";
+	if (!failed) {
+		tlshd_note_tags(used);
+		tlshd_creds_free(creds);
+		free(creds);
+		tlshd_config_free(cfg);
+		free(cfg);
+	}
+	tlshd_log_counts(&warnings, &errors);
+	tlshd_log_close();
+	if (failed || errors) {
+		fprintf(stderr, "%s: has errors (%lu error%s, %lu warning%s)\n",
+			name, errors, errors == 1 ? "" : "s", warnings,
+			warnings == 1 ? "" : "s");
 		return 1;
 	}
-	tlshd_note_tags(used);
+	if (warnings) {
+		printf("%s: ok with %lu warning%s%s\n", name, warnings,
+		       warnings == 1 ? "" : "s",
+		       strict ? " (fatal with --strict)" : "");
+		return strict ? 1 : 0;
+	}
 	if (used)
 		printf("%s: ok\n", used);
 	else
 		printf("%s: ok (no configuration file; built-in defaults)\n",
 		       TLSHD_CONFIG_DEFAULT);
-	tlshd_creds_free(creds);
-	free(creds);
-	tlshd_config_free(cfg);
-	free(cfg);
-	tlshd_log_close();
+	return 0;
+}
+
+/* --status: the running daemon's status line on stdout. */
+static int tlshd_query_status(const char *path)
+{
+	char line[512];
+	int ret;
+
+	ret = tlshd_status_query(path, line, sizeof(line));
+	if (ret) {
+		fprintf(stderr, "tlshd: no daemon answers on %s: %s\n", path,
+			strerror(-ret));
+		return 1;
+	}
+	fputs(line, stdout);
 	return 0;
 }
 
@@ -342,16 +445,21 @@ static void tlshd_note_ciphers(const struct tlshd_config *cfg)
 		tlshd_warn("[tlshd] ciphers: none of them is one the kernel's kTLS takes: every handshake will fail");
 }
 
-/* SIGHUP: swap in the new configuration only if all of it loads. */
+/*
+ * SIGHUP, SIGUSR1: swap in the new configuration only if it parses.
+ * Credentials that still cannot be loaded are warned about again, and
+ * fail only the handshakes that need them.
+ */
 static void tlshd_reload(const struct tlshd_opts *o,
-			 const struct tlshd_config *running)
+			 const struct tlshd_config *running, int sig)
 {
 	struct tlshd_config *cfg;
 	struct tlshd_creds *creds;
 	const char *used;
 
-	tlshd_notice("SIGHUP: reloading the configuration");
-	if (tlshd_load(o->config, &cfg, &creds, &used)) {
+	tlshd_notice("SIG%s: reloading the configuration",
+		     sig == SIGUSR1 ? "USR1" : "HUP");
+	if (tlshd_load(o->config, &cfg, &creds, &used, 0)) {
 		tlshd_err("reload of %s failed: keeping the previous configuration",
 			  used ? used : "built-in defaults");
 		return;
@@ -380,16 +488,20 @@ int main(int argc, char **argv)
 	const char *used;
 	sigset_t sigs;
 	uint64_t one = 1;
-	int stop_fd = -1, ret, sig, i, status = 1;
+	int stop_fd = -1, sig_fd = -1, status_fd = -1, ret, sig = 0, i;
+	int status = 1;
 
 	ret = tlshd_parse_args(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
+	if (o.status)
+		return tlshd_query_status(o.status_socket);
 	if (o.check_config)
-		return tlshd_check_config(o.config);
-	tlshd_log_open("tlshd", o.to_stderr);
+		return tlshd_check_config(o.config, o.strict);
+	tlshd_log_open("tlshd", TLSHD_LOG_SYSTEM |
+				(o.to_stderr ? TLSHD_LOG_STDERR : 0));
 
-	if (tlshd_load(o.config, &cfg, &creds, &used)) {
+	if (tlshd_load(o.config, &cfg, &creds, &used, 0)) {
 		tlshd_err("the configuration has errors; not starting");
 		goto out_log;
 	}
@@ -407,7 +519,7 @@ int main(int argc, char **argv)
 	/* What a reload compares against (the pointers are not kept). */
 	start_cfg = *cfg;
 	tlshd_raise_nofile();
-	/* Signals go to sigwaitinfo() below, not to any worker. */
+	/* Signals go to the signalfd below, not to any worker. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -420,6 +532,17 @@ int main(int argc, char **argv)
 	tlshd_probe_kernel(ciphers, sizeof(ciphers));
 	tlshd_note_ciphers(cfg);
 	tlshd_creds_publish(creds, cfg);
+
+	/* Before privileges go: /run may need root to write. */
+	status_fd = tlshd_status_listen(o.status_socket);
+	if (status_fd < 0)
+		tlshd_warn("status socket %s: %s; tlshd --status will not reach this daemon",
+			   o.status_socket, strerror(-status_fd));
+	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_fd < 0) {
+		tlshd_err("signalfd: %s", strerror(errno));
+		goto out_creds;
+	}
 
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	loops = calloc(workers, sizeof(*loops));
@@ -480,18 +603,34 @@ int main(int argc, char **argv)
 		     cfg->server.certificate ? ", server certificate" : "");
 
 	for (;;) {
-		sig = sigwaitinfo(&sigs, NULL);
+		struct pollfd pfd[2] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = status_fd, .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+
+		if (poll(pfd, status_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			tlshd_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents & POLLIN)
+			tlshd_status_answer(status_fd);
+		if (!(pfd[0].revents & POLLIN) ||
+		    read(sig_fd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		sig = si.ssi_signo;
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		if (sig == SIGHUP) {
+		if (sig == SIGHUP || sig == SIGUSR1) {
 			tlshd_notify_systemd("RELOADING=1");
-			tlshd_reload(&o, &start_cfg);
+			tlshd_reload(&o, &start_cfg, sig);
 			tlshd_notify_systemd("READY=1");
 		}
-		if (sig == SIGUSR1)
-			tlshd_status_log();
 	}
-	tlshd_notice("signal %d (%s): exiting", sig, strsignal(sig));
+	if (sig)
+		tlshd_notice("signal %d (%s): exiting", sig, strsignal(sig));
 	tlshd_notify_systemd("STOPPING=1");
 	status = 0;
 
@@ -511,6 +650,12 @@ out_creds:
 	free(threads);
 	if (stop_fd >= 0)
 		close(stop_fd);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	if (status_fd >= 0) {
+		close(status_fd);
+		unlink(o.status_socket);
+	}
 	/* Frees the live configuration with the last reference. */
 	tlshd_creds_unpublish();
 out_log:

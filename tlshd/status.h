@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Daemon-wide counters of the requests tlshd has taken, and the status
- * line SIGUSR1 logs: what is in flight, how many GnuTLS sessions are
+ * line tlshd --status prints: what is in flight, how many GnuTLS sessions are
  * open, how much heap is in use, and how handshakes have ended since the
  * start. An idle daemon shows 0 in flight and 0 sessions; anything else
  * after load is a leak.
@@ -15,7 +15,26 @@ void tlshd_status_taken(void);
 /* DONE went (or was tried) with this status for a taken request. */
 void tlshd_status_done(unsigned int status);
 
-/* Log the status line (main thread, on SIGUSR1). */
-void tlshd_status_log(void);
+#include <stddef.h>
+
+#define TLSHD_STATUS_SOCKET "/run/tlshd/status"
+
+/* The status line, without "status: " and newline. */
+void tlshd_status_format(char *buf, size_t len);
+
+/*
+ * Listen on the status socket at path (its directory is made if need be;
+ * a name left by a dead daemon is replaced). Returns the listening fd
+ * (non-blocking) or a negative errno; -EADDRINUSE if a live daemon
+ * answers there.
+ */
+int tlshd_status_listen(const char *path);
+/* Answer every pending connection on the listening fd. */
+void tlshd_status_answer(int lfd);
+/*
+ * Ask the daemon at path: its line, NUL-terminated, into buf (NULL: only
+ * check that something accepts). Returns 0 or a negative errno.
+ */
+int tlshd_status_query(const char *path, char *buf, size_t len);
 
 #endif /* TLSHD_STATUS_H */

@@ -2,7 +2,7 @@
 # tlshd: everything but main.c also goes into an archive the unit tests link.
 TLSHD_SRCS := $(filter-out tlshd/main.c,$(wildcard tlshd/*.c))
 TLSHD_A := $(O)/obj/tlshd/libtlshd.a
-TLSHD_LIBS = $(TLSHD_A) $(LIBKTLS_A) $(NL_LIBS) $(GNUTLS_LIBS) -lkeyutils -lpthread
+TLSHD_LIBS = $(TLSHD_A) $(LIBKTLS_A) $(NL_LIBS) $(GNUTLS_LIBS) -lkeyutils -lsystemd -lpthread
 EXTRA_CFLAGS_tlshd/ = $(GNUTLS_CFLAGS) $(NL_CFLAGS)
 
 $(TLSHD_A): $(TLSHD_SRCS:%.c=$(O)/obj/%.o)

@@ -6,7 +6,8 @@
 # 1.2 with ECDHE), a TLS 1.0-only one, an RSA-key-exchange-only TLS 1.2 one
 # and one with an expired certificate. Each --json report is checked field
 # by field; so are the modern one's text report, a name mismatch, the exit
-# codes, and that the offload try really installed keys (TlsTxSw rises).
+# codes, tlshd's verdict (its default policy refuses TLS 1.0 and RSA key
+# exchange: exit 4 and 6), and that the offload try really installed keys (TlsTxSw rises).
 . "$(dirname "$0")/engine-common.bash"
 need_ktls
 command -v ktls-probe >/dev/null || { echo "FAIL: ktls-probe not built"; exit 1; }
@@ -117,6 +118,8 @@ expect_match modern 'j["old_protocols"]["tls1_0_1_1"]["error"]' '.'
 # OpenSSL's default list still has AES-GCM with RSA key exchange.
 expect modern 'j["old_protocols"]["rsa_kx_tls1_2"]["accepted"]' true
 expect modern 'j["old_protocols"]["rsa_kx_tls1_2"]["kx"]' RSA
+expect modern 'j["tlshd"]["accepts"]' true
+expect modern 'j["tlshd"]["reason"]' null
 [ "$tx1" -gt "$tx0" ] && ok "modern: TlsTxSw $tx0 -> $tx1: keys were installed" ||
 	fail "modern: TlsTxSw stayed $tx0: the offload try installed nothing"
 
@@ -130,7 +133,8 @@ sed 's/^/  text: /' "$T/text.out"
 [ "$RC" = 0 ] || fail "text: exit $RC"
 for re in '^version +TLS1\.3$' '^verification +trusted' \
 	'^session ticket +yes$' '^resumption +yes$' '^kTLS offload +yes$' \
-	'^TLS 1\.0/1\.1 offer +refused' '^certificate 0 +subject CN=probe\.test$'; do
+	'^TLS 1\.0/1\.1 offer +refused' '^certificate 0 +subject CN=probe\.test$' \
+	'^tlshd accepts +yes$'; do
 	grep -Eq "$re" "$T/text.out" && ok "text: /$re/" || fail "text: no line /$re/"
 done
 
@@ -157,11 +161,17 @@ expect tls10 'j["old_protocols"]["tls1_0_1_1"]["accepted"]' true
 expect tls10 'j["old_protocols"]["tls1_0_1_1"]["version"]' TLS1.0
 expect_match tls10 'j["old_protocols"]["tls1_0_1_1"]["cipher"]' 'CBC'
 expect tls10 'j["old_protocols"]["rsa_kx_tls1_2"]["accepted"]' false
+expect tls10 'j["tlshd"]["accepts"]' false
+expect_match tls10 'j["tlshd"]["reason"]' '^the server offers only TLS1\.0; tlshd needs TLS 1\.2 or 1\.3$'
 
-# 3. RSA key exchange only (TLS 1.2): no group, no signature, still kTLS-able.
+# 3. RSA key exchange only (TLS 1.2): no group, no signature, still
+# kTLS-able, but tlshd's default policy refuses it: exit 6.
 serve rsakx "$T/srv.pem" -no_tls1_3 -cipher AES128-GCM-SHA256
 probe rsakx
-[ "$RC" = 0 ] && ok "rsakx: exit 0" || fail "rsakx: exit $RC, want 0"
+[ "$RC" = 6 ] && ok "rsakx: exit 6" || fail "rsakx: exit $RC, want 6"
+expect rsakx 'j["tlshd"]["accepts"]' false
+expect_match rsakx 'j["tlshd"]["reason"]' '^the server offers only RSA key exchange \(no forward secrecy\); tlshd allows it only with \[tlshd\] allow_rsa_kx=true$'
+
 expect rsakx 'j["handshake"]["version"]' TLS1.2
 expect rsakx 'j["handshake"]["kx"]' RSA
 expect rsakx 'j["handshake"]["cipher"]' AES-128-GCM
@@ -181,6 +191,8 @@ expect expired 'j["certificates"][0]["expired"]' true
 expect expired 'j["certificates"][0]["not_before"]' 2020-01-01T00:00:00Z
 expect expired 'j["certificates"][0]["not_after"]' 2021-01-01T00:00:00Z
 expect expired 'j["verification"]["trusted"]' false
+expect expired 'j["tlshd"]["accepts"]' false
+expect_match expired 'j["tlshd"]["reason"]' '^its certificate chain does not verify'
 expect_match expired 'j["verification"]["status"]' 'expired'
 # Whether the chain verifies has nothing to do with the record layer.
 expect expired 'j["ktls"]["offloadable"]' true

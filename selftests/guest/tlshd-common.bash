@@ -153,7 +153,8 @@ start_tlshd()
 {
 	local conf=${1:-$T/tlshd.conf} i
 	rm -f "$T/ready"
-	tlshd -s -c "$conf" --ready-file "$T/ready" >>"$T/tlshd.log" 2>&1 &
+	tlshd -s -c "$conf" --ready-file "$T/ready" \
+		--status-socket "$T/status.sock" >>"$T/tlshd.log" 2>&1 &
 	TLSHD_PID=$!
 	for i in $(seq 100); do
 		[ -e "$T/ready" ] && return 0
@@ -180,20 +181,15 @@ tlshd_fds()
 	ls "/proc/$TLSHD_PID/fd" | wc -l
 }
 
-# tlshd_status: SIGUSR1, then tlshd's status line (from "N handshakes in
-# flight" on), once it is in the log.
+# tlshd_status: the running daemon's status line (from "N handshakes in
+# flight" on), asked through tlshd --status.
 tlshd_status()
 {
-	local n i
-	n=$(grep -c 'status: [0-9]* handshakes in flight' "$T/tlshd.log")
-	kill -USR1 "$TLSHD_PID" || fail "tlshd is gone"
-	for i in $(seq 100); do
-		[ "$(grep -c 'status: [0-9]* handshakes in flight' "$T/tlshd.log")" -gt "$n" ] &&
-			break
-		sleep 0.1
-	done
-	grep -o 'status: [0-9]* handshakes in flight.*' "$T/tlshd.log" |
-		tail -n 1 | sed 's/^status: //'
+	local line
+	kill -0 "$TLSHD_PID" 2>/dev/null || fail "tlshd is gone"
+	line=$(tlshd --status --status-socket "$T/status.sock") ||
+		fail "tlshd --status failed: $line"
+	echo "$line" | sed -n 's/^status: //p'
 }
 
 # status_of LINE WHAT: the number before WHAT in a status line

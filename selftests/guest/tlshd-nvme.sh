@@ -95,11 +95,14 @@ dmesg | grep -qi 'failed to start TLS: -3' ||
 	fail "kernel did not report ESRCH: $(dmesg | grep -i nvme | tail -n 3)"
 
 ok0=$(grep -c 'handshake ok:' "$T/tlshd.log" 2>/dev/null)
+# No [authenticate] keyrings= line: like ktls-utils, tlshd links the
+# kernel's .nvme keyring by itself, and the target finds its PSK there.
 cat >"$T/nvme.conf" <<EOT
 [debug]
 loglevel=1
 EOT
 start_tlshd "$T/nvme.conf"
+expect_log "linked keyring '\.nvme' \($((ring))\)"
 reply=$(timeout 60 bash -c "$(declare -f nvme_connect); OPTS='$OPTS'; nvme_connect") ||
 	fail "connect with tlshd failed: $(dmesg | grep -i nvme | tail -n 5)"
 echo "  connect: $reply"

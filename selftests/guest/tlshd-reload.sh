@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
-# SIGHUP reloads tlshd's configuration, all or nothing. Config A (trust
-# our CA, TLS 1.2 allowed) handshakes with a TLS 1.2-only gnutls-serv.
-# A broken file (a bad value; then a missing trust store) is refused with
-# its cause logged, and A keeps working. Config B (min_version=1.3) then
+# SIGHUP and SIGUSR1 reload tlshd's configuration (as in ktls-utils).
+# Config A (trust our CA, TLS 1.2 allowed) handshakes with a TLS
+# 1.2-only gnutls-serv. A file with a bad value is refused with its cause
+# logged, and A keeps working. One whose trust store is missing is taken:
+# client handshakes fail with ENOKEY naming the file until a reload finds
+# it. Config B (min_version=1.3) then
 # makes the next handshake with the same server fail, while a TLS 1.3
 # server still works; config C (trust another CA) makes verification
 # fail. A handshake in flight during a reload (held up by a slow relay)
@@ -26,11 +28,11 @@ write_a() {
 # last_hs: the newest handshake result line of the log.
 last_hs() { grep -E 'handshake (ok|failed):' "$T/tlshd.log" | tail -n 1; }
 
-# Send SIGHUP and wait until the log has one more line matching $1.
+# Send SIGHUP (or $2) and wait until the log has one more line matching $1.
 reload() {
-	local want=$1 n0 i
+	local want=$1 sig=${2:-HUP} n0 i
 	n0=$(grep -cE -- "$want" "$T/tlshd.log")
-	kill -HUP "$TLSHD_PID" || fail "SIGHUP: tlshd is gone"
+	kill -"$sig" "$TLSHD_PID" || fail "SIG$sig: tlshd is gone"
 	for i in $(seq 100); do
 		[ "$(grep -cE -- "$want" "$T/tlshd.log")" -gt "$n0" ] && {
 			echo "  log: $(grep -E -- "$want" "$T/tlshd.log" | tail -n 1)"
@@ -79,19 +81,25 @@ grep -qF "$LIVE:4: key 'min_version': expected 1.2 or 1.3" "$T/tlshd.log" ||
 kill -0 "$pid0" 2>/dev/null || fail "tlshd died on a bad reload"
 hs_ok 4460 'TLSv1\.2'
 
-# Broken: it parses, but its trust store can't be loaded.
+# It parses, but its trust store can't be loaded: taken, with a warning;
+# client handshakes fail with ENOKEY and the cause.
 cat >"$LIVE" <<EOT
 [tlshd]
 min_version=1.3
 [authenticate.client]
 x509.truststore=$T/no-such-ca.pem
 EOT
-reload 'reload of .*live\.conf failed: keeping the previous configuration'
-grep -qF "$LIVE:4: [authenticate.client] x509.truststore $T/no-such-ca.pem: No such file or directory" "$T/tlshd.log" ||
+reload 'reloaded the configuration from .*live\.conf'
+grep -qF "warning: $LIVE:4: [authenticate.client] x509.truststore $T/no-such-ca.pem: No such file or directory" "$T/tlshd.log" ||
 	fail "the log does not name the missing trust store"
-hs_ok 4460 'TLSv1\.2'
+consumer --connect 127.0.0.1:4461 --type client --auth anon \
+	--peername localhost --timeout-ms 20000 --expect-status ENOKEY ||
+	fail "with the trust store missing: expected ENOKEY"
+last_hs | grep -qF "status ENOKEY: $LIVE:4: [authenticate.client] x509.truststore $T/no-such-ca.pem: No such file or directory" ||
+	fail "no precise failure line: $(last_hs)"
+echo "  hs: $(last_hs)"
 
-# B: TLS 1.3 only. The TLS 1.2-only server is now refused.
+# B: TLS 1.3 only, through SIGUSR1. The TLS 1.2-only server is now refused.
 cat >"$LIVE" <<EOT
 [debug]
 loglevel=1
@@ -100,7 +108,9 @@ min_version=1.3
 [authenticate.client]
 x509.truststore=$T/ca.pem
 EOT
-reload 'reloaded the configuration from .*live\.conf'
+reload 'reloaded the configuration from .*live\.conf' USR1
+grep -q 'SIGUSR1: reloading the configuration' "$T/tlshd.log" ||
+	fail "no SIGUSR1 reload line"
 consumer --connect 127.0.0.1:4460 --type client --auth anon \
 	--peername localhost --timeout-ms 20000 --expect-status EACCES ||
 	fail "min_version=1.3 against a TLS 1.2-only server: expected EACCES"
@@ -183,6 +193,10 @@ consumer --connect 127.0.0.1:4461 --type client --auth anon \
 	--peername localhost --timeout-ms 20000 --expect-status EACCES ||
 	fail "after the in-flight reload: expected EACCES under C"
 
+st=$(tlshd_status)
+echo "  status: $st"
+echo "$st" | grep -qE '^0 handshakes in flight, .* ok, [0-9]+ failed' ||
+	fail "tlshd --status: $st"
 [ "$TLSHD_PID" = "$pid0" ] && kill -0 "$pid0" || fail "tlshd restarted or died"
 stop_tlshd
 echo "PASS"

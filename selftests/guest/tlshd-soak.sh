@@ -7,7 +7,7 @@
 # whose tickets tlshd's session cache keeps, then 2,000 requests at once
 # (500 in make check). Every one completes and echoes a
 # line over kTLS. Afterwards tlshd is back to its baseline: no handshake
-# in flight, no GnuTLS session open (its SIGUSR1 status line), the same
+# in flight, no GnuTLS session open (tlshd --status), the same
 # fds, and its heap (bytes malloc has handed out) within HEAP_SLACK_KB
 # (16) of the baseline, which a leak of one byte per handshake would
 # exceed. RSS

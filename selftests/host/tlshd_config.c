@@ -171,21 +171,27 @@ static void test_errors(void)
 	expect_one("\n\n[]\n", E, "test.conf:3: empty section name");
 	expect_one("[de\tbug]\n", E, "test.conf:1: invalid character in section name");
 	expect_one("[debug]\n=3\n", E, "test.conf:2: empty key name before '='");
-	expect_one("[debug]\nloglevel=abc\n", E,
+	expect_one("[debug]\nloglevel=abc\n", W,
 		   "test.conf:2: key 'loglevel': expected a number from 0 to 2147483647, got 'abc'");
-	expect_one("[debug]\ntls=-1\n", E, "test.conf:2: key 'tls': expected a number");
-	expect_one("[debug]\nnl=3x\n", E, "test.conf:2: key 'nl': expected a number");
-	expect_one("[debug]\nnl=99999999999999999999999\n", E,
+	expect_one("[debug]\ntls=-1\n", W, "test.conf:2: key 'tls': expected a number");
+	expect_one("[debug]\nnl=3x\n", W, "test.conf:2: key 'nl': expected a number");
+	expect_one("[debug]\nnl=99999999999999999999999\n", W,
 		   "test.conf:2: key 'nl': expected a number");
-	expect_one("[debug]\nnl=\n", E, "test.conf:2: key 'nl': expected a number");
-	expect_one("[authenticate.client]\nx509.crl=\n", E,
+	expect_one("[debug]\nnl=\n", W, "test.conf:2: key 'nl': expected a number");
+	expect_one("[authenticate.client]\nx509.crl=\n", W,
 		   "test.conf:2: key 'x509.crl': empty value");
-	expect_one("[authenticate.server]\n\nx509.certificate=/a\\qb\n", E,
+	expect_one("[authenticate.server]\n\nx509.certificate=/a\\qb\n", W,
 		   "test.conf:3: key 'x509.certificate': invalid escape sequence '\\q' in value");
-	expect_one("[authenticate.client]\nx509.private_key=/a\\\n", E,
+	expect_one("[authenticate.client]\nx509.private_key=/a\\\n", W,
 		   "test.conf:2: key 'x509.private_key': value ends with a lone backslash");
-	expect_one("[authenticate]\nkeyrings=a;b\\x\n", E,
+	expect_one("[authenticate]\nkeyrings=a;b\\x\n", W,
 		   "test.conf:2: key 'keyrings': invalid escape sequence '\\x'");
+
+	/* ktls-utils keys: what it tolerates, we warn about and accept. */
+	expect_one("[debug]\nloglevel=2 # chatty\n", W,
+		   "W: test.conf:2: key 'loglevel': text from '#' on taken as a comment");
+	expect_one("[authenticate.client]\nx509.truststore=/ca.pem\t# ours\n", W,
+		   "W: test.conf:2: key 'x509.truststore': text from '#' on taken as a comment");
 
 	expect_one("[debug]\nloglevel=1\n[tls]\nfoo=1\nbar\n", E,
 		   "test.conf:5: not a section header");
@@ -223,10 +229,11 @@ static void test_many_errors(void)
 	struct reports r;
 
 	CHECK(parse(&cfg, &r,
-		    "[debug]\nloglevel=x\ntls=2\n[authenticate.client]\n"
-		    "x509.crl=\nx509.truststore=/ok\n") == -EINVAL);
+		    "[tlshd]\nworkers=x\n[debug]\ntls=2\n[resumption]\n"
+		    "cache=\n[authenticate.client]\nx509.truststore=/ok\n") ==
+	      -EINVAL);
 	CHECK(r.errors == 2);
-	CHECK(strstr(r.text, "test.conf:2:") && strstr(r.text, "test.conf:5:"));
+	CHECK(strstr(r.text, "test.conf:2:") && strstr(r.text, "test.conf:6:"));
 	CHECK(cfg.tls_debug == 2);
 	CHECK(cfg.client.truststore && !strcmp(cfg.client.truststore, "/ok"));
 	tlshd_config_free(&cfg);
@@ -419,9 +426,9 @@ static void test_own_errors(void)
 		   "test.conf:2: key 'cache_size': expected a number from 1 to 1048576, got '0'");
 	expect_one("[resumption]\ncache_size=1048577\n", E,
 		   "test.conf:2: key 'cache_size': expected a number from 1 to 1048576");
-	expect_one("[authenticate.client]\nx509.pq.certificate=\n", E,
+	expect_one("[authenticate.client]\nx509.pq.certificate=\n", W,
 		   "test.conf:2: key 'x509.pq.certificate': empty value");
-	expect_one("[authenticate.server]\nx509.pq.private_key=\n", E,
+	expect_one("[authenticate.server]\nx509.pq.private_key=\n", W,
 		   "test.conf:2: key 'x509.pq.private_key': empty value");
 	/* Our keys belong to their own sections. */
 	expect_one("[debug]\nworkers=2\n", W,
@@ -431,6 +438,27 @@ static void test_own_errors(void)
 }
 
 /* No -c: /etc/tlshd/config, else the legacy /etc/tlshd.conf, else none. */
+/* What ktls-utils turns into 0 is 0 here too; comments are cut. */
+static void test_tolerance(void)
+{
+	struct tlshd_config cfg;
+	struct reports r;
+
+	CHECK(parse(&cfg, &r, "[debug]\nloglevel=1 # comment\ntls=abc\nnl=7\n"
+		    "[authenticate.client]\nx509.truststore=/ca.pem # ours\n"
+		    "x509.crl=\n") == 0);
+	CHECK(r.errors == 0 && r.warnings == 4);
+	CHECK(cfg.loglevel == 1 && cfg.tls_debug == 0 && cfg.nl_debug == 7);
+	CHECK(cfg.client.truststore && !strcmp(cfg.client.truststore, "/ca.pem"));
+	CHECK(cfg.client.crl == NULL);
+	tlshd_config_free(&cfg);
+	/* A '#' inside a word is part of the value. */
+	CHECK(parse(&cfg, &r, "[authenticate.client]\nx509.truststore=/a#b\n") == 0);
+	CHECK(r.warnings == 0);
+	CHECK(cfg.client.truststore && !strcmp(cfg.client.truststore, "/a#b"));
+	tlshd_config_free(&cfg);
+}
+
 static void test_pick(void)
 {
 	char dir[] = "/tmp/tlshd-pick.XXXXXX";
@@ -450,7 +478,8 @@ static void test_pick(void)
 	CHECK(f != NULL);
 	if (f)
 		fclose(f);
-	CHECK(tlshd_config_pick(primary, legacy) == primary);
+	/* Both: the legacy file wins, as in ktls-utils. */
+	CHECK(tlshd_config_pick(primary, legacy) == legacy);
 	unlink(legacy);
 	CHECK(tlshd_config_pick(primary, legacy) == primary);
 	unlink(primary);
@@ -485,6 +514,7 @@ int main(void)
 	test_load();
 	test_own_keys();
 	test_own_errors();
+	test_tolerance();
 	test_pick();
 	test_key_table();
 	if (failures) {

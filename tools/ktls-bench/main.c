@@ -20,6 +20,7 @@
 #include <linux/ktls_test_consumer.h>
 
 #include "bench.h"
+#include "../version.h"
 
 #define DEFAULT_TX "tcp,user,ktls-write,ktls-sendfile,ktls-sendfile-zc,ktls-uring,ktls-uring-send"
 #define DEFAULT_RX "tcp,user,ktls-read,ktls-read-nopad,ktls-uring"
@@ -519,6 +520,7 @@ int main(int argc, char **argv)
 		{ "system-trust", no_argument, NULL, OPT_SYSTRUST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 1000 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = {
@@ -679,6 +681,9 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'q': o.quiet = 1; break;
+		case 1000:
+			ktls_tools_print_version("ktls-bench");
+			exit(0);
 		case 'h':
 			bench_usage(stdout);
 			return 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "../version.h"
 
 /* Old offers: what a server switching old protocols off must refuse. */
 #define PROBE_LEGACY "NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.0:" \
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 		"  --ca FILE      PEM trust anchors (default: the system store)\n"
 		"  --json         one JSON object instead of text\n"
 		"  --timeout S    per connection and handshake (default 10)\n"
-		"  --help\n"
+		"  --help, --version\n"
 		"PORT defaults to 443; write [ADDR]:PORT for IPv6.\n");
 }
 
@@ -79,13 +80,14 @@ static int parse_timeout(const char *s, unsigned int *ms)
 
 static int parse_opts(int argc, char **argv, struct probe_opts *o)
 {
-	enum { O_SNI = 256, O_CA, O_JSON, O_TIMEOUT, O_HELP };
+	enum { O_SNI = 256, O_CA, O_JSON, O_TIMEOUT, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "sni", required_argument, NULL, O_SNI },
 		{ "ca", required_argument, NULL, O_CA },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -104,6 +106,7 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o)
 			}
 			break;
 		case O_HELP: usage(stdout); exit(0);
+		case O_VERSION: ktls_tools_print_version("ktls-probe"); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
@@ -123,7 +126,9 @@ static int probe_exit_code(int ret, const struct probe_report *r)
 {
 	if (ret)
 		return ret;
-	return r->trusted ? PROBE_EXIT_OK : PROBE_EXIT_UNTRUSTED;
+	if (!r->trusted)
+		return PROBE_EXIT_UNTRUSTED;
+	return r->tlshd_accepts ? PROBE_EXIT_OK : PROBE_EXIT_TLSHD;
 }
 
 int main(int argc, char **argv)
@@ -146,6 +151,7 @@ int main(int argc, char **argv)
 	probe_offload(&o, &r);
 	probe_offer(&o, PROBE_LEGACY, &r.legacy);
 	probe_offer(&o, PROBE_RSA_KX, &r.rsa_kx);
+	probe_tlshd_verdict(&r);
 	if (o.json)
 		probe_print_json(&o, &r);
 	else

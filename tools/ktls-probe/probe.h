@@ -13,6 +13,7 @@
 #define PROBE_EXIT_CONNECT	3	/* no TCP connection */
 #define PROBE_EXIT_HANDSHAKE	4	/* the modern offer was refused */
 #define PROBE_EXIT_INTERNAL	5
+#define PROBE_EXIT_TLSHD	6	/* trusted, but tlshd's default policy refuses it */
 
 #define PROBE_MAX_CERTS 8
 
@@ -69,6 +70,10 @@ struct probe_report {
 
 	struct probe_hs legacy;		/* TLS 1.0/1.1-only offer */
 	struct probe_hs rsa_kx;		/* TLS 1.2 RSA key exchange only */
+
+	/* Would tlshd, with its default policy, accept this server? */
+	int tlshd_accepts;
+	char tlshd_reason[320];
 };
 
 /* net.c: a connected TCP socket (blocking) or -1 with *err set. */
@@ -90,6 +95,9 @@ int probe_creds(const struct probe_opts *o,
 /* offload.c */
 void probe_offload(const struct probe_opts *o, struct probe_report *r);
 unsigned int probe_ktls_cipher(gnutls_cipher_algorithm_t c);
+
+/* verdict.c */
+void probe_tlshd_verdict(struct probe_report *r);
 
 /* report.c */
 void probe_print_text(const struct probe_opts *o, const struct probe_report *r);

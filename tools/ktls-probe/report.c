@@ -101,6 +101,10 @@ void probe_print_text(const struct probe_opts *o, const struct probe_report *r)
 		printf("%-17s no (%s)\n", "kTLS offload", r->offload_reason);
 	text_offer("TLS 1.0/1.1 offer", &r->legacy);
 	text_offer("RSA kx offer", &r->rsa_kx);
+	if (r->tlshd_accepts)
+		printf("%-17s yes\n", "tlshd accepts");
+	else
+		printf("%-17s no (%s)\n", "tlshd accepts", r->tlshd_reason);
 }
 
 /* ---- JSON ---- */
@@ -219,5 +223,8 @@ void probe_print_json(const struct probe_opts *o, const struct probe_report *r)
 	printf("\"old_protocols\":{");
 	json_hs("tls1_0_1_1", &r->legacy, 0);
 	json_hs("rsa_kx_tls1_2", &r->rsa_kx, 1);
+	printf("},\"tlshd\":{");
+	json_bool("accepts", r->tlshd_accepts, 0);
+	json_field("reason", r->tlshd_accepts ? NULL : r->tlshd_reason, 1);
 	printf("}}\n");
 }

@@ -17,6 +17,7 @@
 
 #include "serve.h"
 #include "files.h"
+#include "../version.h"
 
 /* Descriptors one connection may hold: socket, file, pipe (2). */
 #define FDS_PER_CONN 4
@@ -56,7 +57,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
-	       O_IDLE, O_HS, O_MAXH, O_QUIET, O_DEBUG, O_HELP };
+	       O_IDLE, O_HS, O_MAXH, O_QUIET, O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "bind", required_argument, NULL, O_BIND },
@@ -71,6 +72,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -135,6 +137,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_HELP:
 			usage(stdout);
+			exit(0);
+		case O_VERSION:
+			ktls_tools_print_version("ktls-serve");
 			exit(0);
 		default:
 			usage(stderr);
