@@ -63,6 +63,8 @@ static void tls_handshake(struct conn *c)
 	}
 	c->tls_up = 1;
 	c->offloaded = 1;
+	/* Again: whether a record size limit is kept is known only now. */
+	ktls_session_info(c->tls, &info);
 	/* Request bytes GnuTLS decrypted before the handover are ours now. */
 	n = ktls_session_pending(c->tls, &data);
 	if (n > c->rx_cap) {
