@@ -309,6 +309,38 @@ static int errors_alert_received(struct ktls_session *s)
 				 ")" : "");
 }
 
+/* A fatal alert right after a TLS 1.3 client's Finished (resume.c). */
+int ktls_post_handshake_alert(struct ktls_session *s, int a)
+{
+	int cert = s->cert_sent &&
+		   (a == GNUTLS_A_BAD_CERTIFICATE ||
+		    a == GNUTLS_A_UNSUPPORTED_CERTIFICATE ||
+		    a == GNUTLS_A_CERTIFICATE_REVOKED ||
+		    a == GNUTLS_A_CERTIFICATE_EXPIRED ||
+		    a == GNUTLS_A_CERTIFICATE_UNKNOWN ||
+		    a == GNUTLS_A_UNKNOWN_CA ||
+		    a == GNUTLS_A_ACCESS_DENIED ||
+		    a == GNUTLS_A_DECRYPT_ERROR);
+
+	snprintf(s->errbuf, sizeof(s->errbuf),
+		 "peer sent fatal alert after the handshake: %s%s",
+		 ktls_alert_name(a),
+		 cert ? " (peer rejected our certificate)" :
+		 a == GNUTLS_A_CERTIFICATE_REQUIRED ?
+			" (peer wants a client certificate; none is configured)" : "");
+	s->error = cert || a == GNUTLS_A_CERTIFICATE_REQUIRED ? -EACCES :
+							       -ECONNABORTED;
+	return s->error;
+}
+
+KTLS_EXPORT int ktls_session_cert_requested(const struct ktls_session *s)
+{
+	if (s->cfg->role == KTLS_ROLE_CLIENT)
+		return gnutls_certificate_client_get_request_status(s->gs) != 0;
+	return s->cfg->verify != KTLS_VERIFY_NONE &&
+	       gnutls_auth_get_type(s->gs) == GNUTLS_CRD_CERTIFICATE;
+}
+
 int ktls_handshake_error(struct ktls_session *s, int e)
 {
 	int err = ktls_errno_from_gnutls(e);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <linux/tls.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 
 #include "ktls.h"
 
@@ -43,6 +44,16 @@ struct ktls_config {
 	gnutls_priority_t prio_psk;
 	gnutls_datum_t ticket_key;	/* server: TLS session tickets */
 	int ticket_key_set;		/* ... given, not generated */
+
+	/* Client: our chains, handed out whatever CAs a server names. */
+	struct ktls_client_chain *chains;
+	unsigned int nchains;
+};
+
+struct ktls_client_chain {
+	gnutls_pcert_st *pcerts;
+	unsigned int npcerts;
+	gnutls_privkey_t key;
 };
 
 enum ktls_state {
@@ -86,6 +97,8 @@ struct ktls_session {
 	int peer_psk_known;		/* ... and we have a key for it */
 
 	int tickets_taken;		/* client: NewSessionTickets fed */
+	int cert_requested;		/* client: server sent CertificateRequest */
+	int cert_sent;			/* ... and we answered with a chain */
 
 	unsigned char *pending;		/* plaintext GnuTLS held at offload */
 	size_t pending_len;
@@ -151,6 +164,7 @@ void ktls_kernel_ciphers_override(unsigned int mask);
 int ktls_session_fail(struct ktls_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ktls_handshake_error(struct ktls_session *s, int gnutls_err);
+int ktls_post_handshake_alert(struct ktls_session *s, int alert);
 int ktls_errno_from_gnutls(int gnutls_err);
 
 /* util */

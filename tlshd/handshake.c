@@ -161,6 +161,8 @@ static void tlshd_handshake_cache_lookup(struct tlshd_handshake *hs,
 	hs->resume_offered = 1;
 }
 
+static int tlshd_handshake_status(int err);
+
 /* Nothing queued on the kTLS socket: a ticket may still come. */
 static int tlshd_handshake_socket_quiet(int fd)
 {
@@ -187,6 +189,10 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 		return 0;
 	}
 	ret = ktls_session_recv_tickets(hs->session, 0);
+	if (ret == -EACCES || ret == -ECONNABORTED) {
+		hs->refused = ret;
+		return 0;
+	}
 	if (ret < 0)
 		tlshd_debug("fd %d: no session ticket taken: %s",
 			    hs->req.sockfd, ktls_session_error(hs->session));
@@ -195,8 +201,15 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 	if (ret || !tlshd_handshake_socket_quiet(hs->req.sockfd))
 		return 0;
 	if (!hs->awaiting_ticket) {
-		if (!fixed || tlshd_session_cache_sends_tickets(c, hs->cache_key,
-								now / 1000) == 0)
+		/*
+		 * A server that got our certificate answers it (ticket or
+		 * alert) one round trip after our Finished: wait for that
+		 * even from a server that sends no tickets.
+		 */
+		if (!hs->verdict &&
+		    (!fixed || !c || !hs->cache_key[0] ||
+		     tlshd_session_cache_sends_tickets(c, hs->cache_key,
+						       now / 1000) == 0))
 			return 0;
 		/* The server sends it about one round trip after our Finished. */
 		wait = 3 * (now - hs->start_ms);
@@ -204,7 +217,7 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 			wait = TLSHD_TICKET_WAIT_MIN_MS;
 		if (wait > TLSHD_TICKET_WAIT_MAX_MS)
 			wait = TLSHD_TICKET_WAIT_MAX_MS;
-		if (fixed > 0)
+		if (fixed > 0 || (fixed == 0 && !hs->verdict))
 			wait = fixed;
 		if (now + wait < hs->deadline_ms)
 			hs->deadline_ms = now + wait;
@@ -255,7 +268,12 @@ static short tlshd_handshake_cache_step(struct tlshd_handshake *hs)
 {
 	if (tlshd_handshake_ticket_wait(hs))
 		return POLLIN;
-	tlshd_handshake_cache_store(hs);
+	if (hs->refused)
+		return tlshd_handshake_end(hs,
+					   tlshd_handshake_status(-hs->refused),
+					   "%s", ktls_session_error(hs->session));
+	if (tlshd_resumption.cache && hs->cache_key[0])
+		tlshd_handshake_cache_store(hs);
 	return tlshd_handshake_end(hs, 0, NULL);
 }
 
@@ -645,8 +663,12 @@ static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 					   n);
 	tlshd_handshake_psk_identity(hs);
 	if (hs->req.message_type != HANDSHAKE_MSG_TYPE_CLIENTHELLO ||
-	    !tlshd_resumption.cache || !hs->cache_key[0] ||
 	    ktls_session_info(hs->session, &info))
+		return tlshd_handshake_end(hs, 0, NULL);
+	hs->verdict = info.version == KTLS_VERSION_1_3 &&
+		      ktls_session_cert_requested(hs->session);
+	if (!hs->verdict &&
+	    (!tlshd_resumption.cache || !hs->cache_key[0]))
 		return tlshd_handshake_end(hs, 0, NULL);
 	if (hs->resume_offered)
 		tlshd_session_cache_result(tlshd_resumption.cache,
@@ -735,7 +757,12 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 
 	if (hs->status == 0 && hs->session &&
 	    ktls_session_info(hs->session, &info) == 0) {
-		tlshd_info("handshake ok: peer %s %s, %s, auth %s, %s %s, group %s, %s%s%s, %lld ms",
+		/* Asked for, optional and not given: say so. */
+		int nocert = req->message_type == HANDSHAKE_MSG_TYPE_SERVERHELLO &&
+			     !info.peer_verified && !info.resumed &&
+			     ktls_session_cert_requested(hs->session);
+
+		tlshd_info("handshake ok: peer %s %s, %s, auth %s, %s %s, group %s, %s%s%s%s, %lld ms",
 			   peer, hs->peer_addr, type,
 			   tlshd_msg_auth_name(req->auth_mode),
 			   tlshd_version_name(info.version), info.cipher_name,
@@ -745,6 +772,7 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 			   req->auth_mode == HANDSHAKE_AUTH_PSK ? ", identity " : "",
 			   info.peer_verified ||
 			   req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
+			   nocert ? ", no client certificate" : "",
 			   ms);
 		/* allow_rsa_kx is an opt-in to weakness: say so every time. */
 		if (info.version == KTLS_VERSION_1_2 &&

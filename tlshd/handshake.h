@@ -44,6 +44,8 @@ struct tlshd_handshake {
 	int tls13;		/* tickets come after the handshake */
 	int awaiting_ticket;	/* deadline_ms now bounds the ticket wait */
 	int tickets_taken;
+	int verdict;		/* TLS 1.3 client cert sent: await the server's word */
+	int refused;		/* ... which was a fatal alert: -errno */
 };
 
 int64_t tlshd_now_ms(void);

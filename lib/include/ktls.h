@@ -193,6 +193,11 @@ int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
 /* The peer's certificate (DER, leaf), if any; valid while s lives. */
 int ktls_session_peer_cert(const struct ktls_session *s, const void **der,
 			   size_t *len);
+/*
+ * A client: 1 if the server asked for our certificate. A server: 1 if we
+ * asked the client for one (a verifying x509 server). Else 0.
+ */
+int ktls_session_cert_requested(const struct ktls_session *s);
 /* The underlying gnutls_session_t, for callers that need more. */
 void *ktls_session_gnutls(struct ktls_session *s);
 
