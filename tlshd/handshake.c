@@ -640,6 +640,34 @@ static void tlshd_handshake_psk_identity(struct tlshd_handshake *hs)
 	}
 }
 
+/*
+ * Server x509: a verified client certificate is the peer's identity, given
+ * to the kernel as a key holding it (nfsd counts any identity as an
+ * authenticated peer). A client that sent none gets none.
+ */
+static void tlshd_handshake_x509_identity(struct tlshd_handshake *hs)
+{
+	struct ktls_info info;
+	const void *der;
+	size_t len;
+	long k;
+
+	if (hs->req.message_type != HANDSHAKE_MSG_TYPE_SERVERHELLO ||
+	    hs->req.auth_mode != HANDSHAKE_AUTH_X509 ||
+	    ktls_session_info(hs->session, &info) || !info.peer_verified ||
+	    ktls_session_peer_cert(hs->session, &der, &len))
+		return;
+	k = tlshd_keyring_add_peer(info.peer_name, der, len,
+				   TLSHD_PEER_KEY_TTL);
+	if (k < 0) {
+		tlshd_warn("fd %d: peer certificate not kept as a key: %s",
+			   hs->req.sockfd, strerror(-k));
+		return;
+	}
+	hs->remote_auth[0] = k;
+	hs->nremote = 1;
+}
+
 static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 {
 	struct ktls_info info;
@@ -662,6 +690,7 @@ static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 					   "peer sent %zu bytes of application data before the handover to kTLS",
 					   n);
 	tlshd_handshake_psk_identity(hs);
+	tlshd_handshake_x509_identity(hs);
 	if (hs->req.message_type != HANDSHAKE_MSG_TYPE_CLIENTHELLO ||
 	    ktls_session_info(hs->session, &info))
 		return tlshd_handshake_end(hs, 0, NULL);
