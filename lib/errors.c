@@ -355,10 +355,14 @@ int ktls_handshake_error(struct ktls_session *s, int e)
 		return ktls_session_fail(s, err,
 					 "peer closed the connection during the handshake");
 	case GNUTLS_E_PULL_ERROR:
-		if (s->input_overrun)
+		if (s->input_overrun) {
+			/* A reset alone would leave the peer guessing. */
+			gnutls_alert_send(s->gs, GNUTLS_AL_FATAL,
+					  GNUTLS_A_DECODE_ERROR);
 			return ktls_session_fail(s, -EMSGSIZE,
 						 "peer sent over %u KiB of handshake data",
 						 KTLS_HANDSHAKE_INPUT_MAX / 1024);
+		}
 		/* fall through */
 	case GNUTLS_E_PUSH_ERROR:
 		return ktls_session_fail(s, err, "%s failed during the handshake: %s",

@@ -211,7 +211,9 @@ enum ktls_record_type {
 /*
  * Receive application data from a kTLS socket. Handshake records (tickets)
  * are skipped; close_notify gives 0 (end of stream); a fatal alert gives
- * -ECONNABORTED with its description in *alert (if non-NULL). A TLS 1.3
+ * -ECONNABORTED with its description in *alert (if non-NULL). An empty
+ * alert or handshake record gives -EPROTO (the peer is sent
+ * unexpected_message), never 0. A TLS 1.3
  * KeyUpdate gives -EKEYEXPIRED: the peer changed its keys and this
  * kernel's kTLS cannot follow; the connection is over (close it).
  * Returns bytes read or a negative errno.
