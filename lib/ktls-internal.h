@@ -92,6 +92,8 @@ struct ktls_session {
 	uint16_t peer_min_version;	/* lowest in supported_versions */
 	unsigned int peer_suites;	/* KTLS_SUITE_* bits seen */
 	unsigned int peer_ciphers;	/* KTLS_CIPHER_* in its FS suites */
+	unsigned int peer_suite_auth;	/* KTLS_AUTH_*: TLS 1.2 FS suites' signers */
+	unsigned int peer_sigs;		/* KTLS_AUTH_*: signature_algorithms */
 
 	char peer_psk[64];		/* server: identity the peer sent */
 	int peer_psk_known;		/* ... and we have a key for it */
@@ -110,6 +112,12 @@ struct ktls_session {
 #define KTLS_SUITE_AEAD_RSA	(1u << 1)	/* AEAD with RSA key exchange */
 #define KTLS_SUITE_OTHER	(1u << 2)	/* CBC, SHA1, anything else */
 #define KTLS_SUITE_PARSED	(1u << 3)
+
+/* Certificate key kinds, for what a peer's suites and signatures accept. */
+#define KTLS_AUTH_RSA		(1u << 0)
+#define KTLS_AUTH_ECDSA		(1u << 1)
+#define KTLS_AUTH_EDDSA		(1u << 2)
+#define KTLS_AUTH_PARSED	(1u << 7)
 
 /* config.c */
 int ktls_config_freeze(struct ktls_config *cfg);
