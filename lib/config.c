@@ -23,6 +23,8 @@ static void config_global_init(void)
 	global_err = gnutls_global_init();
 }
 
+static void config_chains_free(struct ktls_config *cfg);
+
 static int config_file_errno(int gerr)
 {
 	if (gerr == GNUTLS_E_MEMORY_ERROR)
@@ -141,6 +143,7 @@ KTLS_EXPORT void ktls_config_put(struct ktls_config *cfg)
 		gnutls_free(cfg->ticket_key.data);
 	}
 	gnutls_certificate_free_credentials(cfg->x509);
+	config_chains_free(cfg);
 	pthread_mutex_destroy(&cfg->lock);
 	free(cfg);
 }
@@ -415,6 +418,140 @@ KTLS_EXPORT int ktls_config_add_psk(struct ktls_config *cfg,
 	return 0;
 }
 
+static void config_chains_free(struct ktls_config *cfg)
+{
+	struct ktls_client_chain *c;
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->nchains; i++) {
+		c = &cfg->chains[i];
+		for (j = 0; j < c->npcerts; j++)
+			gnutls_pcert_deinit(&c->pcerts[j]);
+		free(c->pcerts);
+		if (c->key)
+			gnutls_privkey_deinit(c->key);
+	}
+	free(cfg->chains);
+	cfg->chains = NULL;
+	cfg->nchains = 0;
+}
+
+/* One loaded chain and its key, copied out of the credentials. */
+static int config_chain_copy(struct ktls_config *cfg, unsigned int idx,
+			     struct ktls_client_chain *c)
+{
+	gnutls_x509_privkey_t xkey;
+	gnutls_datum_t d;
+	unsigned int n;
+
+	for (n = 0; gnutls_certificate_get_crt_raw(cfg->x509, idx, n, &d) == 0;
+	     n++)
+		;
+	if (!n)
+		return -ENOENT;
+	c->pcerts = calloc(n, sizeof(*c->pcerts));
+	if (!c->pcerts)
+		return -ENOMEM;
+	for (; c->npcerts < n; c->npcerts++) {
+		if (gnutls_certificate_get_crt_raw(cfg->x509, idx, c->npcerts,
+						   &d) < 0 ||
+		    gnutls_pcert_import_x509_raw(&c->pcerts[c->npcerts], &d,
+						 GNUTLS_X509_FMT_DER, 0) < 0)
+			return -EINVAL;
+	}
+	/* A token's key (PKCS #11) can't be copied: GnuTLS keeps choosing. */
+	if (gnutls_certificate_get_x509_key(cfg->x509, idx, &xkey) < 0)
+		return -EOPNOTSUPP;
+	if (gnutls_privkey_init(&c->key) < 0) {
+		gnutls_x509_privkey_deinit(xkey);
+		return -ENOMEM;
+	}
+	if (gnutls_privkey_import_x509(c->key, xkey,
+				       GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE) < 0) {
+		gnutls_x509_privkey_deinit(xkey);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * GnuTLS answers a CertificateRequest with an empty list when the server
+ * names CAs other than our issuer. A client configured with a certificate
+ * presents it anyway and lets the server decide: the server then says why
+ * with an alert, rather than "no certificate" hiding the mismatch.
+ */
+static int config_client_retrieve(gnutls_session_t gs,
+				  const gnutls_datum_t *req_ca_dn, int nreqs,
+				  const gnutls_pk_algorithm_t *pk_algos,
+				  int npk, gnutls_pcert_st **pcert,
+				  unsigned int *pcert_length,
+				  gnutls_privkey_t *privkey)
+{
+	struct ktls_session *s = gnutls_session_get_ptr(gs);
+	struct ktls_config *cfg = s->cfg;
+	struct ktls_client_chain *c = &cfg->chains[0];
+	unsigned int i;
+	int j;
+
+	(void)req_ca_dn;
+	(void)nreqs;
+	s->cert_requested = 1;
+	/* With several chains, prefer one whose key the server takes. */
+	for (i = 0; i < cfg->nchains && npk > 0; i++) {
+		for (j = 0; j < npk; j++)
+			if ((gnutls_pk_algorithm_t)gnutls_pubkey_get_pk_algorithm(
+				    cfg->chains[i].pcerts[0].pubkey, NULL) ==
+			    pk_algos[j])
+				break;
+		if (j < npk) {
+			c = &cfg->chains[i];
+			break;
+		}
+	}
+	*pcert = c->pcerts;
+	*pcert_length = c->npcerts;
+	*privkey = c->key;
+	s->cert_sent = 1;
+	return 0;
+}
+
+static int config_client_chains(struct ktls_config *cfg)
+{
+	struct ktls_client_chain *c;
+	unsigned int n;
+	gnutls_datum_t d;
+	int ret = 0;
+
+	for (n = 0; gnutls_certificate_get_crt_raw(cfg->x509, n, 0, &d) == 0;
+	     n++)
+		;
+	if (!n)
+		return 0;
+	cfg->chains = calloc(n, sizeof(*cfg->chains));
+	if (!cfg->chains)
+		return -ENOMEM;
+	for (; cfg->nchains < n; cfg->nchains++) {
+		c = &cfg->chains[cfg->nchains];
+		ret = config_chain_copy(cfg, cfg->nchains, c);
+		if (ret) {
+			cfg->nchains++;	/* free the partial one too */
+			break;
+		}
+	}
+	if (ret == -ENOMEM) {
+		config_chains_free(cfg);
+		return ret;
+	}
+	if (ret) {
+		/* Not copyable: leave the choice to GnuTLS, as before. */
+		config_chains_free(cfg);
+		return 0;
+	}
+	gnutls_certificate_set_retrieve_function2(cfg->x509,
+						  config_client_retrieve);
+	return 0;
+}
+
 static int config_prio_init(struct ktls_config *cfg, int psk,
 			    gnutls_priority_t *prio)
 {
@@ -454,6 +591,11 @@ int ktls_config_freeze(struct ktls_config *cfg)
 			ret = -ENOMEM;
 			goto out;
 		}
+	}
+	if (cfg->role == KTLS_ROLE_CLIENT && cfg->have_cert) {
+		ret = config_client_chains(cfg);
+		if (ret)
+			goto out;
 	}
 	cfg->offered = cfg->user_records ? cfg->ciphers :
 			     cfg->ciphers & ktls_kernel_ciphers();

@@ -207,11 +207,55 @@ static int errors_verify(struct ktls_session *s)
 	return ktls_session_fail(s, -EACCES, "%s", msg);
 }
 
+/* Our (first) certificate's key kind, KTLS_AUTH_*; 0 if none. */
+static unsigned int errors_our_key(struct ktls_config *cfg)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t d;
+	int pk = GNUTLS_PK_UNKNOWN;
+
+	if (!cfg->have_cert ||
+	    gnutls_certificate_get_crt_raw(cfg->x509, 0, 0, &d) < 0 ||
+	    gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) == 0)
+		pk = gnutls_x509_crt_get_pk_algorithm(crt, NULL);
+	gnutls_x509_crt_deinit(crt);
+	switch (pk) {
+	case GNUTLS_PK_RSA:
+	case GNUTLS_PK_RSA_PSS:
+		return KTLS_AUTH_RSA;
+	case GNUTLS_PK_ECDSA:
+		return KTLS_AUTH_ECDSA;
+	case GNUTLS_PK_EDDSA_ED25519:
+	case GNUTLS_PK_EDDSA_ED448:
+		return KTLS_AUTH_EDDSA;
+	default:
+		return 0;
+	}
+}
+
+static const char *errors_auth_name(unsigned int a)
+{
+	a &= ~KTLS_AUTH_PARSED;
+	switch (a) {
+	case 0: return "no known";
+	case KTLS_AUTH_RSA: return "RSA";
+	case KTLS_AUTH_ECDSA: return "ECDSA";
+	case KTLS_AUTH_EDDSA: return "EdDSA";
+	case KTLS_AUTH_ECDSA | KTLS_AUTH_EDDSA: return "ECDSA or EdDSA";
+	case KTLS_AUTH_RSA | KTLS_AUTH_ECDSA: return "RSA or ECDSA";
+	case KTLS_AUTH_RSA | KTLS_AUTH_EDDSA: return "RSA or EdDSA";
+	default: return "RSA, ECDSA or EdDSA";
+	}
+}
+
 /* Why no cipher suite was common: a server knows what the client offered. */
 static int errors_no_suite(struct ktls_session *s, int e)
 {
 	struct ktls_config *cfg = s->cfg;
 	char ours[96], theirs[96];
+	unsigned int mine;
 
 	errors_ciphers(cfg->offered, ours, sizeof(ours));
 	if (!(s->peer_suites & KTLS_SUITE_PARSED))
@@ -230,9 +274,29 @@ static int errors_no_suite(struct ktls_session *s, int e)
 		return ktls_session_fail(s, -EOPNOTSUPP,
 					 "peer offers only %s, which this kernel's kTLS lacks",
 					 theirs);
+	if (!(s->peer_ciphers & cfg->offered))
+		return ktls_session_fail(s, -EACCES,
+					 "no cipher in common: peer offers %s, we offer %s",
+					 theirs, ours);
+	/* The ciphers match: what else does not? The certificate, say. */
+	mine = errors_our_key(cfg);
+	if (mine && cfg->max_version >= KTLS_VERSION_1_3 &&
+	    s->peer_max_version >= KTLS_VERSION_1_3 &&
+	    (s->peer_sigs & KTLS_AUTH_PARSED) && !(s->peer_sigs & mine))
+		return ktls_session_fail(s, -EACCES,
+					 "no signature algorithm in common: our certificate is %s, peer accepts only %s signatures",
+					 errors_auth_name(mine),
+					 errors_auth_name(s->peer_sigs));
+	if (mine && s->peer_max_version < KTLS_VERSION_1_3 &&
+	    s->peer_suite_auth && !(s->peer_suite_auth & mine))
+		return ktls_session_fail(s, -EACCES,
+					 "no cipher suite for our %s certificate: peer offers only %s-signed (EC)DHE suites",
+					 errors_auth_name(mine),
+					 errors_auth_name(s->peer_suite_auth));
 	return ktls_session_fail(s, -EACCES,
-				 "no cipher suite in common: peer offers %s, we offer %s",
-				 theirs, ours);
+				 "no group or signature algorithm in common (ciphers in common: peer offers %s, we offer %s; our certificate is %s, peer accepts %s signatures)",
+				 theirs, ours, mine ? errors_auth_name(mine) : "none",
+				 errors_auth_name(s->peer_sigs | s->peer_suite_auth));
 }
 
 /* What we offered, for a client told by the server that nothing fits. */
@@ -309,6 +373,38 @@ static int errors_alert_received(struct ktls_session *s)
 				 ")" : "");
 }
 
+/* A fatal alert right after a TLS 1.3 client's Finished (resume.c). */
+int ktls_post_handshake_alert(struct ktls_session *s, int a)
+{
+	int cert = s->cert_sent &&
+		   (a == GNUTLS_A_BAD_CERTIFICATE ||
+		    a == GNUTLS_A_UNSUPPORTED_CERTIFICATE ||
+		    a == GNUTLS_A_CERTIFICATE_REVOKED ||
+		    a == GNUTLS_A_CERTIFICATE_EXPIRED ||
+		    a == GNUTLS_A_CERTIFICATE_UNKNOWN ||
+		    a == GNUTLS_A_UNKNOWN_CA ||
+		    a == GNUTLS_A_ACCESS_DENIED ||
+		    a == GNUTLS_A_DECRYPT_ERROR);
+
+	snprintf(s->errbuf, sizeof(s->errbuf),
+		 "peer sent fatal alert after the handshake: %s%s",
+		 ktls_alert_name(a),
+		 cert ? " (peer rejected our certificate)" :
+		 a == GNUTLS_A_CERTIFICATE_REQUIRED ?
+			" (peer wants a client certificate; none is configured)" : "");
+	s->error = cert || a == GNUTLS_A_CERTIFICATE_REQUIRED ? -EACCES :
+							       -ECONNABORTED;
+	return s->error;
+}
+
+KTLS_EXPORT int ktls_session_cert_requested(const struct ktls_session *s)
+{
+	if (s->cfg->role == KTLS_ROLE_CLIENT)
+		return gnutls_certificate_client_get_request_status(s->gs) != 0;
+	return s->cfg->verify != KTLS_VERIFY_NONE &&
+	       gnutls_auth_get_type(s->gs) == GNUTLS_CRD_CERTIFICATE;
+}
+
 int ktls_handshake_error(struct ktls_session *s, int e)
 {
 	int err = ktls_errno_from_gnutls(e);
@@ -325,10 +421,14 @@ int ktls_handshake_error(struct ktls_session *s, int e)
 		return ktls_session_fail(s, err,
 					 "peer closed the connection during the handshake");
 	case GNUTLS_E_PULL_ERROR:
-		if (s->input_overrun)
+		if (s->input_overrun) {
+			/* A reset alone would leave the peer guessing. */
+			gnutls_alert_send(s->gs, GNUTLS_AL_FATAL,
+					  GNUTLS_A_DECODE_ERROR);
 			return ktls_session_fail(s, -EMSGSIZE,
 						 "peer sent over %u KiB of handshake data",
 						 KTLS_HANDSHAKE_INPUT_MAX / 1024);
+		}
 		/* fall through */
 	case GNUTLS_E_PUSH_ERROR:
 		return ktls_session_fail(s, err, "%s failed during the handshake: %s",

@@ -11,6 +11,7 @@
 #include "ktls-internal.h"
 
 #define EXT_SUPPORTED_VERSIONS 43
+#define EXT_SIGNATURE_ALGORITHMS 13
 
 /* AEAD suites kTLS could carry, by key exchange; the rest is "other". */
 static const struct {
@@ -50,6 +51,34 @@ static const struct {
 	{ 0xc0a4, 0, KTLS_CIPHER_AES_128_CCM },
 };
 
+/* Which certificate a TLS 1.2 (EC)DHE suite needs (0: none, PSK). */
+static unsigned int hooks_suite_auth(uint16_t id)
+{
+	switch (id) {
+	case 0xc02b: case 0xc02c: case 0xcca9: case 0xc0ac:
+		return KTLS_AUTH_ECDSA | KTLS_AUTH_EDDSA;
+	case 0xc02f: case 0xc030: case 0xcca8: case 0x009e: case 0x009f:
+	case 0xccaa: case 0xc09e:
+		return KTLS_AUTH_RSA;
+	default:
+		return 0;
+	}
+}
+
+/* A SignatureScheme's key kind (RFC 8446, 4.2.3). */
+static unsigned int hooks_sig_auth(uint16_t v)
+{
+	if ((v & 0xff) == 0x01 && v >= 0x0201 && v <= 0x0601)
+		return KTLS_AUTH_RSA;
+	if ((v & 0xff) == 0x03 && v >= 0x0203 && v <= 0x0603)
+		return KTLS_AUTH_ECDSA;
+	if ((v >= 0x0804 && v <= 0x0806) || (v >= 0x0809 && v <= 0x080b))
+		return KTLS_AUTH_RSA;
+	if (v == 0x0807 || v == 0x0808)
+		return KTLS_AUTH_EDDSA;
+	return 0;
+}
+
 static void hooks_classify(struct ktls_session *s, uint16_t id)
 {
 	size_t i;
@@ -60,6 +89,7 @@ static void hooks_classify(struct ktls_session *s, uint16_t id)
 		if (hooks_suites[i].fs) {
 			s->peer_suites |= KTLS_SUITE_AEAD_FS;
 			s->peer_ciphers |= hooks_suites[i].cipher;
+			s->peer_suite_auth |= hooks_suite_auth(id);
 		} else {
 			s->peer_suites |= KTLS_SUITE_AEAD_RSA;
 		}
@@ -78,6 +108,13 @@ static int hooks_ext(void *ctx, unsigned int tls_id, const unsigned char *data,
 	unsigned int i;
 	uint16_t v;
 
+	if (tls_id == EXT_SIGNATURE_ALGORITHMS && size >= 2) {
+		s->peer_sigs |= KTLS_AUTH_PARSED;
+		for (i = 2; i + 1 < size; i += 2)
+			s->peer_sigs |= hooks_sig_auth(data[i] << 8 |
+						       data[i + 1]);
+		return 0;
+	}
 	if (tls_id != EXT_SUPPORTED_VERSIONS || size < 1)
 		return 0;
 	for (i = 1; i + 1 < size && i + 1 <= data[0]; i += 2) {

@@ -13,6 +13,7 @@
 #define TLS_TX_MAX_PAYLOAD_LEN 5
 #endif
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 
 #include "ktls.h"
 
@@ -48,6 +49,16 @@ struct ktls_config {
 	gnutls_priority_t prio_psk;
 	gnutls_datum_t ticket_key;	/* server: TLS session tickets */
 	int ticket_key_set;		/* ... given, not generated */
+
+	/* Client: our chains, handed out whatever CAs a server names. */
+	struct ktls_client_chain *chains;
+	unsigned int nchains;
+};
+
+struct ktls_client_chain {
+	gnutls_pcert_st *pcerts;
+	unsigned int npcerts;
+	gnutls_privkey_t key;
 };
 
 enum ktls_state {
@@ -86,6 +97,8 @@ struct ktls_session {
 	uint16_t peer_min_version;	/* lowest in supported_versions */
 	unsigned int peer_suites;	/* KTLS_SUITE_* bits seen */
 	unsigned int peer_ciphers;	/* KTLS_CIPHER_* in its FS suites */
+	unsigned int peer_suite_auth;	/* KTLS_AUTH_*: TLS 1.2 FS suites' signers */
+	unsigned int peer_sigs;		/* KTLS_AUTH_*: signature_algorithms */
 
 	char peer_psk[64];		/* server: identity the peer sent */
 	int peer_psk_known;		/* ... and we have a key for it */
@@ -96,6 +109,8 @@ struct ktls_session {
 	int record_limit_kept;		/* TLS_TX_MAX_PAYLOAD_LEN set */
 	unsigned int peer_rsl;		/* server: record_size_limit asked */
 	unsigned int peer_mfl;		/* ... max_fragment_length, bytes */
+	int cert_requested;		/* client: server sent CertificateRequest */
+	int cert_sent;			/* ... and we answered with a chain */
 
 	unsigned char *pending;		/* plaintext GnuTLS held at offload */
 	size_t pending_len;
@@ -107,6 +122,12 @@ struct ktls_session {
 #define KTLS_SUITE_AEAD_RSA	(1u << 1)	/* AEAD with RSA key exchange */
 #define KTLS_SUITE_OTHER	(1u << 2)	/* CBC, SHA1, anything else */
 #define KTLS_SUITE_PARSED	(1u << 3)
+
+/* Certificate key kinds, for what a peer's suites and signatures accept. */
+#define KTLS_AUTH_RSA		(1u << 0)
+#define KTLS_AUTH_ECDSA		(1u << 1)
+#define KTLS_AUTH_EDDSA		(1u << 2)
+#define KTLS_AUTH_PARSED	(1u << 7)
 
 /* config.c */
 int ktls_config_freeze(struct ktls_config *cfg);
@@ -175,6 +196,7 @@ void ktls_kernel_ciphers_override(unsigned int mask);
 int ktls_session_fail(struct ktls_session *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ktls_handshake_error(struct ktls_session *s, int gnutls_err);
+int ktls_post_handshake_alert(struct ktls_session *s, int alert);
 int ktls_errno_from_gnutls(int gnutls_err);
 
 /* util */

@@ -62,8 +62,18 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 		type = ktls_record_read(fd, buf, len, flags, &n);
 		if (type < 0)
 			return type;
-		if (n == 0)
+		/*
+		 * Only a data read of nothing is the end of the stream. An
+		 * empty alert or handshake record is illegal (RFC 8446,
+		 * 5.1): the peer is told so, and it is no EOF.
+		 */
+		if (n == 0 && type == KTLS_RECORD_DATA)
 			return 0;
+		if (n == 0) {
+			ktls_send_alert(fd, GNUTLS_AL_FATAL,
+					GNUTLS_A_UNEXPECTED_MESSAGE);
+			return -EPROTO;
+		}
 		switch (type) {
 		case KTLS_RECORD_DATA:
 			return n;
@@ -98,6 +108,14 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 	}
 }
 
+static void ktls_record_clear_error(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+}
+
 KTLS_EXPORT int ktls_send_alert(int fd, int level, int description)
 {
 	union {
@@ -121,6 +139,12 @@ KTLS_EXPORT int ktls_send_alert(int fd, int level, int description)
 	c->cmsg_type = TLS_SET_RECORD_TYPE;
 	c->cmsg_len = CMSG_LEN(sizeof(unsigned char));
 	*CMSG_DATA(c) = KTLS_RECORD_ALERT;
+	/*
+	 * A record that failed to decrypt leaves its error (EBADMSG)
+	 * pending on the socket, and sendmsg reports that instead of
+	 * sending: reading SO_ERROR clears it, so the alert goes out.
+	 */
+	ktls_record_clear_error(fd);
 	do {
 		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);

@@ -219,6 +219,16 @@ KTLS_EXPORT int ktls_session_recv_tickets(struct ktls_session *s,
 			ret = type;
 			goto out;
 		}
+		/*
+		 * A TLS 1.3 server judges our certificate after our
+		 * Finished: its fatal alert is the handshake's outcome.
+		 */
+		if (type == KTLS_RECORD_ALERT && n >= 2 &&
+		    buf[0] == GNUTLS_AL_FATAL) {
+			resume_read_record(s->fd, buf, RESUME_RECORD_MAX, 0, &n);
+			ret = ktls_post_handshake_alert(s, buf[1]);
+			goto out;
+		}
 		if (n == 0 || type != KTLS_RECORD_HANDSHAKE)
 			break;	/* end of stream, data or alert: not ours */
 		/* A KeyUpdate, say, is the consumer's business (and fate). */

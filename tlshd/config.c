@@ -89,6 +89,8 @@ static const struct tlshd_config_key tlshd_config_keys[] = {
 	{ SECTION_AUTH, "keyrings", KIND_LIST, OFF(keyrings), 0, 0, 1 },
 	X509_KEYS(SECTION_AUTH_CLIENT, client),
 	X509_KEYS(SECTION_AUTH_SERVER, server),
+	{ SECTION_AUTH_SERVER, "require_client_cert", KIND_BOOL,
+	  OFF(require_client_cert), 0, 0, 0 },
 	{ SECTION_TLSHD, "workers", KIND_INT, OFF(workers),
 	  1, TLSHD_CONFIG_MAX_WORKERS, 0 },
 	{ SECTION_TLSHD, "max_inflight", KIND_INT, OFF(max_inflight),

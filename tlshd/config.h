@@ -45,6 +45,7 @@ struct tlshd_config {
 	/* x509.pq.certificate / x509.pq.private_key (ktls-utils 1.x) */
 	char *client_pq_certificate, *client_pq_private_key;
 	char *server_pq_certificate, *server_pq_private_key;
+	int require_client_cert;	/* [authenticate.server]: refuse without one */
 
 	/* Our own keys, [tlshd]; 0 means "default". */
 	int workers;		/* worker threads; 0: one per CPU */

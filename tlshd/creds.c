@@ -79,6 +79,17 @@ static int tlshd_creds_trust(struct ktls_config *kc,
 	int ret;
 
 	if (server && !x->truststore) {
+		if (cfg->require_client_cert > 0) {
+			char where[512];
+
+			tlshd_config_where(cfg, "authenticate.server",
+					   "require_client_cert", where,
+					   sizeof(where));
+			snprintf(err, errlen,
+				 "%s: [authenticate.server] require_client_cert needs x509.truststore to check certificates against",
+				 where);
+			return -EINVAL;
+		}
 		ktls_config_set_verify(kc, KTLS_VERIFY_NONE);
 		return 0;
 	}
@@ -97,7 +108,9 @@ static int tlshd_creds_trust(struct ktls_config *kc,
 		}
 	}
 	if (server)
-		ktls_config_set_verify(kc, KTLS_VERIFY_OPTIONAL);
+		ktls_config_set_verify(kc, cfg->require_client_cert > 0 ?
+					   KTLS_VERIFY_REQUIRED :
+					   KTLS_VERIFY_OPTIONAL);
 	return 0;
 }
 

@@ -161,6 +161,8 @@ static void tlshd_handshake_cache_lookup(struct tlshd_handshake *hs,
 	hs->resume_offered = 1;
 }
 
+static int tlshd_handshake_status(int err);
+
 /* Nothing queued on the kTLS socket: a ticket may still come. */
 static int tlshd_handshake_socket_quiet(int fd)
 {
@@ -187,6 +189,10 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 		return 0;
 	}
 	ret = ktls_session_recv_tickets(hs->session, 0);
+	if (ret == -EACCES || ret == -ECONNABORTED) {
+		hs->refused = ret;
+		return 0;
+	}
 	if (ret < 0)
 		tlshd_debug("fd %d: no session ticket taken: %s",
 			    hs->req.sockfd, ktls_session_error(hs->session));
@@ -195,8 +201,15 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 	if (ret || !tlshd_handshake_socket_quiet(hs->req.sockfd))
 		return 0;
 	if (!hs->awaiting_ticket) {
-		if (!fixed || tlshd_session_cache_sends_tickets(c, hs->cache_key,
-								now / 1000) == 0)
+		/*
+		 * A server that got our certificate answers it (ticket or
+		 * alert) one round trip after our Finished: wait for that
+		 * even from a server that sends no tickets.
+		 */
+		if (!hs->verdict &&
+		    (!fixed || !c || !hs->cache_key[0] ||
+		     tlshd_session_cache_sends_tickets(c, hs->cache_key,
+						       now / 1000) == 0))
 			return 0;
 		/* The server sends it about one round trip after our Finished. */
 		wait = 3 * (now - hs->start_ms);
@@ -204,7 +217,7 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 			wait = TLSHD_TICKET_WAIT_MIN_MS;
 		if (wait > TLSHD_TICKET_WAIT_MAX_MS)
 			wait = TLSHD_TICKET_WAIT_MAX_MS;
-		if (fixed > 0)
+		if (fixed > 0 || (fixed == 0 && !hs->verdict))
 			wait = fixed;
 		if (now + wait < hs->deadline_ms)
 			hs->deadline_ms = now + wait;
@@ -255,7 +268,12 @@ static short tlshd_handshake_cache_step(struct tlshd_handshake *hs)
 {
 	if (tlshd_handshake_ticket_wait(hs))
 		return POLLIN;
-	tlshd_handshake_cache_store(hs);
+	if (hs->refused)
+		return tlshd_handshake_end(hs,
+					   tlshd_handshake_status(-hs->refused),
+					   "%s", ktls_session_error(hs->session));
+	if (tlshd_resumption.cache && hs->cache_key[0])
+		tlshd_handshake_cache_store(hs);
 	return tlshd_handshake_end(hs, 0, NULL);
 }
 
@@ -640,6 +658,34 @@ static void tlshd_handshake_psk_identity(struct tlshd_handshake *hs)
 	}
 }
 
+/*
+ * Server x509: a verified client certificate is the peer's identity, given
+ * to the kernel as a key holding it (nfsd counts any identity as an
+ * authenticated peer). A client that sent none gets none.
+ */
+static void tlshd_handshake_x509_identity(struct tlshd_handshake *hs)
+{
+	struct ktls_info info;
+	const void *der;
+	size_t len;
+	long k;
+
+	if (hs->req.message_type != HANDSHAKE_MSG_TYPE_SERVERHELLO ||
+	    hs->req.auth_mode != HANDSHAKE_AUTH_X509 ||
+	    ktls_session_info(hs->session, &info) || !info.peer_verified ||
+	    ktls_session_peer_cert(hs->session, &der, &len))
+		return;
+	k = tlshd_keyring_add_peer(info.peer_name, der, len,
+				   TLSHD_PEER_KEY_TTL);
+	if (k < 0) {
+		tlshd_warn("fd %d: peer certificate not kept as a key: %s",
+			   hs->req.sockfd, strerror(-k));
+		return;
+	}
+	hs->remote_auth[0] = k;
+	hs->nremote = 1;
+}
+
 static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 {
 	struct ktls_info info;
@@ -662,9 +708,14 @@ static short tlshd_handshake_offload(struct tlshd_handshake *hs)
 					   "peer sent %zu bytes of application data before the handover to kTLS",
 					   n);
 	tlshd_handshake_psk_identity(hs);
+	tlshd_handshake_x509_identity(hs);
 	if (hs->req.message_type != HANDSHAKE_MSG_TYPE_CLIENTHELLO ||
-	    !tlshd_resumption.cache || !hs->cache_key[0] ||
 	    ktls_session_info(hs->session, &info))
+		return tlshd_handshake_end(hs, 0, NULL);
+	hs->verdict = info.version == KTLS_VERSION_1_3 &&
+		      ktls_session_cert_requested(hs->session);
+	if (!hs->verdict &&
+	    (!tlshd_resumption.cache || !hs->cache_key[0]))
 		return tlshd_handshake_end(hs, 0, NULL);
 	if (hs->resume_offered)
 		tlshd_session_cache_result(tlshd_resumption.cache,
@@ -769,6 +820,11 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 	snprintf(errno_field, sizeof(errno_field), "%d", hs->status);
 	if (hs->status == 0 && hs->session &&
 	    ktls_session_info(hs->session, &info) == 0) {
+		/* Asked for, optional and not given: say so. */
+		int nocert = req->message_type == HANDSHAKE_MSG_TYPE_SERVERHELLO &&
+			     !info.peer_verified && !info.resumed &&
+			     ktls_session_cert_requested(hs->session);
+
 		f[5] = (struct tlshd_log_field){ "VERSION",
 			tlshd_version_name(info.version) };
 		f[6] = (struct tlshd_log_field){ "CIPHER", info.cipher_name };
@@ -777,7 +833,7 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 		f[8] = (struct tlshd_log_field){ "RESULT",
 			info.resumed ? "resumed" : "ok" };
 		tlshd_log_fields(LOG_INFO, f, 9,
-				 "handshake ok: peer %s %s, %s, auth %s, %s %s, group %s, %s%s%s, %lld ms",
+				 "handshake ok: peer %s %s, %s, auth %s, %s %s, group %s, %s%s%s%s, %lld ms",
 				 peer, hs->peer_addr, type, auth,
 				 tlshd_version_name(info.version),
 				 info.cipher_name,
@@ -787,6 +843,7 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 				 req->auth_mode == HANDSHAKE_AUTH_PSK ? ", identity " : "",
 				 info.peer_verified ||
 				 req->auth_mode == HANDSHAKE_AUTH_PSK ? info.peer_name : "",
+				 nocert ? ", no client certificate" : "",
 				 ms);
 		if (info.peer_record_limit && info.record_limit_kept)
 			tlshd_info("peer %s %s asked for records of at most %u bytes: kept by kTLS (TLS_TX_MAX_PAYLOAD_LEN)",

@@ -22,6 +22,8 @@ struct tlshd_psk_ref {
 
 /* When the kernel gives no TIMEOUT: consumers cancel after 5-10 s anyway. */
 #define TLSHD_DEFAULT_TIMEOUT_MS 30000
+/* How long a verified client's certificate key outlives its DONE (s). */
+#define TLSHD_PEER_KEY_TTL 600
 
 struct tlshd_handshake {
 	struct tlshd_request req;
@@ -44,6 +46,8 @@ struct tlshd_handshake {
 	int tls13;		/* tickets come after the handshake */
 	int awaiting_ticket;	/* deadline_ms now bounds the ticket wait */
 	int tickets_taken;
+	int verdict;		/* TLS 1.3 client cert sent: await the server's word */
+	int refused;		/* ... which was a fatal alert: -errno */
 };
 
 int64_t tlshd_now_ms(void);

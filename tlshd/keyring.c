@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Kernel keyring access through libkeyutils. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,4 +147,18 @@ void tlshd_keyring_free(void *data, size_t len)
 		return;
 	explicit_bzero(data, len);
 	free(data);
+}
+
+long tlshd_keyring_add_peer(const char *name, const void *der, size_t len,
+			    unsigned int ttl)
+{
+	char desc[300];
+	key_serial_t k;
+
+	snprintf(desc, sizeof(desc), "tlshd peer: %s", name[0] ? name : "?");
+	k = add_key("user", desc, der, len, KEY_SPEC_SESSION_KEYRING);
+	if (k < 0)
+		return -errno;
+	keyctl_set_timeout(k, ttl);
+	return k;
 }

@@ -25,6 +25,14 @@ int tlshd_keyring_describe(uint32_t serial, char **desc);
  */
 int tlshd_keyring_psk_identity(char *described, char **type, char **identity);
 
+/*
+ * A verified x509 peer as a key (type "user", payload its leaf
+ * certificate, DER) in our session keyring, expiring after ttl seconds:
+ * its serial is the peer identity DONE reports. Returns it or -errno.
+ */
+long tlshd_keyring_add_peer(const char *name, const void *der, size_t len,
+			    unsigned int ttl);
+
 /* A key's payload; free it with tlshd_keyring_free (it wipes it). */
 int tlshd_keyring_read(uint32_t serial, void **data, size_t *len);
 void tlshd_keyring_free(void *data, size_t len);

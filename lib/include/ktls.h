@@ -205,6 +205,11 @@ int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
 /* The peer's certificate (DER, leaf), if any; valid while s lives. */
 int ktls_session_peer_cert(const struct ktls_session *s, const void **der,
 			   size_t *len);
+/*
+ * A client: 1 if the server asked for our certificate. A server: 1 if we
+ * asked the client for one (a verifying x509 server). Else 0.
+ */
+int ktls_session_cert_requested(const struct ktls_session *s);
 /* The underlying gnutls_session_t, for callers that need more. */
 void *ktls_session_gnutls(struct ktls_session *s);
 
@@ -218,7 +223,9 @@ enum ktls_record_type {
 /*
  * Receive application data from a kTLS socket. Handshake records (tickets)
  * are skipped; close_notify gives 0 (end of stream); a fatal alert gives
- * -ECONNABORTED with its description in *alert (if non-NULL). A TLS 1.3
+ * -ECONNABORTED with its description in *alert (if non-NULL). An empty
+ * alert or handshake record gives -EPROTO (the peer is sent
+ * unexpected_message), never 0. A TLS 1.3
  * KeyUpdate gives -EKEYEXPIRED: the peer changed its keys and this
  * kernel's kTLS cannot follow; the connection is over (close it).
  * Returns bytes read or a negative errno.

@@ -219,13 +219,25 @@ static uint8_t prng_next(uint64_t *s)
 	return (uint8_t)((*s * 0x2545f4914f6cdd1dULL) >> 56);
 }
 
-static void report_recv_error(ssize_t n, int alert)
+/*
+ * As a kernel consumer should: a record that failed to decrypt or was too
+ * large gets its alert (ktls_recv already answered an empty record).
+ */
+static void report_recv_error(int fd, ssize_t n, int alert)
 {
+	int a = n == -EBADMSG ? 20 : n == -EMSGSIZE ? 22 : 0;
+	int ret;
+
 	if (n == -ECONNABORTED)
 		fprintf(stderr, "hs-consumer: peer sent fatal alert %d\n",
 			alert);
 	else
 		fprintf(stderr, "hs-consumer: receive: %s\n", strerror(-n));
+	if (a) {
+		ret = ktls_send_alert(fd, 2, a);
+		fprintf(stderr, "hs-consumer: sent alert %s: %s\n",
+			ktls_alert_name(a), ret ? strerror(-ret) : "ok");
+	}
 }
 
 /* Send N pseudo-random bytes, expect them back byte-exact. */
@@ -276,7 +288,7 @@ static int echo_check(int fd, long long total, int timeout_ms)
 		if (n == -EAGAIN)
 			continue;
 		if (n < 0) {
-			report_recv_error(n, alert);
+			report_recv_error(fd, n, alert);
 			return -1;
 		}
 		if (n == 0) {
@@ -363,7 +375,7 @@ static int request_response(int fd, const char *request, int timeout_ms)
 		if (n == -EAGAIN)
 			continue;
 		if (n < 0) {
-			report_recv_error(n, alert);
+			report_recv_error(fd, n, alert);
 			return -1;
 		}
 		if (n == 0)
@@ -541,7 +553,8 @@ int main(int argc, char **argv)
 		ok = !echo_check(fd, o.echo_bytes, o.io_timeout_ms);
 	if (ok && !status && o.request)
 		ok = !request_response(fd, o.request, o.io_timeout_ms);
-	if (!status && (o.echo_bytes || o.request))
+	/* After a fatal alert (ours or the peer's), no close_notify. */
+	if (ok && !status && (o.echo_bytes || o.request))
 		ktls_close_notify(fd);
 	if (!o.use_fd)
 		close(fd);

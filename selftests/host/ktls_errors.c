@@ -215,6 +215,13 @@ static void test_offers(const struct test_cert *tc)
 	      "CBC-only client", -EACCES, "peer offers only non-AEAD");
 	offer(tc, "NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.0",
 	      "TLS 1.0/1.1-only client", -EACCES, "peer offers only TLS 1.1");
+	/* Our certificate is ECDSA: the mismatch is named, not the ciphers. */
+	offer(tc, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:+DHE-RSA",
+	      "RSA-suites-only TLS 1.2 client", -EACCES,
+	      "no cipher suite for our ECDSA certificate: peer offers only RSA-signed (EC)DHE suites");
+	offer(tc, "NORMAL:-VERS-ALL:+VERS-TLS1.3:-SIGN-ALL:+SIGN-RSA-PSS-RSAE-SHA256:+SIGN-RSA-SHA256",
+	      "RSA-signatures-only TLS 1.3 client", -EACCES,
+	      "no signature algorithm in common: our certificate is ECDSA, peer accepts only RSA signatures");
 }
 
 /* What the kernel lacks is refused before any byte, naming the cipher. */

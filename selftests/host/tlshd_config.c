@@ -499,7 +499,7 @@ static void test_key_table(void)
 			CHECK(strcmp(sec, sec2) || strcmp(name, name2));
 		}
 	}
-	CHECK(n == 28);
+	CHECK(n == 29);
 	CHECK(tlshd_config_key_at(n, &sec, &name) == -1);
 }
 

@@ -522,9 +522,13 @@ static void conn_control_record(struct conn *c, int type,
 		conn_recv_alert(c, p[0], p[1]);
 		return;
 	}
-	if (type == KTLS_RECORD_HANDSHAKE)
+	if (!n)
+		conn_log(c, "client sent an empty %s record, which TLS forbids",
+			 type == KTLS_RECORD_ALERT ? "alert" :
+			 type == KTLS_RECORD_HANDSHAKE ? "handshake" : "control");
+	else if (type == KTLS_RECORD_HANDSHAKE)
 		conn_log(c, "client sent a post-handshake message (type %d)%s that kTLS cannot follow",
-			 n ? p[0] : -1, n && p[0] == 24 ? ", a KeyUpdate," : "");
+			 p[0], p[0] == 24 ? ", a KeyUpdate," : "");
 	else
 		conn_log(c, "client sent an unexpected TLS record (type %d, %d bytes)",
 			 type, n);
@@ -548,7 +552,9 @@ void conn_recv_error(struct conn *c, int err, const char *detail)
 			 err == -EMSGSIZE ? "not a TLS record (its header claims an oversized record: EMSGSIZE)" :
 			 "not a TLS record (bad record header: EINVAL)");
 		/* bad_record_mac, record_overflow, decode_error */
-		tls_alert(c, err == -EBADMSG ? 20 : err == -EMSGSIZE ? 22 : 50);
+		if (!c->alert_sent)
+			tls_alert(c, err == -EBADMSG ? 20 :
+				     err == -EMSGSIZE ? 22 : 50);
 		conn_abort(c);
 		return;
 	}
@@ -571,9 +577,18 @@ static void conn_recv_step(struct conn *c)
 {
 	int res = c->r_recv, type;
 
-	if (res > 0) {
+	/*
+	 * The record type first: an empty alert or handshake record is a
+	 * protocol violation (unexpected_message), not the end of the
+	 * stream that an empty data read is.
+	 */
+	if (res >= 0) {
 		type = c->offloaded ? conn_record_type(&c->msg) :
 				      KTLS_RECORD_DATA;
+		if (res == 0 && type == KTLS_RECORD_DATA) {
+			conn_recv_eof(c, 0);
+			return;
+		}
 		if (type != KTLS_RECORD_DATA) {
 			conn_control_record(c, type,
 					    (unsigned char *)c->rx + c->rx_len,
@@ -587,9 +602,7 @@ static void conn_recv_step(struct conn *c)
 			conn_submit_recv(c);
 		return;
 	}
-	if (res == 0)
-		conn_recv_eof(c, 0);
-	else if (c->timed_out)
+	if (c->timed_out)
 		conn_recv_timeout(c);
 	else if (res == -ECANCELED && c->srv->stopping)
 		conn_recv_stopped(c);

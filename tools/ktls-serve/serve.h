@@ -119,6 +119,7 @@ struct conn {
 	int tls_up;			/* handshake done: close_notify at the end */
 	int offloaded;			/* kTLS carries the records */
 	int notify_tried;
+	int alert_sent;		/* a fatal alert went out: no second one */
 	int linger;			/* drain what the client still sends */
 	size_t linger_bytes;
 

@@ -135,8 +135,16 @@ void tls_step(struct conn *c)
 /* A fatal alert before an abort; best effort, never blocking. */
 void tls_alert(struct conn *c, int description)
 {
+	int ret;
+
+	c->alert_sent = 1;
 	if (c->offloaded) {
-		ktls_send_alert(c->fd, 2, description);
+		/* ktls_send_alert clears a pending EBADMSG first. */
+		ret = ktls_send_alert(c->fd, 2, description);
+		if (ret)
+			conn_log(c, "alert %s not sent: %s",
+				 ktls_alert_name(description),
+				 serve_errname(ret));
 	} else if (c->tls) {
 		ktls_session_alert(c->tls, description);
 	}

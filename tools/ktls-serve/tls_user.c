@@ -77,7 +77,9 @@ static void user_read(struct conn *c)
 		default:
 			snprintf(detail, sizeof(detail), "GnuTLS: %s",
 				 gnutls_strerror(n));
+			/* GnuTLS's alert for it is the one the client gets. */
 			gnutls_alert_send_appropriate(gs, n);
+			c->alert_sent = 1;
 			conn_recv_error(c, -EBADMSG, detail);
 			return;
 		}
