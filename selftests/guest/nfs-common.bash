@@ -3,6 +3,8 @@
 # the kernel nfsd exporting a tmpfs over loopback, the kernel NFS client
 # mounting it, the handshake tracepoints, and one mount's round trip.
 #   nfs_require         skip on a kernel without NFS over TLS
+#   nfs_conf [CA]       $T/nfs.conf: the client with make_pki's client
+#                       certificate, the server trusting CA (default ca)
 #   nfs_start           mount the helpers' file systems, start nfsd and export
 #   nfs_mount_once SEC [OPTS] [CLIENT_CN]
 #                       mount with xprtsec=SEC (and OPTS), write and read
@@ -31,6 +33,22 @@ nfs_require()
 	# transport even when the compat module provides the family.
 	grep -qw xs_tls_handshake_done /proc/kallsyms ||
 		skip "kernel $(uname -r): SUNRPC has no xprtsec (RPC-with-TLS came in 6.5)"
+}
+
+nfs_conf()
+{
+	cat >"$T/nfs.conf" <<EOT
+[debug]
+loglevel=1
+[authenticate.client]
+x509.truststore=$T/ca.pem
+x509.certificate=$T/client.pem
+x509.private_key=$T/client.key
+[authenticate.server]
+x509.truststore=$T/${1:-ca}.pem
+x509.certificate=$T/ca-srv.pem
+x509.private_key=$T/ca-srv.key
+EOT
 }
 
 nfs_cleanup()

@@ -32,18 +32,7 @@ cert=$(keyctl padd user tlshd-nfs-cert @u <"$T/kr.der") || fail "keyctl cert"
 key=$(keyctl padd user tlshd-nfs-key @u <"$T/kr-key.der") || fail "keyctl key"
 # The configured client certificate is the other one: whichever the server
 # verifies tells which tlshd presented.
-cat >"$T/nfs.conf" <<EOT
-[debug]
-loglevel=1
-[authenticate.client]
-x509.truststore=$T/ca.pem
-x509.certificate=$T/client.pem
-x509.private_key=$T/client.key
-[authenticate.server]
-x509.truststore=$T/ca.pem
-x509.certificate=$T/ca-srv.pem
-x509.private_key=$T/ca-srv.key
-EOT
+nfs_conf
 
 nfs_mounts
 start_tlshd "$T/nfs.conf"

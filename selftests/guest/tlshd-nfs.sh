@@ -10,18 +10,7 @@
 . "$(dirname "$0")/nfs-common.bash"
 nfs_require
 make_pki
-cat >"$T/nfs.conf" <<EOT
-[debug]
-loglevel=1
-[authenticate.client]
-x509.truststore=$T/ca.pem
-x509.certificate=$T/client.pem
-x509.private_key=$T/client.key
-[authenticate.server]
-x509.truststore=$T/ca.pem
-x509.certificate=$T/ca-srv.pem
-x509.private_key=$T/ca-srv.key
-EOT
+nfs_conf
 
 nfs_mounts
 start_tlshd "$T/nfs.conf"
