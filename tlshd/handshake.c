@@ -198,7 +198,16 @@ static int tlshd_handshake_ticket_wait(struct tlshd_handshake *hs)
 			    hs->req.sockfd, ktls_session_error(hs->session));
 	if (ret > 0)
 		hs->tickets_taken = 1;
-	if (ret || !tlshd_handshake_socket_quiet(hs->req.sockfd))
+	if (!ret && !tlshd_handshake_socket_quiet(hs->req.sockfd)) {
+		/* A record came after the look: a fatal alert is the outcome. */
+		ret = ktls_session_recv_tickets(hs->session, 0);
+		if (ret == -EACCES || ret == -ECONNABORTED)
+			hs->refused = ret;
+		if (ret > 0)
+			hs->tickets_taken = 1;
+		return 0;
+	}
+	if (ret)
 		return 0;
 	if (!hs->awaiting_ticket) {
 		/*
