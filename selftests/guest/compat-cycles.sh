@@ -15,7 +15,8 @@ slab_list() {
 }
 # Caches that grew by more than per-CPU slab caching explains (two slabs'
 # worth) plus 100 objects of lazy freeing (up to 76 seen on 6.12) plus
-# count/100: a leak of one object in 20 cycles shows even at 3,000.
+# count/100: a leak of one object in 10 cycles shows at 3,000 (in 30 at
+# make soak's 10,000).
 slab_grown() {
 	slab_list | awk -v slack=$((100 + count / 100)) 'NR == FNR {b[$1] = $2; next}
 		($1 in b) && $2 - b[$1] > 2 * $3 + slack {printf "%s %+d ", $1, $2 - b[$1]}' \
