@@ -21,9 +21,16 @@ long tlshd_keyring_link_name(const char *desc)
 	return ret ? ret : ring;
 }
 
+/*
+ * Into our process keyring, not the session keyring: a process without a
+ * session keyring of its own (started by hand, not by systemd) would get
+ * a fresh one on the first link, and keys reachable only through the
+ * user-session keyring (an administrator's, the kernel's) would stop being
+ * ours to read. The process keyring is searched before either.
+ */
 int tlshd_keyring_link_serial(uint32_t serial)
 {
-	if (keyctl_link((key_serial_t)serial, KEY_SPEC_SESSION_KEYRING) < 0)
+	if (keyctl_link((key_serial_t)serial, KEY_SPEC_PROCESS_KEYRING) < 0)
 		return -errno;
 	return 0;
 }
