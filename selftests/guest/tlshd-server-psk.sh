@@ -34,7 +34,11 @@ for i in $(seq 100); do
 	grep -q 'listening port=4490' "$T/consumer.out" && break
 	sleep 0.1
 done
-( echo "reply from openssl"; sleep 3 ) |
+# openssl quits at the end of its input: keep it open until our data
+# came (a fixed wait lost it on a busy host), 30 s at most.
+( echo "reply from openssl"; for _ in $(seq 300); do
+	grep -q 'hello over psk' "$T/client.out" 2>/dev/null && break
+	sleep 0.1; done; sleep 0.3 ) |
 	timeout 30 openssl s_client -connect 127.0.0.1:4490 -tls1_3 \
 		-psk "$hex" -psk_identity "$id" -quiet -no_ign_eof \
 		>"$T/client.out" 2>&1

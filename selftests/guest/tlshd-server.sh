@@ -24,7 +24,11 @@ for i in $(seq 100); do
 	grep -q 'listening port=4480' "$T/consumer.out" && break
 	sleep 0.1
 done
-( echo "reply from openssl"; sleep 3 ) |
+# openssl quits at the end of its input: keep it open until our data
+# came (a fixed wait lost it on a busy host), 30 s at most.
+( echo "reply from openssl"; for _ in $(seq 300); do
+	grep -q 'hello from the kernel side' "$T/client.out" 2>/dev/null && break
+	sleep 0.1; done; sleep 0.3 ) |
 	timeout 30 openssl s_client -connect 127.0.0.1:4480 -CAfile "$T/ca.pem" \
 		-servername localhost -verify_return_error -verify_hostname localhost \
 		-quiet -no_ign_eof >"$T/client.out" 2>&1
