@@ -22,7 +22,11 @@ mapfile -t tests < <(tier_select "$target" "$VM_SERIES" "$filter" selftests/gues
 echo "# == $suite: ${#tests[@]} tests ($target) on $(uname -r)"
 : >"$VM_OUT/results.txt"
 [ ${#tests[@]} -gt 0 ] || exit 0
+# A second guest of the same kernel may share the list (run.sh's lanes).
+claim=
+[ -n "${VM_SHARE:-}" ] && [ -d "$VM_SHARE/claims" ] && claim=$VM_SHARE/claims
 selftests/runner.sh --suite "$suite" --results "$VM_OUT/results.txt" \
-	--logs "$VM_OUT/logs" ${deadline:+--deadline "$deadline"} "${tests[@]}" |
+	--logs "$VM_OUT/logs" ${deadline:+--deadline "$deadline"} \
+	${claim:+--claim "$claim"} "${tests[@]}" |
 	tee "$VM_OUT/$suite.tap"
 exit 0

@@ -72,19 +72,26 @@ run_host()
 	fi
 }
 
-# run_guest KERNEL [QUIET]: one boot running that kernel's share of the tier.
+# run_guest KERNEL [QUIET] [PART]: one boot running that kernel's share of
+# the tier. PART names a further boot of the same kernel that takes, through
+# the claims in $share, the tests no other boot of it has started.
 run_guest()
 {
-	local k=$1 quiet=${2:-} suite=guest-$1 limit=5400 left rc ko
-	local -a guest mods
+	local k=$1 quiet=${2:-} part=${3:-} suite=guest-$1 out limit=5400 left rc ko
+	local -a guest mods share_opt=()
+	out=$suite${part:+-$part}
 	mapfile -t guest < <(tier_select "$target" "$k" "$filter" selftests/guest/*.sh)
 	[ ${#guest[@]} -gt 0 ] || return 0
+	if [ -n "$share" ] && [ "$k" = "$primary" ]; then
+		share_opt=(-s "$share")
+		[ -n "$part" ] && [ "$(unclaimed "${guest[@]}")" -eq 0 ] && return 0
+	fi
 	if [ -n "$deadline" ]; then
 		left=$((deadline - $(date +%s)))
 		limit=$left
 		if [ "$left" -lt 180 ]; then
 			echo "run.sh: ${left} s left of the budget: the $k guest is not booted" >&2
-			not_run "$suite" "not run (budget)" "${guest[@]}"
+			[ ${#share_opt[@]} -eq 0 ] && not_run "$suite" "not run (budget)" "${guest[@]}"
 			return 0
 		fi
 	fi
@@ -94,32 +101,49 @@ run_guest()
 		"$build"/kmod/"$k"/kmod/*.ko; do
 		[ -e "$ko" ] && mods+=(-i "$ko")
 	done
-	echo "== $suite: ${#guest[@]} tests ($target)"
+	echo "== $out: ${#guest[@]} tests ($target)${share_opt[*]:+, shared by claims}"
 	# The guest stops starting tests 90 s before its own limit: boot and
 	# shutdown fit in that, so it is never killed before it reports.
 	if [ -n "$quiet" ]; then
 		# Beside another guest: only the per-test lines, live.
-		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$suite" "${mods[@]}" -- \
+		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" \
+			"${share_opt[@]}" "${mods[@]}" -- \
 			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))" |
 			grep --line-buffered -E '^# (\[|==)|^run-guest|^vm'
 		rc=${PIPESTATUS[0]}
 	else
-		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$suite" "${mods[@]}" -- \
+		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" \
+			"${share_opt[@]}" "${mods[@]}" -- \
 			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))"
 		rc=$?
 	fi
-	[ -f "$res/$suite/results.txt" ] && cp "$res/$suite/results.txt" "$res/$suite.txt"
-	[ -f "$res/$suite/$suite.tap" ] && cp "$res/$suite/$suite.tap" "$res/$suite.tap"
+	[ -f "$res/$out/results.txt" ] && cp "$res/$out/results.txt" "$res/$out.txt"
+	[ -f "$res/$out/$suite.tap" ] && cp "$res/$out/$suite.tap" "$res/$out.tap"
 	if [ $rc -ne 0 ]; then
-		echo "run.sh: the $k guest run failed (exit $rc)" >&2
-		not_run "$suite" "not run: the $k guest did not finish (exit $rc)" "${guest[@]}"
+		echo "run.sh: the $out guest run failed (exit $rc)" >&2
+		# A shared list is checked once every boot of it has ended.
+		[ ${#share_opt[@]} -eq 0 ] &&
+			not_run "$suite" "not run: the $k guest did not finish (exit $rc)" "${guest[@]}"
 	fi
+}
+
+# unclaimed TEST...: how many of these no boot has taken yet.
+unclaimed()
+{
+	local f c=0
+	for f in "$@"; do
+		[ -d "$share/claims/$(basename "$f" .sh)" ] || c=$((c + 1))
+	done
+	echo "$c"
 }
 
 # Two lanes by default: the host tests and then the primary kernel's full
 # suite, beside the other kernels' focused sets. A test mostly keeps one
-# CPU busy, so two lanes on two cores finish well before one.
-primary= others=
+# CPU busy, so two lanes on two cores finish well before one. The primary
+# kernel's suite is the longest, so the second lane, once its kernels are
+# done, boots the primary kernel again and takes the tests the first has not
+# started yet (claims in a directory both guests share).
+primary= others= share=
 for k in $kernels; do
 	if [ "$k" = "$PRIMARY_KERNEL" ] && [ "$lanes" -gt 1 ]; then
 		primary=$k
@@ -128,6 +152,10 @@ for k in $kernels; do
 	fi
 done
 if [ "$lanes" -gt 1 ] && [ -n "${others// /}" ]; then
+	if [ -n "$primary" ]; then
+		share=$res/share
+		mkdir -p "$share/claims"
+	fi
 	{
 		run_host quiet
 		[ -n "$primary" ] && run_guest "$primary" quiet
@@ -136,7 +164,19 @@ if [ "$lanes" -gt 1 ] && [ -n "${others// /}" ]; then
 	for k in $others; do
 		run_guest "$k" quiet
 	done
+	[ -n "$primary" ] && run_guest "$primary" quiet 2
 	wait "$lane"
+	if [ -n "$primary" ]; then
+		# What no boot of the primary kernel reported: a guest died, or
+		# the budget ran out before a boot could take it.
+		mapfile -t guest < <(tier_select "$target" "$primary" "$filter" selftests/guest/*.sh)
+		cat "$res/guest-$primary-2.txt" >>"$res/guest-$primary.txt" 2>/dev/null
+		rm -f "$res/guest-$primary-2.txt"
+		why="not run: no $primary guest finished it"
+		[ -n "$deadline" ] && [ "$(date +%s)" -ge $((deadline - 180)) ] &&
+			why="not run (budget)"
+		not_run "guest-$primary" "$why" "${guest[@]}"
+	fi
 else
 	run_host
 	for k in $kernels; do

@@ -3,7 +3,7 @@
 # Runs standalone tests one after another and speaks TAP 13 for them.
 #
 #   runner.sh --suite NAME [--results FILE] [--logs DIR] [--deadline EPOCH]
-#             [--timeout SECONDS] TEST...
+#             [--timeout SECONDS] [--claim DIR] TEST...
 #
 # Test convention (as liburing's): exit 0 pass, 77 skip (the last line of
 # output says why), anything else fails. Each test is killed at its own
@@ -16,11 +16,16 @@
 # and the tail of a failed test's output. Results are appended to FILE as
 # "status<TAB>suite<TAB>name<TAB>note<TAB>seconds"; each test's whole output
 # is kept in DIR/NAME.log. Exit 0 when nothing failed.
+#
+# --claim DIR lets several runners (in several guests) share one list: a
+# runner takes a test only if it creates DIR/NAME first (mkdir is atomic, also
+# through 9p), so each test runs once and an idle runner takes the next one.
+# The TAP plan then comes last, when the count is known.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/tiers.bash"
 
-suite=host results= logs= deadline= default_limit=300
+suite=host results= logs= deadline= default_limit=300 claim=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) suite=$2; shift 2 ;;
@@ -28,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--logs) logs=$2; shift 2 ;;
 	--deadline) deadline=$2; shift 2 ;;
 	--timeout) default_limit=$2; shift 2 ;;
+	--claim) claim=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "runner: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -44,12 +50,15 @@ record()	# status name note secs
 }
 
 echo "TAP version 13"
-echo "1..$#"
+[ -n "$claim" ] || echo "1..$#"
 n=0 failed=0 budget_out=0
 for test in "$@"; do
-	n=$((n + 1))
 	name=$(basename "$test")
 	name=${name%.sh}
+	if [ -n "$claim" ] && ! mkdir "$claim/$name" 2>/dev/null; then
+		continue
+	fi
+	n=$((n + 1))
 	log=$logs/$name.log
 
 	if [ -z "$(test_decl "$test" tier)" ]; then
@@ -121,4 +130,5 @@ for test in "$@"; do
 	echo "# [$suite] $name: $status $secs s${note:+ ($note)}"
 	record "$status" "$name" "$note" "$secs"
 done
+[ -z "$claim" ] || echo "1..$n"
 exit $failed

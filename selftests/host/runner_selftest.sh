@@ -6,7 +6,7 @@
 # with a TAP 13 stream, one line per finished test and a summary; with a
 # deadline too close for the next test, the rest are "not run (budget)" and
 # the run still summarises and exits non-zero; a test without a tier line
-# fails.
+# fails; two runners sharing a list through claims run each test once.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 T=$(mktemp -d)
@@ -85,4 +85,32 @@ selftests/runner.sh --suite size "$T/h-slow.sh" >"$T/tap3" 2>&1 &&
 	fail "a 2 s test passed its 1 s timeout"
 TEST_SIZE=soak selftests/runner.sh --suite size "$T/h-slow.sh" >"$T/tap4" 2>&1 ||
 	fail "soak-timeout not used at TEST_SIZE=soak: $(cat "$T/tap4")"
-echo "runner: hang killed at 5 s, run went on, budget stop summarised, soak-timeout honoured"
+
+# 4. Two runners sharing one list through claims (run.sh's two boots of the
+# primary kernel): each test runs exactly once, the idle runner takes what the
+# busy one has not started, and each TAP stream ends with its own plan.
+for i in 1 2 3 4 5 6; do
+	fixture "q$i" "echo \$\$ >>$T/ran.$i; sleep 1; exit 0"
+done
+mkdir "$T/claims"
+q=()
+for i in 1 2 3 4 5 6; do q+=("$T/q$i.sh"); done
+selftests/runner.sh --suite shared --claim "$T/claims" --results "$T/res5.txt" \
+	"${q[@]}" >"$T/tap5a" 2>&1 &
+sleep 0.5
+selftests/runner.sh --suite shared --claim "$T/claims" --results "$T/res5.txt" \
+	"${q[@]}" >"$T/tap5b" 2>&1 ||
+	fail "the second claiming runner failed: $(cat "$T/tap5b")"
+wait $! || fail "the first claiming runner failed: $(cat "$T/tap5a")"
+cat "$T/tap5a" "$T/tap5b"
+for i in 1 2 3 4 5 6; do
+	[ "$(wc -l <"$T/ran.$i" 2>/dev/null)" = 1 ] || fail "q$i ran $(cat "$T/ran.$i" 2>/dev/null | wc -l) times"
+done
+[ "$(grep -c '^ok ' "$T/tap5a")" -ge 2 ] && [ "$(grep -c '^ok ' "$T/tap5b")" -ge 2 ] ||
+	fail "one runner took (nearly) all: $(grep -c '^ok ' "$T/tap5a") / $(grep -c '^ok ' "$T/tap5b")"
+na=$(grep -c '^ok ' "$T/tap5a")
+tail -n 1 "$T/tap5a" | grep -qx "1\.\.$na" || fail "the first stream does not end with its plan"
+tail -n 1 "$T/tap5b" | grep -qx "1\.\.$((6 - na))" || fail "the second stream does not end with its plan"
+selftests/summary.sh "$T/res5.txt" >"$T/sum5" || fail "summary of the shared list failed"
+grep -qx '6 passed, 0 failed, 0 skipped' "$T/sum5" || fail "shared list: wrong closing line"
+echo "runner: hang killed at 5 s, run went on, budget stop summarised, soak-timeout honoured, shared list run once each"

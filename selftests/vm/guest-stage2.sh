@@ -63,6 +63,7 @@ fi
 
 cd "$repo" || finish 1
 export VM_SERIES=$series VM_OUT=$res/out
+[ -d /run/vm-share ] && export VM_SHARE=/run/vm-share
 bash "$res/cmd" >"$res/output" 2>&1 </dev/null
 rc=$?
 echo "$rc" >"$res/status"

@@ -37,5 +37,9 @@ mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work 
 mkdir -p /newroot/run/vm-results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /newroot/run/vm-results ||
 	die "cannot mount the results share"
+# Optional: a directory shared by guests running one suite together.
+mkdir -p /newroot/run/vm-share
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /newroot/run/vm-share 2>/dev/null ||
+	rmdir /newroot/run/vm-share
 
 exec chroot /newroot /bin/bash "$repo/selftests/vm/guest-stage2.sh" "$repo" "$series" "$kdir"

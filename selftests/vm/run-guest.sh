@@ -13,6 +13,8 @@
 #     -p, --modprobe NAME     modprobe a stock module too (repeatable)
 #     -o, --out DIR           copy what the command leaves in $VM_OUT to DIR
 #     -q, --quiet             don't echo the command's output live
+#     -s, --share DIR         a host directory the guest may write at
+#                             $VM_SHARE, shared with other guests given it
 #
 # The command runs as root in the repository's directory, on the host's root
 # file system (read-only, under a tmpfs overlay), with kTLS and its AEADs
@@ -24,7 +26,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=${BUILD:-$repo/build}
 
-series=6.12 mem=2048 cpus=2 timeout=900 quiet=0 out=
+series=6.12 mem=2048 cpus=2 timeout=900 quiet=0 out= share=
 insmods=() modprobes=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 	-p|--modprobe) modprobes+=("$2"); shift 2 ;;
 	-o|--out) out=$2; shift 2 ;;
 	-q|--quiet) quiet=1; shift ;;
+	-s|--share) share=$(realpath "$2"); shift 2 ;;
 	--) shift; break ;;
 	*) echo "run-guest: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -96,6 +99,10 @@ if [ "$quiet" = 0 ]; then
 	tailpid=$!
 fi
 
+share_args=()
+[ -n "$share" ] && share_args=(-fsdev "local,id=fs2,path=$share,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=fs2,mount_tag=share)
+
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -cpu max -m "$mem" -smp "$cpus" \
@@ -106,6 +113,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot \
 	-fsdev local,id=fs1,path="$run",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs1,mount_tag=results \
+	"${share_args[@]}" \
 	</dev/null >"$run/console.log" 2>&1
 qrc=$?
 set -e
