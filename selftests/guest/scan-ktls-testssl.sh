@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tier: soak
+# tier: soak-primary
 # timeout: 3600
 # sslscan and testssl.sh -p -s -P -U (protocols, cipher categories, server
 # cipher order, vulnerabilities) against ktls-serve over kTLS, judged by

@@ -6,7 +6,9 @@
 #   quick    the smoke set: make check-quick, and make check on every kernel
 #   focused  make check on every kernel (the set a newer kernel runs)
 #   full     make check on the primary kernel (and on the host) only
-#   soak     make soak, at full size (TEST_SIZE=soak)
+#   soak     make soak, at full size (TEST_SIZE=soak), on every kernel
+#   soak-primary  make soak on the primary kernel only: long work whose
+#            outcome does not depend on the kernel (the full testssl scans)
 #
 # A test may also say how long it may run, "# timeout: SECONDS" (default
 # 300), and at full size "# soak-timeout: SECONDS"; the runner kills it
@@ -29,7 +31,7 @@ test_decl()
 	local src
 	src=$(test_source "$1")
 	[ -r "$src" ] || return 0
-	sed -n -E "s@^[[:space:]]*(#|/\*|//)[[:space:]]*$2:[[:space:]]*([a-z0-9 ]*[a-z0-9]).*@\2@p" \
+	sed -n -E "s@^[[:space:]]*(#|/\*|//)[[:space:]]*$2:[[:space:]]*([a-z0-9 -]*[a-z0-9]).*@\2@p" \
 		"$src" | head -n 1
 }
 
@@ -41,7 +43,11 @@ tier_wants()
 	case $target in
 	any) return 0 ;;
 	quick) [[ $words == *" quick "* ]] ;;
-	soak) [[ $words == *" soak "* ]] ;;
+	soak)
+		[[ $words == *" soak "* ]] && return 0
+		[[ $words == *" soak-primary "* ]] &&
+			[ -z "$kernel" -o "$kernel" = "$PRIMARY_KERNEL" ]
+		;;
 	check)
 		[[ $words == *" quick "* || $words == *" focused "* ]] && return 0
 		[[ $words == *" full "* ]] &&
