@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Building libktls configurations from tlshd's configuration file. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,70 +408,6 @@ void tlshd_creds_free(struct tlshd_creds *creds)
 	creds->client_anon = NULL;
 	creds->client_x509 = NULL;
 	creds->server_x509 = NULL;
-}
-
-/*
- * The published set. Workers take a reference for the few microseconds a
- * handshake start needs it; the mutex makes take-and-reference atomic
- * against a swap.
- */
-static pthread_mutex_t tlshd_creds_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct tlshd_creds *tlshd_creds_current;
-
-void tlshd_creds_publish(struct tlshd_creds *creds, struct tlshd_config *cfg)
-{
-	struct tlshd_creds *old;
-
-	creds->owned_cfg = cfg;
-	creds->refs = 1;
-	pthread_mutex_lock(&tlshd_creds_lock);
-	old = tlshd_creds_current;
-	tlshd_creds_current = creds;
-	pthread_mutex_unlock(&tlshd_creds_lock);
-	if (old)
-		tlshd_creds_release(old);
-}
-
-struct tlshd_creds *tlshd_creds_acquire(void)
-{
-	struct tlshd_creds *creds;
-
-	pthread_mutex_lock(&tlshd_creds_lock);
-	creds = tlshd_creds_current;
-	if (creds)
-		creds->refs++;
-	pthread_mutex_unlock(&tlshd_creds_lock);
-	return creds;
-}
-
-void tlshd_creds_release(struct tlshd_creds *creds)
-{
-	unsigned int left;
-
-	if (!creds)
-		return;
-	pthread_mutex_lock(&tlshd_creds_lock);
-	left = --creds->refs;
-	pthread_mutex_unlock(&tlshd_creds_lock);
-	if (left)
-		return;
-	tlshd_creds_free(creds);
-	if (creds->owned_cfg) {
-		tlshd_config_free(creds->owned_cfg);
-		free(creds->owned_cfg);
-	}
-	free(creds);
-}
-
-void tlshd_creds_unpublish(void)
-{
-	struct tlshd_creds *old;
-
-	pthread_mutex_lock(&tlshd_creds_lock);
-	old = tlshd_creds_current;
-	tlshd_creds_current = NULL;
-	pthread_mutex_unlock(&tlshd_creds_lock);
-	tlshd_creds_release(old);
 }
 
 int tlshd_creds_config_new(const struct tlshd_creds *creds, int server,

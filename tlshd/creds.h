@@ -35,9 +35,8 @@ struct tlshd_creds {
 	/* [authenticate] keyrings that could be linked: where PSKs are found. */
 	uint32_t keyrings[TLSHD_CREDS_MAX_KEYRINGS];
 	unsigned int nkeyrings;
-	/* Published sets only: owned configuration and references. */
+	/* Published sets only (daemon.c): the configuration, owned. */
 	struct tlshd_config *owned_cfg;
-	unsigned int refs;
 };
 
 /*
@@ -60,18 +59,6 @@ void tlshd_creds_free(struct tlshd_creds *creds);
 #define TLSHD_CREDS_EXPIRY_DAYS 30
 void tlshd_creds_check_lifetimes(const struct tlshd_config *cfg,
 				 int invalid_is_error);
-
-/*
- * Make creds (heap, loaded from cfg, heap) the set new handshakes use;
- * both are owned from now on. The previous set goes once its last user
- * releases it.
- */
-void tlshd_creds_publish(struct tlshd_creds *creds, struct tlshd_config *cfg);
-/* The current set, referenced (NULL before the first publish). */
-struct tlshd_creds *tlshd_creds_acquire(void);
-void tlshd_creds_release(struct tlshd_creds *creds);
-/* Drop the published set (at exit). */
-void tlshd_creds_unpublish(void);
 
 /*
  * An empty configuration for one handshake (server: 1), with the policy

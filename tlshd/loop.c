@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +13,12 @@
 #include <unistd.h>
 #include <time.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
-#include "creds.h"
+#include "daemon.h"
 #include "handshake.h"
 #include "log.h"
 #include "loop.h"
 #include "watchdog.h"
-#include "status.h"
 
 /*
  * Where a handshake's time goes, for the debug log (microseconds, from
@@ -39,60 +34,24 @@ struct tlshd_flight {
 	struct tlshd_watch watch;
 	unsigned int heap_idx;
 	uint32_t events;	/* registered with epoll, 0: not yet */
-	int nodelay_set;	/* we turned TCP_NODELAY on: turn it off */
+	struct tlshd_generation *gen;	/* referenced till the end */
 	struct tlshd_flight_times t;
 	struct tlshd_handshake hs;
 };
 
 #define TLSHD_LOOP_EVENTS 64
 
-/*
- * READY wakes one idle worker (EPOLLEXCLUSIVE on the shared READY socket).
- * A worker that fills up stops watching it and kicks this eventfd, also
- * watched exclusively, so that another idle worker goes on accepting the
- * requests the first one had to leave.
- */
-static struct {
-	pthread_mutex_t lock;
-	int fd;
-	unsigned int refs;
-} tlshd_loop_kick = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
-
-static int tlshd_loop_kick_get(void)
-{
-	int fd;
-
-	pthread_mutex_lock(&tlshd_loop_kick.lock);
-	if (tlshd_loop_kick.fd < 0)
-		tlshd_loop_kick.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	fd = tlshd_loop_kick.fd;
-	if (fd >= 0)
-		tlshd_loop_kick.refs++;
-	pthread_mutex_unlock(&tlshd_loop_kick.lock);
-	return fd;
-}
-
-static void tlshd_loop_kick_put(void)
-{
-	pthread_mutex_lock(&tlshd_loop_kick.lock);
-	if (tlshd_loop_kick.refs && --tlshd_loop_kick.refs == 0) {
-		close(tlshd_loop_kick.fd);
-		tlshd_loop_kick.fd = -1;
-	}
-	pthread_mutex_unlock(&tlshd_loop_kick.lock);
-}
-
 /* Watch (or stop watching) the READY socket and the kick eventfd. */
 static int tlshd_loop_watch_ready(struct tlshd_loop *loop, int on)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-	int nfd = tlshd_nl_event_fd(&loop->nl);
+	int nfd = tlshd_nl_events_fd(&loop->d->events);
 
 	if (on == loop->nl_watched)
 		return 0;
 	if (!on) {
 		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, nfd, NULL);
-		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, tlshd_loop_kick.fd, NULL);
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, loop->d->kick_fd, NULL);
 		loop->nl_watched = 0;
 		return 0;
 	}
@@ -100,7 +59,7 @@ static int tlshd_loop_watch_ready(struct tlshd_loop *loop, int on)
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, nfd, &ev) < 0)
 		return -errno;
 	ev.data.ptr = &loop->kick_watch;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, tlshd_loop_kick.fd, &ev) < 0) {
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->d->kick_fd, &ev) < 0) {
 		int ret = -errno;
 
 		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, nfd, NULL);
@@ -116,7 +75,7 @@ static void tlshd_loop_hand_over(struct tlshd_loop *loop)
 	uint64_t one = 1;
 
 	tlshd_loop_watch_ready(loop, 0);
-	if (write(tlshd_loop_kick.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	if (write(loop->d->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		tlshd_err("worker %d: cannot wake another worker: %s",
 			  loop->id, strerror(errno));
 }
@@ -211,7 +170,7 @@ static void tlshd_loop_done(struct tlshd_loop *loop, int sockfd,
 {
 	int ret;
 
-	tlshd_status_done(status);
+	tlshd_daemon_count_done(loop->d, status);
 	ret = tlshd_nl_done(&loop->nl, sockfd, status, remote, nremote);
 	if (ret)
 		tlshd_err("DONE for fd %d (status %u) failed: %s", sockfd,
@@ -243,34 +202,6 @@ static void tlshd_loop_log_times(const struct tlshd_loop *loop,
 		    t->ready ? (long long)(done - t->ready) : -1LL);
 }
 
-/*
- * Nagle during the handshake: our Finished is small and follows the
- * ChangeCipherSpec, which the server (in delayed-ACK mode after sending
- * its flight) does not ACK for up to 40 ms, so the kernel holds the
- * Finished that long, and with it the server's NewSessionTicket that the
- * client waits for before DONE. Flights are written whole, so no delay is
- * wanted: NODELAY while we own the socket, the consumer's setting back
- * before DONE. (This belongs beside the O_NONBLOCK save in handshake.c.)
- */
-static void tlshd_loop_nodelay(struct tlshd_flight *f, int fd, int on)
-{
-	int v = 0;
-	socklen_t len = sizeof(v);
-
-	if (on) {
-		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 &&
-		    !v && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-				     sizeof(on)) == 0)
-			f->nodelay_set = 1;
-		return;
-	}
-	if (f->nodelay_set &&
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) < 0)
-		tlshd_warn("fd %d: cannot give TCP_NODELAY back: %s", fd,
-			   strerror(errno));
-	f->nodelay_set = 0;
-}
-
 /* The end of a handshake: log, DONE, close, free. */
 static void tlshd_loop_complete(struct tlshd_loop *loop,
 				struct tlshd_flight *f, int in_heap)
@@ -284,8 +215,8 @@ static void tlshd_loop_complete(struct tlshd_loop *loop,
 		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
 	if (in_heap)
 		tlshd_heap_remove(loop, f);
-	tlshd_loop_nodelay(f, fd, 0);
 	tlshd_handshake_finish(&f->hs);
+	tlshd_daemon_release(loop->d, f->gen);
 	finished = tlshd_loop_now_us();
 	tlshd_loop_done(loop, fd, f->hs.status, f->hs.remote_auth,
 			f->hs.status ? 0 : f->hs.nremote);
@@ -344,7 +275,6 @@ static void tlshd_loop_start(struct tlshd_loop *loop,
 			     const struct tlshd_request *req, int64_t ready,
 			     int64_t accepted)
 {
-	struct tlshd_creds *creds;
 	struct tlshd_flight *f;
 	short events;
 
@@ -363,18 +293,17 @@ static void tlshd_loop_start(struct tlshd_loop *loop,
 		    req->peername[0] ? req->peername : "-", req->timeout_ms,
 		    req->keyring, req->npeerids, req->cert_serial,
 		    req->privkey_serial);
-	/* The set published now; a reload may swap it at any time. */
-	creds = tlshd_creds_acquire();
-	if (!creds) {
+	/* What is published now; a reload may swap it at any time. */
+	f->gen = tlshd_daemon_acquire(loop->d);
+	if (!f->gen) {
 		/* main() publishes before any worker starts. */
 		tlshd_err("no credentials for fd %d", req->sockfd);
 		free(f);
 		tlshd_loop_done(loop, req->sockfd, EIO, NULL, 0);
 		return;
 	}
-	tlshd_loop_nodelay(f, req->sockfd, 1);
-	events = tlshd_handshake_start(&f->hs, req, creds);
-	tlshd_creds_release(creds);
+	events = tlshd_handshake_start(&f->hs, req, f->gen->creds,
+				       f->gen->resumption);
 	f->t.started = tlshd_loop_now_us();
 	f->t.engine = f->t.started - accepted;
 	f->t.steps = 1;
@@ -406,7 +335,7 @@ static void tlshd_loop_accept(struct tlshd_loop *loop)
 			return;
 		}
 		if (ret == 0) {
-			tlshd_status_taken();
+			tlshd_daemon_count_taken(loop->d);
 			tlshd_loop_start(loop, &req, loop->ready_us,
 					 tlshd_loop_now_us());
 			loop->ready_us = 0;
@@ -429,7 +358,7 @@ static void tlshd_loop_accept(struct tlshd_loop *loop)
 		}
 		tlshd_err("bad handshake request: %s", err);
 		if (req.sockfd >= 0) {
-			tlshd_status_taken();
+			tlshd_daemon_count_taken(loop->d);
 			tlshd_loop_done(loop, req.sockfd, EINVAL, NULL, 0);
 			continue;
 		}
@@ -484,9 +413,10 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 	/* Requests queued before we joined: take them now. */
 	tlshd_loop_accept(loop);
 	for (;;) {
-		tlshd_watchdog_alive(loop->id);
+		tlshd_watchdog_alive(&loop->d->watchdog, loop->id);
 		n = epoll_wait(loop->epfd, evs, TLSHD_LOOP_EVENTS,
-			       tlshd_watchdog_timeout(tlshd_loop_timeout(loop)));
+			       tlshd_watchdog_timeout(&loop->d->watchdog,
+						      tlshd_loop_timeout(loop)));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -508,7 +438,7 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 					tlshd_loop_accept(loop);
 				break;
 			case TLSHD_WATCH_KICK:
-				if (read(tlshd_loop_kick.fd, &kicks,
+				if (read(loop->d->kick_fd, &kicks,
 					 sizeof(kicks)) > 0)
 					tlshd_loop_accept(loop);
 				break;
@@ -531,13 +461,14 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 	}
 }
 
-int tlshd_loop_init(struct tlshd_loop *loop, int id, int stop_fd,
+int tlshd_loop_init(struct tlshd_loop *loop, struct tlshd_daemon *d, int id,
 		    unsigned int max_flights, char *err, size_t errlen)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ret;
 
 	memset(loop, 0, sizeof(*loop));
+	loop->d = d;
 	loop->id = id;
 	loop->max_flights = max_flights;
 	loop->nl_watch.kind = TLSHD_WATCH_NETLINK;
@@ -549,28 +480,21 @@ int tlshd_loop_init(struct tlshd_loop *loop, int id, int stop_fd,
 		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
 		return ret;
 	}
-	ret = tlshd_nl_open(&loop->nl, err, errlen);
+	ret = tlshd_nl_open(&loop->nl, &d->events, err, errlen);
 	if (ret)
 		goto fail_epoll;
-	if (tlshd_loop_kick_get() < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		goto fail_nl;
-	}
 	ret = tlshd_loop_watch_ready(loop, 1);
 	if (ret) {
 		errno = -ret;
 		goto fail_ctl;
 	}
 	ev.data.ptr = &loop->stop_watch;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, stop_fd, &ev) < 0)
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, d->stop_fd, &ev) < 0)
 		goto fail_ctl;
 	return 0;
 fail_ctl:
 	ret = -errno;
 	snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
-	tlshd_loop_kick_put();
-fail_nl:
 	tlshd_nl_close(&loop->nl);
 fail_epoll:
 	close(loop->epfd);
@@ -583,8 +507,6 @@ void tlshd_loop_destroy(struct tlshd_loop *loop)
 	tlshd_loop_abort_all(loop);
 	free(loop->heap);
 	loop->heap = NULL;
-	if (loop->epfd >= 0)
-		tlshd_loop_kick_put();
 	tlshd_nl_close(&loop->nl);
 	if (loop->epfd >= 0)
 		close(loop->epfd);

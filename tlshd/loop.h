@@ -13,6 +13,7 @@
 
 #include "netlink.h"
 
+struct tlshd_daemon;
 struct tlshd_flight;
 
 enum tlshd_watch_kind {
@@ -27,6 +28,7 @@ struct tlshd_watch {
 };
 
 struct tlshd_loop {
+	struct tlshd_daemon *d;
 	int id;
 	int epfd;
 	struct tlshd_nl nl;
@@ -44,14 +46,14 @@ struct tlshd_loop {
 };
 
 /*
- * Set up a worker: open and join netlink (so once every worker is set up
- * the daemon is ready), watch stop_fd (readable = stop). Returns 0 or a
- * negative errno with the cause in err.
+ * Set up a worker of d: its netlink command socket, watching d's READY
+ * socket, kick and stop eventfds. Returns 0 or a negative errno with the
+ * cause in err.
  */
-int tlshd_loop_init(struct tlshd_loop *loop, int id, int stop_fd,
+int tlshd_loop_init(struct tlshd_loop *loop, struct tlshd_daemon *d, int id,
 		    unsigned int max_flights, char *err, size_t errlen);
 
-/* Run until stop_fd becomes readable; in-flight handshakes then end. */
+/* Run until d's stop_fd becomes readable; in-flight handshakes then end. */
 int tlshd_loop_run(struct tlshd_loop *loop);
 
 void tlshd_loop_destroy(struct tlshd_loop *loop);

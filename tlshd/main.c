@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
@@ -24,6 +23,7 @@
 
 #include "config.h"
 #include "creds.h"
+#include "daemon.h"
 #include "keyring.h"
 #include "log.h"
 #include "loop.h"
@@ -450,7 +450,7 @@ static void tlshd_note_ciphers(const struct tlshd_config *cfg)
  * Credentials that still cannot be loaded are warned about again, and
  * fail only the handshakes that need them.
  */
-static void tlshd_reload(const struct tlshd_opts *o,
+static void tlshd_reload(struct tlshd_daemon *d, const struct tlshd_opts *o,
 			 const struct tlshd_config *running, int sig)
 {
 	struct tlshd_config *cfg;
@@ -471,14 +471,23 @@ static void tlshd_reload(const struct tlshd_opts *o,
 	tlshd_link_keyrings(cfg, creds);
 	tlshd_note_tags(used);
 	tlshd_note_ciphers(cfg);
-	tlshd_creds_publish(creds, cfg);
-	tlshd_notice("reloaded the configuration from %s; new handshakes use it",
+	if (tlshd_daemon_publish(d, cfg, creds)) {
+		tlshd_err("reload of %s: out of memory: keeping the previous configuration",
+			  used ? used : "built-in defaults");
+		tlshd_creds_free(creds);
+		free(creds);
+		tlshd_config_free(cfg);
+		free(cfg);
+		return;
+	}
+	tlshd_notice("reloaded the configuration from %s; new handshakes use it (the client session cache starts empty)",
 		     used ? used : "built-in defaults");
 }
 
 int main(int argc, char **argv)
 {
 	struct tlshd_opts o = { .config = NULL };
+	struct tlshd_daemon d = { .stop_fd = -1, .kick_fd = -1 };
 	struct tlshd_config *cfg = NULL, start_cfg;
 	struct tlshd_creds *creds = NULL;
 	struct tlshd_loop *loops = NULL;
@@ -488,7 +497,7 @@ int main(int argc, char **argv)
 	const char *used;
 	sigset_t sigs;
 	uint64_t one = 1;
-	int stop_fd = -1, sig_fd = -1, status_fd = -1, ret, sig = 0, i;
+	int sig_fd = -1, status_fd = -1, ret, sig = 0, i;
 	int status = 1;
 
 	ret = tlshd_parse_args(argc, argv, &o);
@@ -528,10 +537,19 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	/* The READY socket first: no handshake family, no daemon. */
+	ret = tlshd_daemon_init(&d, err, sizeof(err));
+	if (ret) {
+		tlshd_err("%s", err);
+		goto out_cfg;
+	}
 	tlshd_link_keyrings(cfg, creds);
 	tlshd_probe_kernel(ciphers, sizeof(ciphers));
 	tlshd_note_ciphers(cfg);
-	tlshd_creds_publish(creds, cfg);
+	if (tlshd_daemon_publish(&d, cfg, creds)) {
+		tlshd_err("out of memory for the resumption state");
+		goto out_cfg;
+	}
 
 	/* Before privileges go: /run may need root to write. */
 	status_fd = tlshd_status_listen(o.status_socket);
@@ -544,16 +562,15 @@ int main(int argc, char **argv)
 		goto out_creds;
 	}
 
-	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	loops = calloc(workers, sizeof(*loops));
 	threads = calloc(workers, sizeof(*threads));
-	if (stop_fd < 0 || !loops || !threads) {
+	if (!loops || !threads) {
 		tlshd_err("cannot set up workers: %s", strerror(errno));
 		goto out_creds;
 	}
 	for (nloops = 0; nloops < workers; nloops++) {
-		ret = tlshd_loop_init(&loops[nloops], nloops, stop_fd,
-				      flights, err, sizeof(err));
+		ret = tlshd_loop_init(&loops[nloops], &d, nloops, flights,
+				      err, sizeof(err));
 		if (ret) {
 			tlshd_err("%s", err);
 			goto out_loops;
@@ -567,7 +584,7 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		tlshd_warn("cannot drop privileges: %s", strerror(-ret));
-	ret = tlshd_watchdog_init(nloops);
+	ret = tlshd_watchdog_init(&d.watchdog, nloops);
 	if (ret < 0)
 		tlshd_warn("WATCHDOG_USEC=%s: not a usable interval; no watchdog",
 			   getenv("WATCHDOG_USEC"));
@@ -616,7 +633,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (pfd[1].revents & POLLIN)
-			tlshd_status_answer(status_fd);
+			tlshd_status_answer(&d, status_fd);
 		if (!(pfd[0].revents & POLLIN) ||
 		    read(sig_fd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -625,7 +642,7 @@ int main(int argc, char **argv)
 			break;
 		if (sig == SIGHUP || sig == SIGUSR1) {
 			tlshd_notify_systemd("RELOADING=1");
-			tlshd_reload(&o, &start_cfg, sig);
+			tlshd_reload(&d, &o, &start_cfg, sig);
 			tlshd_notify_systemd("READY=1");
 		}
 	}
@@ -635,11 +652,10 @@ int main(int argc, char **argv)
 	status = 0;
 
 out_stop:
-	if (write(stop_fd, &one, sizeof(one)) != sizeof(one))
+	if (write(d.stop_fd, &one, sizeof(one)) != sizeof(one))
 		tlshd_err("cannot stop the workers: %s", strerror(errno));
 	for (i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
-	tlshd_watchdog_exit();
 out_loops:
 	for (i = 0; i < nloops; i++)
 		tlshd_loop_destroy(&loops[i]);
@@ -648,16 +664,24 @@ out_loops:
 out_creds:
 	free(loops);
 	free(threads);
-	if (stop_fd >= 0)
-		close(stop_fd);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	if (status_fd >= 0) {
 		close(status_fd);
 		unlink(o.status_socket);
 	}
-	/* Frees the live configuration with the last reference. */
-	tlshd_creds_unpublish();
+	/*
+	 * Frees the live configuration, and wipes the session cache and the
+	 * ticket key, with the last reference.
+	 */
+	tlshd_daemon_destroy(&d);
+	goto out_log;
+out_cfg:
+	tlshd_daemon_destroy(&d);
+	tlshd_creds_free(creds);
+	free(creds);
+	tlshd_config_free(cfg);
+	free(cfg);
 out_log:
 	tlshd_log_close();
 	return status;

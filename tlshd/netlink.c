@@ -4,7 +4,6 @@
  * Messages themselves are built and parsed in msg.c.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +45,6 @@ static int tlshd_nl_errno(int nlerr)
 	}
 }
 
-/*
- * One READY socket for the whole process. Every worker's epoll watches it
- * with EPOLLEXCLUSIVE, so a notification wakes one idle worker, which
- * ACCEPTs until EAGAIN, instead of waking all of them to race for the
- * request (one wins, the others spend a wakeup and an ACCEPT on EAGAIN,
- * on CPUs the handshakes need).
- */
-static struct {
-	pthread_mutex_t lock;
-	struct nl_sock *sk;
-	unsigned int refs;
-} tlshd_nl_ready = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
 static void tlshd_nl_free_sock(struct nl_sock **sk)
 {
 	if (*sk)
@@ -66,20 +52,8 @@ static void tlshd_nl_free_sock(struct nl_sock **sk)
 	*sk = NULL;
 }
 
-static void tlshd_nl_ready_put(struct tlshd_nl *nl)
-{
-	if (!nl->events)
-		return;
-	pthread_mutex_lock(&tlshd_nl_ready.lock);
-	if (nl->events == tlshd_nl_ready.sk && --tlshd_nl_ready.refs == 0)
-		tlshd_nl_free_sock(&tlshd_nl_ready.sk);
-	pthread_mutex_unlock(&tlshd_nl_ready.lock);
-	nl->events = NULL;
-}
-
 void tlshd_nl_close(struct tlshd_nl *nl)
 {
-	tlshd_nl_ready_put(nl);
 	tlshd_nl_free_sock(&nl->cmd);
 }
 
@@ -142,102 +116,95 @@ static void tlshd_nl_grow_rcvbuf(struct nl_sock *sk)
 		nl_socket_set_buffer_size(sk, size, 0);
 }
 
-/* The shared READY socket, created and joined by the first worker. */
-static int tlshd_nl_ready_get(struct tlshd_nl *nl, char *err, size_t errlen)
+/* The handshake family and its "tlshd" group, resolved by name. */
+static int tlshd_nl_resolve(struct nl_sock *sk, int *family, int *group,
+			    char *err, size_t errlen)
 {
-	struct nl_sock *sk;
-	int ret = 0;
+	*family = genl_ctrl_resolve(sk, HANDSHAKE_FAMILY_NAME);
+	if (*family < 0) {
+		snprintf(err, errlen,
+			 "the kernel has no \"%s\" generic netlink family (%s)",
+			 HANDSHAKE_FAMILY_NAME, nl_geterror(*family));
+		return tlshd_nl_errno(*family);
+	}
+	*group = genl_ctrl_resolve_grp(sk, HANDSHAKE_FAMILY_NAME,
+				       HANDSHAKE_MCGRP_TLSHD);
+	if (*group < 0) {
+		snprintf(err, errlen,
+			 "the \"%s\" family has no \"%s\" multicast group (%s)",
+			 HANDSHAKE_FAMILY_NAME, HANDSHAKE_MCGRP_TLSHD,
+			 nl_geterror(*group));
+		return tlshd_nl_errno(*group);
+	}
+	return 0;
+}
 
-	pthread_mutex_lock(&tlshd_nl_ready.lock);
-	if (tlshd_nl_ready.sk) {
-		tlshd_nl_ready.refs++;
-		nl->events = tlshd_nl_ready.sk;
-		goto out;
-	}
-	sk = tlshd_nl_connect(err, errlen);
-	if (!sk) {
-		ret = -EIO;
-		goto out;
-	}
-	nl_socket_disable_seq_check(sk);
-	tlshd_nl_grow_rcvbuf(sk);
-	ret = nl_socket_add_membership(sk, nl->group);
+int tlshd_nl_events_open(struct tlshd_nl_events *ev, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->sk = tlshd_nl_connect(err, errlen);
+	if (!ev->sk)
+		return -EIO;
+	ret = tlshd_nl_resolve(ev->sk, &ev->family, &ev->group, err, errlen);
+	if (ret)
+		goto fail;
+	nl_socket_disable_seq_check(ev->sk);
+	tlshd_nl_grow_rcvbuf(ev->sk);
+	ret = nl_socket_add_membership(ev->sk, ev->group);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot join multicast group \"%s\": %s",
 			 HANDSHAKE_MCGRP_TLSHD, nl_geterror(ret));
 		ret = tlshd_nl_errno(ret);
 		goto fail;
 	}
-	ret = nl_socket_set_nonblocking(sk);
+	ret = nl_socket_set_nonblocking(ev->sk);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot make the netlink socket non-blocking: %s",
 			 nl_geterror(ret));
 		ret = tlshd_nl_errno(ret);
 		goto fail;
 	}
-	tlshd_nl_ready.sk = sk;
-	tlshd_nl_ready.refs = 1;
-	nl->events = sk;
-	ret = 0;
-	goto out;
+	return 0;
 fail:
-	nl_socket_free(sk);
-out:
-	pthread_mutex_unlock(&tlshd_nl_ready.lock);
+	tlshd_nl_events_close(ev);
 	return ret;
 }
 
-int tlshd_nl_open(struct tlshd_nl *nl, char *err, size_t errlen)
+void tlshd_nl_events_close(struct tlshd_nl_events *ev)
+{
+	tlshd_nl_free_sock(&ev->sk);
+}
+
+int tlshd_nl_events_fd(const struct tlshd_nl_events *ev)
+{
+	return nl_socket_get_fd(ev->sk);
+}
+
+int tlshd_nl_open(struct tlshd_nl *nl, const struct tlshd_nl_events *ev,
+		  char *err, size_t errlen)
 {
 	struct timeval tv = { .tv_sec = TLSHD_NL_CMD_TIMEOUT_S };
-	int ret;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->cmd = tlshd_nl_connect(err, errlen);
 	if (!nl->cmd)
 		return -EIO;
-	nl->family = genl_ctrl_resolve(nl->cmd, HANDSHAKE_FAMILY_NAME);
-	if (nl->family < 0) {
-		ret = tlshd_nl_errno(nl->family);
-		snprintf(err, errlen,
-			 "the kernel has no \"%s\" generic netlink family (%s)",
-			 HANDSHAKE_FAMILY_NAME, nl_geterror(nl->family));
-		goto fail;
-	}
-	nl->group = genl_ctrl_resolve_grp(nl->cmd, HANDSHAKE_FAMILY_NAME,
-					  HANDSHAKE_MCGRP_TLSHD);
-	if (nl->group < 0) {
-		ret = tlshd_nl_errno(nl->group);
-		snprintf(err, errlen,
-			 "the \"%s\" family has no \"%s\" multicast group (%s)",
-			 HANDSHAKE_FAMILY_NAME, HANDSHAKE_MCGRP_TLSHD,
-			 nl_geterror(nl->group));
-		goto fail;
-	}
+	nl->family = ev->family;
+	nl->events = ev;
 	if (setsockopt(nl_socket_get_fd(nl->cmd), SOL_SOCKET, SO_RCVTIMEO,
 		       &tv, sizeof(tv)) < 0) {
-		ret = -errno;
 		snprintf(err, errlen, "SO_RCVTIMEO: %s", strerror(errno));
-		goto fail;
+		tlshd_nl_close(nl);
+		return -EIO;
 	}
-
-	ret = tlshd_nl_ready_get(nl, err, errlen);
-	if (ret)
-		goto fail;
 	return 0;
-fail:
-	tlshd_nl_close(nl);
-	return ret;
-}
-
-int tlshd_nl_event_fd(const struct tlshd_nl *nl)
-{
-	return nl_socket_get_fd(nl->events);
 }
 
 int tlshd_nl_drain_events(struct tlshd_nl *nl)
 {
-	int fd = nl_socket_get_fd(nl->events);
+	int fd = tlshd_nl_events_fd(nl->events);
 	int ready = 0;
 
 	for (;;) {

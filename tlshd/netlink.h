@@ -10,17 +10,16 @@
 struct nl_sock;
 
 /*
- * Two long-lived sockets: one joined to the "tlshd" multicast group
- * (non-blocking, for the event loops; one for the whole process, shared by
- * every worker) and one per worker for ACCEPT/DONE round trips, so a reply
- * is never mixed up with notifications.
+ * The READY socket, one for the whole process (the daemon context owns
+ * it), joined to the "tlshd" multicast group and non-blocking. Every
+ * worker's epoll watches it with EPOLLEXCLUSIVE, so a notification wakes
+ * one idle worker, which ACCEPTs until EAGAIN, instead of waking all of
+ * them to race for the request.
  */
-struct tlshd_nl {
-	struct nl_sock *events;
-	struct nl_sock *cmd;
+struct tlshd_nl_events {
+	struct nl_sock *sk;
 	int family;
 	int group;
-	char buf[16384];
 };
 
 /*
@@ -28,11 +27,25 @@ struct tlshd_nl {
  * -ENOENT when the kernel has no handshake family (or no "tlshd" group),
  * or another negative errno; err says why.
  */
-int tlshd_nl_open(struct tlshd_nl *nl, char *err, size_t errlen);
-void tlshd_nl_close(struct tlshd_nl *nl);
-
+int tlshd_nl_events_open(struct tlshd_nl_events *ev, char *err, size_t errlen);
+void tlshd_nl_events_close(struct tlshd_nl_events *ev);
 /* The fd to poll for READY notifications. */
-int tlshd_nl_event_fd(const struct tlshd_nl *nl);
+int tlshd_nl_events_fd(const struct tlshd_nl_events *ev);
+
+/*
+ * A worker's own command socket for ACCEPT/DONE round trips, so a reply
+ * is never mixed up with notifications.
+ */
+struct tlshd_nl {
+	const struct tlshd_nl_events *events;
+	struct nl_sock *cmd;
+	int family;
+	char buf[16384];
+};
+
+int tlshd_nl_open(struct tlshd_nl *nl, const struct tlshd_nl_events *ev,
+		  char *err, size_t errlen);
+void tlshd_nl_close(struct tlshd_nl *nl);
 
 /*
  * Read every queued notification. Returns how many READY notifications

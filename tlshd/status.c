@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The counters are plain atomics: workers bump them once per request,
- * and the status line is a snapshot, so no lock is worth taking. A
- * request's end is counted after its take (release), and the snapshot
- * reads ends before takes (acquire), so "in flight" is never negative.
+ * The status line and the socket that serves it (tlshd --status). The
+ * counters are the daemon context's; the line is read on the main thread,
+ * which is the only one to swap the published generation.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -16,39 +15,24 @@
 
 #include <ktls.h>
 
-#include "handshake.h"
+#include "daemon.h"
 #include "log.h"
+#include "resumption.h"
 #include "session_cache.h"
 #include "status.h"
 
-static struct {
-	unsigned long taken;
-	unsigned long ok;
-	unsigned long failed;
-} tlshd_status;
-
-void tlshd_status_taken(void)
-{
-	__atomic_add_fetch(&tlshd_status.taken, 1, __ATOMIC_RELEASE);
-}
-
-void tlshd_status_done(unsigned int status)
-{
-	__atomic_add_fetch(status ? &tlshd_status.failed : &tlshd_status.ok, 1,
-			   __ATOMIC_RELEASE);
-}
-
-void tlshd_status_format(char *buf, size_t len)
+void tlshd_status_format(const struct tlshd_daemon *d, char *buf, size_t len)
 {
 	unsigned long taken, ok, failed;
 	struct tlshd_session_cache_stats st;
 	struct mallinfo2 mi;
 	char cache[96] = "unused";
 
-	ok = __atomic_load_n(&tlshd_status.ok, __ATOMIC_ACQUIRE);
-	failed = __atomic_load_n(&tlshd_status.failed, __ATOMIC_ACQUIRE);
-	taken = __atomic_load_n(&tlshd_status.taken, __ATOMIC_ACQUIRE);
-	if (tlshd_handshake_cache_stats(&st) == 0)
+	ok = __atomic_load_n(&d->counters.ok, __ATOMIC_ACQUIRE);
+	failed = __atomic_load_n(&d->counters.failed, __ATOMIC_ACQUIRE);
+	taken = __atomic_load_n(&d->counters.taken, __ATOMIC_ACQUIRE);
+	if (d->current &&
+	    tlshd_resumption_stats(d->current->resumption, &st) == 0)
 		snprintf(cache, sizeof(cache), "%u entries, %lu resumed",
 			 st.entries, st.resumed);
 	/* Bytes malloc has handed out and not had back: unlike RSS, free
@@ -111,7 +95,7 @@ fail:
 	return ret;
 }
 
-void tlshd_status_answer(int lfd)
+void tlshd_status_answer(const struct tlshd_daemon *d, int lfd)
 {
 	char line[400];
 	int fd;
@@ -119,7 +103,7 @@ void tlshd_status_answer(int lfd)
 
 	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
 		n = snprintf(line, sizeof(line), "status: ");
-		tlshd_status_format(line + n, sizeof(line) - n - 1);
+		tlshd_status_format(d, line + n, sizeof(line) - n - 1);
 		n = strlen(line);
 		line[n++] = '\n';
 		/* A fresh socket's buffer takes one line; a peer that

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Daemon-wide counters of the requests tlshd has taken, and the status
- * line tlshd --status prints: what is in flight, how many GnuTLS sessions are
+ * The status line tlshd --status prints: what is in flight, how many GnuTLS sessions are
  * open, how much heap is in use, and how handshakes have ended since the
  * start. An idle daemon shows 0 in flight and 0 sessions; anything else
  * after load is a leak.
@@ -9,18 +8,14 @@
 #ifndef TLSHD_STATUS_H
 #define TLSHD_STATUS_H
 
-/* ACCEPT gave us a request (and its socket). Any thread. */
-void tlshd_status_taken(void);
-
-/* DONE went (or was tried) with this status for a taken request. */
-void tlshd_status_done(unsigned int status);
-
 #include <stddef.h>
+
+struct tlshd_daemon;
 
 #define TLSHD_STATUS_SOCKET "/run/tlshd/status"
 
 /* The status line, without "status: " and newline. */
-void tlshd_status_format(char *buf, size_t len);
+void tlshd_status_format(const struct tlshd_daemon *d, char *buf, size_t len);
 
 /*
  * Listen on the status socket at path (its directory is made if need be;
@@ -30,7 +25,7 @@ void tlshd_status_format(char *buf, size_t len);
  */
 int tlshd_status_listen(const char *path);
 /* Answer every pending connection on the listening fd. */
-void tlshd_status_answer(int lfd);
+void tlshd_status_answer(const struct tlshd_daemon *d, int lfd);
 /*
  * Ask the daemon at path: its line, NUL-terminated, into buf (NULL: only
  * check that something accepts). Returns 0 or a negative errno.

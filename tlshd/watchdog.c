@@ -17,14 +17,6 @@
 #include "notify.h"
 #include "watchdog.h"
 
-static struct {
-	int64_t interval_us;		/* between pings; 0: no watchdog */
-	unsigned int nworkers;
-	_Atomic int64_t *alive_us;	/* per worker: its last turn */
-	int64_t sent_us;		/* worker 0's last ping */
-	int stalled;			/* worker 0 noticed a stall */
-} tlshd_watchdog;
-
 static int64_t tlshd_watchdog_now_us(void)
 {
 	struct timespec ts;
@@ -33,7 +25,7 @@ static int64_t tlshd_watchdog_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int tlshd_watchdog_init(unsigned int nworkers)
+int tlshd_watchdog_init(struct tlshd_watchdog *w, unsigned int nworkers)
 {
 	const char *usec = getenv("WATCHDOG_USEC");
 	const char *pid = getenv("WATCHDOG_PID");
@@ -50,63 +42,63 @@ int tlshd_watchdog_init(unsigned int nworkers)
 	v = strtoull(usec, &end, 10);
 	if (errno || *end || v < 2000 || v > 3600ULL * 1000000)
 		return -EINVAL;
-	tlshd_watchdog.alive_us = calloc(nworkers, sizeof(*tlshd_watchdog.alive_us));
-	if (!tlshd_watchdog.alive_us)
+	w->alive_us = calloc(nworkers, sizeof(*w->alive_us));
+	if (!w->alive_us)
 		return -ENOMEM;
 	/* systemd's advice: ping at half the timeout. */
-	tlshd_watchdog.interval_us = v / 2;
-	tlshd_watchdog.nworkers = nworkers;
+	w->interval_us = v / 2;
+	w->nworkers = nworkers;
 	for (i = 0; i < nworkers; i++)
-		atomic_store(&tlshd_watchdog.alive_us[i], tlshd_watchdog_now_us());
-	return (int)(tlshd_watchdog.interval_us / 1000);
+		atomic_store(&w->alive_us[i], tlshd_watchdog_now_us());
+	return (int)(w->interval_us / 1000);
 }
 
-void tlshd_watchdog_alive(unsigned int worker)
+void tlshd_watchdog_alive(struct tlshd_watchdog *w, unsigned int worker)
 {
 	int64_t now, oldest;
 	unsigned int i;
 
-	if (!tlshd_watchdog.interval_us || worker >= tlshd_watchdog.nworkers)
+	if (!w->interval_us || worker >= w->nworkers)
 		return;
 	now = tlshd_watchdog_now_us();
-	atomic_store(&tlshd_watchdog.alive_us[worker], now);
-	if (worker != 0 || now - tlshd_watchdog.sent_us < tlshd_watchdog.interval_us)
+	atomic_store(&w->alive_us[worker], now);
+	if (worker != 0 || now - w->sent_us < w->interval_us)
 		return;
 	oldest = now;
-	for (i = 0; i < tlshd_watchdog.nworkers; i++) {
-		int64_t t = atomic_load(&tlshd_watchdog.alive_us[i]);
+	for (i = 0; i < w->nworkers; i++) {
+		int64_t t = atomic_load(&w->alive_us[i]);
 
 		if (t < oldest)
 			oldest = t;
 	}
 	/* A loop turns every quarter interval: two intervals is a stall. */
-	if (now - oldest > 2 * tlshd_watchdog.interval_us) {
-		if (!tlshd_watchdog.stalled)
+	if (now - oldest > 2 * w->interval_us) {
+		if (!w->stalled)
 			tlshd_err("watchdog: a worker loop has not turned for %lld ms: no keep-alive to systemd",
 				  (long long)(now - oldest) / 1000);
-		tlshd_watchdog.stalled = 1;
+		w->stalled = 1;
 		return;
 	}
-	tlshd_watchdog.stalled = 0;
-	tlshd_watchdog.sent_us = now;
+	w->stalled = 0;
+	w->sent_us = now;
 	tlshd_notify_systemd("WATCHDOG=1");
 }
 
-int tlshd_watchdog_timeout(int timeout_ms)
+int tlshd_watchdog_timeout(const struct tlshd_watchdog *w, int timeout_ms)
 {
 	int quarter;
 
-	if (!tlshd_watchdog.interval_us)
+	if (!w->interval_us)
 		return timeout_ms;
-	quarter = (int)(tlshd_watchdog.interval_us / 4000);
+	quarter = (int)(w->interval_us / 4000);
 	if (quarter < 1)
 		quarter = 1;
 	return timeout_ms < 0 || timeout_ms > quarter ? quarter : timeout_ms;
 }
 
-void tlshd_watchdog_exit(void)
+void tlshd_watchdog_exit(struct tlshd_watchdog *w)
 {
-	tlshd_watchdog.interval_us = 0;
-	free(tlshd_watchdog.alive_us);
-	tlshd_watchdog.alive_us = NULL;
+	w->interval_us = 0;
+	free(w->alive_us);
+	w->alive_us = NULL;
 }

@@ -148,6 +148,22 @@ patient_tickets()
 	printf '[resumption]\nticket_wait_ms=5000\n' >>"${1:-$T/tlshd.conf}"
 }
 
+# Send SIGHUP (or $2) and wait until the log has one more line matching $1.
+reload_tlshd()
+{
+	local want=$1 sig=${2:-HUP} n0 i
+	n0=$(grep -cE -- "$want" "$T/tlshd.log")
+	kill -"$sig" "$TLSHD_PID" || fail "SIG$sig: tlshd is gone"
+	for i in $(seq 100); do
+		[ "$(grep -cE -- "$want" "$T/tlshd.log")" -gt "$n0" ] && {
+			echo "  log: $(grep -E -- "$want" "$T/tlshd.log" | tail -n 1)"
+			return 0
+		}
+		sleep 0.1
+	done
+	fail "no /$want/ in the log 10 s after SIGHUP"
+}
+
 # Start tlshd and wait until it is ready (joined the multicast group).
 start_tlshd()
 {

@@ -28,20 +28,6 @@ write_a() {
 # last_hs: the newest handshake result line of the log.
 last_hs() { grep -E 'handshake (ok|failed):' "$T/tlshd.log" | tail -n 1; }
 
-# Send SIGHUP (or $2) and wait until the log has one more line matching $1.
-reload() {
-	local want=$1 sig=${2:-HUP} n0 i
-	n0=$(grep -cE -- "$want" "$T/tlshd.log")
-	kill -"$sig" "$TLSHD_PID" || fail "SIG$sig: tlshd is gone"
-	for i in $(seq 100); do
-		[ "$(grep -cE -- "$want" "$T/tlshd.log")" -gt "$n0" ] && {
-			echo "  log: $(grep -E -- "$want" "$T/tlshd.log" | tail -n 1)"
-			return 0
-		}
-		sleep 0.1
-	done
-	fail "no /$want/ in the log 10 s after SIGHUP"
-}
 
 # hs_ok PORT VERSION: an HTTP exchange over kTLS; the log names VERSION.
 hs_ok() {
@@ -75,7 +61,7 @@ x509.truststore=$T/ca.pem
 [tlshd]
 min_version=1.1
 EOT
-reload 'reload of .*live\.conf failed: keeping the previous configuration'
+reload_tlshd 'reload of .*live\.conf failed: keeping the previous configuration'
 grep -qF "$LIVE:4: key 'min_version': expected 1.2 or 1.3" "$T/tlshd.log" ||
 	fail "the log does not name file:line: key of the bad value"
 kill -0 "$pid0" 2>/dev/null || fail "tlshd died on a bad reload"
@@ -89,7 +75,7 @@ min_version=1.3
 [authenticate.client]
 x509.truststore=$T/no-such-ca.pem
 EOT
-reload 'reloaded the configuration from .*live\.conf'
+reload_tlshd 'reloaded the configuration from .*live\.conf'
 grep -qF "warning: $LIVE:4: [authenticate.client] x509.truststore $T/no-such-ca.pem: No such file or directory" "$T/tlshd.log" ||
 	fail "the log does not name the missing trust store"
 consumer --connect 127.0.0.1:4461 --type client --auth anon \
@@ -108,7 +94,7 @@ min_version=1.3
 [authenticate.client]
 x509.truststore=$T/ca.pem
 EOT
-reload 'reloaded the configuration from .*live\.conf' USR1
+reload_tlshd 'reloaded the configuration from .*live\.conf' USR1
 grep -q 'SIGUSR1: reloading the configuration' "$T/tlshd.log" ||
 	fail "no SIGUSR1 reload line"
 consumer --connect 127.0.0.1:4460 --type client --auth anon \
@@ -126,7 +112,7 @@ loglevel=1
 [authenticate.client]
 x509.truststore=$T/rogue.pem
 EOT
-reload 'reloaded the configuration from .*live\.conf'
+reload_tlshd 'reloaded the configuration from .*live\.conf'
 consumer --connect 127.0.0.1:4461 --type client --auth anon \
 	--peername localhost --timeout-ms 20000 --expect-status EACCES ||
 	fail "after trusting only the rogue CA: expected EACCES"
@@ -136,7 +122,7 @@ echo "  hs: $(last_hs)"
 # tlshd switches from A (trusts our CA) to C (does not). The handshake
 # began under A, so it must succeed; the next one, under C, must fail.
 write_a
-reload 'reloaded the configuration from .*live\.conf'
+reload_tlshd 'reloaded the configuration from .*live\.conf'
 cat >"$T/relay.py" <<'EOT'
 import socket, sys, threading, time
 ls = socket.socket()
@@ -181,7 +167,7 @@ loglevel=1
 [authenticate.client]
 x509.truststore=$T/rogue.pem
 EOT
-reload 'reloaded the configuration from .*live\.conf'
+reload_tlshd 'reloaded the configuration from .*live\.conf'
 wait "$cpid"
 rc=$?
 sed 's/^/  in flight: /' "$T/inflight.out" | head -n 3

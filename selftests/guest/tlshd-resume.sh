@@ -6,7 +6,8 @@
 # cache (tlshd's log line and cache counters, and the server's own
 # report), and data goes through kTLS both times. Servers: gnutls-serv
 # (TLS 1.3 and 1.2) and tlshd itself on the server side (TLS 1.3, whose
-# NewSessionTicket tlshd's client takes off the kTLS socket).
+# NewSessionTicket tlshd's client takes off the kTLS socket). A reload
+# applies a [resumption] change and starts the client cache afresh.
 . "$(dirname "$0")/tlshd-common.bash"
 require_handshake
 make_pki
@@ -106,6 +107,28 @@ for want in "full handshake" resumed; do
 		grep -q "peer localhost 127\.0\.0\.1:4492, client, auth anon, TLSv1\.3 .*, $want" ||
 		fail "tlshd-tlshd: the client side was not a $want"
 done
+echo "  $(last_cache)"
+
+# [resumption] is applied by a reload, and a reload starts the client
+# cache afresh (the old one, wiped, goes with its last handshake): with
+# cache=false the next contact to 4490 is a full handshake although the
+# cache held its session; back on, the first is full again, then resumed.
+tail -n 2 "$T/both.conf" | grep -qx '\[resumption\]' ||
+	fail "both.conf no longer ends in [resumption]"
+echo 'cache=false' >>"$T/both.conf"
+reload_tlshd 'reloaded the configuration from .*both\.conf'
+c0=$(grep -c 'session cache:' "$T/tlshd.log")
+get_via_consumer 4490 "full handshake"
+[ "$(grep -c 'session cache:' "$T/tlshd.log")" = "$c0" ] ||
+	fail "cache=false after a reload, but the cache was still used"
+sed -i '/^cache=false$/d' "$T/both.conf"
+reload_tlshd 'reloaded the configuration from .*both\.conf'
+get_via_consumer 4490 "full handshake"
+last_cache | grep -q 'session cache: hits 0, misses 1, resumed 0, rejected 0, stored 1,' ||
+	fail "the cache did not start afresh at the reload: $(last_cache)"
+get_via_consumer 4490 resumed
+last_cache | grep -q 'session cache: hits 1, misses 1, resumed 1, rejected 0' ||
+	fail "no resumption from the new cache: $(last_cache)"
 echo "  $(last_cache)"
 stop_tlshd
 echo "PASS"
