@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tier: quick
+# The dependency rules of doc/development.md, checked on the tree and on
+# the built objects:
+#   - lib includes nothing of tlshd or tools;
+#   - tools include only ktls.h of the project (and their own headers);
+#   - tlshd's headers include one another without a cycle;
+#   - tlshd keeps no writable file-scope state outside daemon.c, except
+#     the listed ones (the logger, and function-local statics that only
+#     rate-limit logging).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+build=${BUILD:-build}
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Writable state tlshd may keep outside daemon.c: object:symbol (a
+# function-local static shows as name.N).
+allowed_state='
+log.o:log_level log.o:log_where log.o:log_journald log.o:log_ident
+log.o:log_errors log.o:log_warnings
+netlink.o:unreported netlink.o:last_ms
+'
+
+# 1. lib is the bottom layer.
+bad=$(grep -rnE '#include "(\.\./|.*tlshd/|.*tools/)' lib) &&
+	fail "lib includes tlshd or tools: $bad"
+
+# 2. Tools see the library through ktls.h only.
+bad=$(grep -rnE '#include "' tools | grep -vE '#include "(\.\./version\.h|[a-z_]+\.h)"') &&
+	fail "a tool includes a path outside its directory: $bad"
+bad=$(grep -rnE '#include "(ktls-internal|config|creds|daemon|handshake|keyring|log|loop|msg|netlink|resumption)\.h"' tools |
+	while IFS=: read -r f _ line; do
+		h=$(sed -E 's/.*"([^"]+)".*/\1/' <<<"$line")
+		[ -e "$(dirname "$f")/$h" ] || echo "$f: $line"
+	done)
+[ -z "$bad" ] || fail "a tool includes a private header of lib or tlshd: $bad"
+
+# 3. No include cycle among tlshd's headers (depth-first search).
+python3 - tlshd <<'EOF' || fail "tlshd's headers include one another in a cycle"
+import os, re, sys
+d = sys.argv[1]
+edges = {}
+for f in os.listdir(d):
+    if f.endswith('.h'):
+        edges[f] = [h for h in re.findall(r'#include "([^"]+)"', open(os.path.join(d, f)).read())
+                    if os.path.exists(os.path.join(d, h))]
+state = {}
+def visit(h, path):
+    if state.get(h) == 1:
+        print("cycle: " + " -> ".join(path + [h]))
+        sys.exit(1)
+    if state.get(h) == 2:
+        return
+    state[h] = 1
+    for n in edges.get(h, []):
+        visit(n, path + [h])
+    state[h] = 2
+for h in sorted(edges):
+    visit(h, [])
+EOF
+
+# 4. File-scope writable state: what the objects put in .data and .bss.
+ls "$build"/obj/tlshd/*.o >/dev/null 2>&1 || fail "no objects in $build/obj/tlshd: build first"
+found=0
+for o in "$build"/obj/tlshd/*.o; do
+	obj=$(basename "$o")
+	[ "$obj" = daemon.o ] && continue
+	while read -r sym; do
+		found=$((found + 1))
+		grep -qw -- "$obj:${sym%%.*}" <<<"$allowed_state" ||
+			fail "$obj keeps writable state outside daemon.c: $sym (move it into struct tlshd_daemon, or list it here with the reason)"
+	done < <(objdump -t "$o" |
+		awk '/ O / && $4 ~ /^\.(data|bss)/ && $4 !~ /^\.data\.rel\.ro/ {print $NF}')
+done
+[ "$found" -gt 0 ] || fail "no state found at all: is objdump reading the objects?"
+echo "layout: lib includes nothing above it, tools use ktls.h only, no include cycle in tlshd, $found listed state symbols and nothing else outside daemon.c"
