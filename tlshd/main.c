@@ -484,20 +484,173 @@ static void tlshd_reload(struct tlshd_daemon *d, const struct tlshd_opts *o,
 		     used ? used : "built-in defaults");
 }
 
+/* Signals go to a signalfd of the main thread, not to any worker. */
+static int tlshd_signals_take(void)
+{
+	sigset_t sigs;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	return signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+struct tlshd_workers {
+	struct tlshd_loop *loops;
+	pthread_t *threads;
+	int nloops;
+	int nthreads;
+};
+
+/*
+ * Set up count worker loops, drop privileges (everything is open and
+ * loaded by then) and start a thread per loop. Returns 0, or -1 with the
+ * cause logged; tlshd_workers_stop() undoes either.
+ */
+static int tlshd_workers_start(struct tlshd_workers *w, struct tlshd_daemon *d,
+			       int count, int flights)
+{
+	char err[512];
+	int ret;
+
+	w->loops = calloc(count, sizeof(*w->loops));
+	w->threads = calloc(count, sizeof(*w->threads));
+	if (!w->loops || !w->threads) {
+		tlshd_err("cannot set up workers: %s", strerror(errno));
+		return -1;
+	}
+	for (w->nloops = 0; w->nloops < count; w->nloops++) {
+		ret = tlshd_loop_init(&w->loops[w->nloops], d, w->nloops,
+				      flights, err, sizeof(err));
+		if (ret) {
+			tlshd_err("%s", err);
+			return -1;
+		}
+	}
+	/* From here on, CAP_NET_ADMIN only. */
+	ret = tlshd_privs_drop();
+	if (ret == -EPERM) {
+		tlshd_err("tlshd needs CAP_NET_ADMIN (the handshake family's ACCEPT and DONE require it): run it as root or give it CAP_NET_ADMIN as an ambient capability");
+		return -1;
+	}
+	if (ret)
+		tlshd_warn("cannot drop privileges: %s", strerror(-ret));
+	ret = tlshd_watchdog_init(&d->watchdog, w->nloops);
+	if (ret < 0)
+		tlshd_warn("WATCHDOG_USEC=%s: not a usable interval; no watchdog",
+			   getenv("WATCHDOG_USEC"));
+	else if (ret > 0)
+		tlshd_info("watchdog: keep-alive every %d ms while all %d workers turn",
+			   ret, w->nloops);
+	for (w->nthreads = 0; w->nthreads < w->nloops; w->nthreads++) {
+		ret = pthread_create(&w->threads[w->nthreads], NULL,
+				     tlshd_worker, &w->loops[w->nthreads]);
+		if (ret) {
+			tlshd_err("cannot start a worker thread: %s",
+				  strerror(ret));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* In-flight handshakes end (EIO to their consumers), threads are joined. */
+static void tlshd_workers_stop(struct tlshd_workers *w, struct tlshd_daemon *d)
+{
+	uint64_t one = 1;
+	int i;
+
+	if (w->nthreads &&
+	    write(d->stop_fd, &one, sizeof(one)) != sizeof(one))
+		tlshd_err("cannot stop the workers: %s", strerror(errno));
+	for (i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+	for (i = 0; i < w->nloops; i++)
+		tlshd_loop_destroy(&w->loops[i]);
+	free(w->loops);
+	free(w->threads);
+	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * The main thread's work once the workers run: answer --status and take
+ * signals (a reload on SIGHUP and SIGUSR1). Returns the signal that ends
+ * it, or 0 on a poll failure.
+ */
+static int tlshd_serve(struct tlshd_daemon *d, const struct tlshd_opts *o,
+		       const struct tlshd_config *start_cfg, int sig_fd,
+		       int status_fd)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = status_fd, .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+		int sig;
+
+		if (poll(pfd, status_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			tlshd_err("poll: %s", strerror(errno));
+			return 0;
+		}
+		if (pfd[1].revents & POLLIN)
+			tlshd_status_answer(d, status_fd);
+		if (!(pfd[0].revents & POLLIN) ||
+		    read(sig_fd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		sig = si.ssi_signo;
+		if (sig == SIGTERM || sig == SIGINT)
+			return sig;
+		if (sig == SIGHUP || sig == SIGUSR1) {
+			tlshd_notify_systemd("RELOADING=1");
+			tlshd_reload(d, o, start_cfg, sig);
+			tlshd_notify_systemd("READY=1");
+		}
+	}
+}
+
+/* Every worker has joined the group: requests reach us from now on. */
+static int tlshd_announce_ready(const struct tlshd_opts *o,
+				const struct tlshd_config *cfg, int workers,
+				int flights, const char *ciphers)
+{
+	int ret;
+
+	if (o->ready_file) {
+		ret = tlshd_notify_ready_file(o->ready_file);
+		if (ret) {
+			tlshd_err("--ready-file %s: %s", o->ready_file,
+				  strerror(-ret));
+			return -1;
+		}
+	}
+	ret = tlshd_notify_systemd("READY=1");
+	if (ret)
+		tlshd_warn("sd_notify: %s", strerror(-ret));
+	tlshd_notice("tlshd " TLSHD_VERSION " ready: %d worker%s, %d handshakes each, kTLS ciphers %s, client trust %s%s%s",
+		     workers, workers == 1 ? "" : "s", flights, ciphers,
+		     cfg->client.truststore ? cfg->client.truststore : "system store",
+		     cfg->client.certificate ? ", client certificate" : "",
+		     cfg->server.certificate ? ", server certificate" : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tlshd_opts o = { .config = NULL };
 	struct tlshd_daemon d = { .stop_fd = -1, .kick_fd = -1 };
+	struct tlshd_workers w = { 0 };
 	struct tlshd_config *cfg = NULL, start_cfg;
 	struct tlshd_creds *creds = NULL;
-	struct tlshd_loop *loops = NULL;
-	pthread_t *threads = NULL;
-	int nloops = 0, nthreads = 0, workers, flights;
+	int workers, flights, sig_fd = -1, status_fd = -1, ret, sig;
 	char err[512], ciphers[128];
 	const char *used;
-	sigset_t sigs;
-	uint64_t one = 1;
-	int sig_fd = -1, status_fd = -1, ret, sig = 0, i;
 	int status = 1;
 
 	ret = tlshd_parse_args(argc, argv, &o);
@@ -528,14 +681,11 @@ int main(int argc, char **argv)
 	/* What a reload compares against (the pointers are not kept). */
 	start_cfg = *cfg;
 	tlshd_raise_nofile();
-	/* Signals go to the signalfd below, not to any worker. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sig_fd = tlshd_signals_take();
+	if (sig_fd < 0) {
+		tlshd_err("signalfd: %s", strerror(errno));
+		goto out_cfg;
+	}
 
 	/* The READY socket first: no handshake family, no daemon. */
 	ret = tlshd_daemon_init(&d, err, sizeof(err));
@@ -550,126 +700,29 @@ int main(int argc, char **argv)
 		tlshd_err("out of memory for the resumption state");
 		goto out_cfg;
 	}
-
 	/* Before privileges go: /run may need root to write. */
 	status_fd = tlshd_status_listen(o.status_socket);
 	if (status_fd < 0)
 		tlshd_warn("status socket %s: %s; tlshd --status will not reach this daemon",
 			   o.status_socket, strerror(-status_fd));
-	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sig_fd < 0) {
-		tlshd_err("signalfd: %s", strerror(errno));
-		goto out_creds;
-	}
 
-	loops = calloc(workers, sizeof(*loops));
-	threads = calloc(workers, sizeof(*threads));
-	if (!loops || !threads) {
-		tlshd_err("cannot set up workers: %s", strerror(errno));
-		goto out_creds;
+	if (!tlshd_workers_start(&w, &d, workers, flights) &&
+	    !tlshd_announce_ready(&o, cfg, w.nloops, flights, ciphers)) {
+		sig = tlshd_serve(&d, &o, &start_cfg, sig_fd, status_fd);
+		if (sig)
+			tlshd_notice("signal %d (%s): exiting", sig,
+				     strsignal(sig));
+		tlshd_notify_systemd("STOPPING=1");
+		status = 0;
 	}
-	for (nloops = 0; nloops < workers; nloops++) {
-		ret = tlshd_loop_init(&loops[nloops], &d, nloops, flights,
-				      err, sizeof(err));
-		if (ret) {
-			tlshd_err("%s", err);
-			goto out_loops;
-		}
-	}
-	/* Everything is open and loaded: from here on, CAP_NET_ADMIN only. */
-	ret = tlshd_privs_drop();
-	if (ret == -EPERM) {
-		tlshd_err("tlshd needs CAP_NET_ADMIN (the handshake family's ACCEPT and DONE require it): run it as root or give it CAP_NET_ADMIN as an ambient capability");
-		goto out_loops;
-	}
-	if (ret)
-		tlshd_warn("cannot drop privileges: %s", strerror(-ret));
-	ret = tlshd_watchdog_init(&d.watchdog, nloops);
-	if (ret < 0)
-		tlshd_warn("WATCHDOG_USEC=%s: not a usable interval; no watchdog",
-			   getenv("WATCHDOG_USEC"));
-	else if (ret > 0)
-		tlshd_info("watchdog: keep-alive every %d ms while all %d workers turn",
-			   ret, nloops);
-	for (nthreads = 0; nthreads < nloops; nthreads++) {
-		ret = pthread_create(&threads[nthreads], NULL, tlshd_worker,
-				     &loops[nthreads]);
-		if (ret) {
-			tlshd_err("cannot start a worker thread: %s",
-				  strerror(ret));
-			goto out_stop;
-		}
-	}
-
-	/* Every worker has joined the group: requests reach us from now on. */
-	if (o.ready_file) {
-		ret = tlshd_notify_ready_file(o.ready_file);
-		if (ret) {
-			tlshd_err("--ready-file %s: %s", o.ready_file,
-				  strerror(-ret));
-			goto out_stop;
-		}
-	}
-	ret = tlshd_notify_systemd("READY=1");
-	if (ret)
-		tlshd_warn("sd_notify: %s", strerror(-ret));
-	tlshd_notice("tlshd " TLSHD_VERSION " ready: %d worker%s, %d handshakes each, kTLS ciphers %s, client trust %s%s%s",
-		     nloops, nloops == 1 ? "" : "s", flights, ciphers,
-		     cfg->client.truststore ? cfg->client.truststore : "system store",
-		     cfg->client.certificate ? ", client certificate" : "",
-		     cfg->server.certificate ? ", server certificate" : "");
-
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = status_fd, .events = POLLIN },
-		};
-		struct signalfd_siginfo si;
-
-		if (poll(pfd, status_fd >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			tlshd_err("poll: %s", strerror(errno));
-			break;
-		}
-		if (pfd[1].revents & POLLIN)
-			tlshd_status_answer(&d, status_fd);
-		if (!(pfd[0].revents & POLLIN) ||
-		    read(sig_fd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		sig = si.ssi_signo;
-		if (sig == SIGTERM || sig == SIGINT)
-			break;
-		if (sig == SIGHUP || sig == SIGUSR1) {
-			tlshd_notify_systemd("RELOADING=1");
-			tlshd_reload(&d, &o, &start_cfg, sig);
-			tlshd_notify_systemd("READY=1");
-		}
-	}
-	if (sig)
-		tlshd_notice("signal %d (%s): exiting", sig, strsignal(sig));
-	tlshd_notify_systemd("STOPPING=1");
-	status = 0;
-
-out_stop:
-	if (write(d.stop_fd, &one, sizeof(one)) != sizeof(one))
-		tlshd_err("cannot stop the workers: %s", strerror(errno));
-	for (i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-out_loops:
-	for (i = 0; i < nloops; i++)
-		tlshd_loop_destroy(&loops[i]);
+	tlshd_workers_stop(&w, &d);
 	if (o.ready_file && status == 0)
 		unlink(o.ready_file);
-out_creds:
-	free(loops);
-	free(threads);
-	if (sig_fd >= 0)
-		close(sig_fd);
 	if (status_fd >= 0) {
 		close(status_fd);
 		unlink(o.status_socket);
 	}
+	close(sig_fd);
 	/*
 	 * Frees the live configuration, and wipes the session cache and the
 	 * ticket key, with the last reference.
@@ -677,6 +730,8 @@ out_creds:
 	tlshd_daemon_destroy(&d);
 	goto out_log;
 out_cfg:
+	if (sig_fd >= 0)
+		close(sig_fd);
 	tlshd_daemon_destroy(&d);
 	tlshd_creds_free(creds);
 	free(creds);
