@@ -17,7 +17,7 @@
 /* More than any sane chain; bounds the work a hostile payload causes. */
 #define KEYRING_MAX_CERTS 16
 
-static void keyring_wipe(void *data, size_t len)
+KTLS_EXPORT void ktls_keyring_free(void *data, size_t len)
 {
 	if (!data)
 		return;
@@ -26,7 +26,7 @@ static void keyring_wipe(void *data, size_t len)
 }
 
 /* A key's payload: -ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EACCES... */
-static int keyring_read(int32_t serial, void **data, size_t *len)
+KTLS_EXPORT int ktls_keyring_read(int32_t serial, void **data, size_t *len)
 {
 	void *buf = NULL;
 	long n;
@@ -45,31 +45,33 @@ static int keyring_read(int32_t serial, void **data, size_t *len)
 	return 0;
 }
 
-/*
- * A key's description: keyctl_describe gives "type;uid;gid;perm;desc", and
- * the description itself may hold ';'. Returns a malloc'd string.
- */
-static int keyring_description(int32_t serial, char **desc)
+/* A key's type and description, split in one malloc'd block (*type). */
+static int keyring_describe(int32_t serial, char **type, char **desc)
 {
-	char *buf = NULL, *d;
-	int i;
+	char *buf = NULL;
+	int ret;
 
-	if (serial <= 0)
+	if (serial == 0)
 		return -ENOKEY;
 	if (keyctl_describe_alloc(serial, &buf) < 0)
 		return errno ? -errno : -EIO;
-	d = buf;
-	for (i = 0; i < 4 && d; i++) {
-		d = strchr(d, ';');
-		if (d)
-			d++;
-	}
-	if (!d || !*d) {
+	ret = ktls_keyring_split_description(buf, type, desc);
+	if (ret)
 		free(buf);
-		return -EINVAL;
-	}
-	memmove(buf, d, strlen(d) + 1);
-	*desc = buf;
+	return ret;
+}
+
+/* A key's description alone, malloc'd. */
+static int keyring_description(int32_t serial, char **desc)
+{
+	char *type, *d;
+	int ret;
+
+	ret = keyring_describe(serial, &type, &d);
+	if (ret)
+		return ret;
+	memmove(type, d, strlen(d) + 1);
+	*desc = type;
 	return 0;
 }
 
@@ -122,13 +124,13 @@ static int keyring_read_certs(int32_t serial, void **data, size_t *len,
 			      const void **certs, size_t *lens,
 			      unsigned int *n)
 {
-	int ret = keyring_read(serial, data, len);
+	int ret = ktls_keyring_read(serial, data, len);
 
 	if (ret)
 		return ret;
 	ret = keyring_der_split(*data, *len, certs, lens, n);
 	if (ret) {
-		keyring_wipe(*data, *len);
+		ktls_keyring_free(*data, *len);
 		*data = NULL;
 		*len = 0;
 	}
@@ -180,15 +182,15 @@ KTLS_EXPORT int ktls_config_set_cert_keyring(struct ktls_config *cfg,
 				 &n);
 	if (ret)
 		return ret;
-	ret = keyring_read(key_serial, &key, &key_len);
+	ret = ktls_keyring_read(key_serial, &key, &key_len);
 	if (ret)
 		goto out;
 	ret = ktls_config_set_cert_der(cfg, certs, lens, n, key, key_len);
 	if (ret == -EINVAL)
 		ret = -EKEYREJECTED;	/* the payloads, not the call */
 out:
-	keyring_wipe(cert, cert_len);
-	keyring_wipe(key, key_len);
+	ktls_keyring_free(cert, cert_len);
+	ktls_keyring_free(key, key_len);
 	return ret;
 }
 
@@ -220,19 +222,19 @@ KTLS_EXPORT int ktls_config_set_trust_keyring(struct ktls_config *cfg,
 	}
 	if (!ret)
 		cfg->have_trust = 1;
-	keyring_wipe(data, len);
+	ktls_keyring_free(data, len);
 	return ret;
 }
 
-int ktls_keyring_psk(int32_t serial, char **identity, void **key,
-		     size_t *len)
+KTLS_EXPORT int ktls_keyring_psk(int32_t serial, char **identity, void **key,
+				 size_t *len)
 {
 	int ret;
 
 	ret = keyring_description(serial, identity);
 	if (ret)
 		return ret;
-	ret = keyring_read(serial, key, len);
+	ret = ktls_keyring_read(serial, key, len);
 	if (ret) {
 		free(*identity);
 		*identity = NULL;
@@ -240,10 +242,10 @@ int ktls_keyring_psk(int32_t serial, char **identity, void **key,
 	return ret;
 }
 
-void ktls_keyring_psk_free(char *identity, void *key, size_t len)
+KTLS_EXPORT void ktls_keyring_psk_free(char *identity, void *key, size_t len)
 {
 	free(identity);
-	keyring_wipe(key, len);
+	ktls_keyring_free(key, len);
 }
 
 KTLS_EXPORT int ktls_config_add_psk_keyring(struct ktls_config *cfg,
@@ -265,4 +267,48 @@ KTLS_EXPORT int ktls_config_add_psk_keyring(struct ktls_config *cfg,
 		ret = -EKEYREJECTED;	/* a key longer than a PSK can be */
 	ktls_keyring_psk_free(identity, key, len);
 	return ret;
+}
+
+static int keyring_walk(int32_t ring, int depth, ktls_keyring_psk_fn fn,
+			void *arg)
+{
+	key_serial_t *keys = NULL;
+	long n, i;
+	int count = 0, ret = 0;
+
+	n = keyctl_read_alloc(ring, (void **)&keys);
+	if (n < 0)
+		return errno ? -errno : -EIO;
+	n /= sizeof(*keys);
+	for (i = 0; i < n && ret >= 0; i++) {
+		char *type, *identity;
+		void *key;
+		size_t len;
+
+		if (keyring_describe(keys[i], &type, &identity))
+			continue;	/* not ours to see */
+		if (!strcmp(type, "psk") &&
+		    !ktls_keyring_read(keys[i], &key, &len)) {
+			ret = fn(keys[i], identity, key, len, arg);
+			ktls_keyring_free(key, len);
+			count++;
+		} else if (!strcmp(type, "keyring") && depth > 0) {
+			int sub = keyring_walk(keys[i], depth - 1, fn, arg);
+
+			/* An unreadable keyring is skipped. */
+			if (sub > 0)
+				count += sub;
+			else if (sub == -ENOMEM)
+				ret = sub;
+		}
+		free(type);
+	}
+	free(keys);
+	return ret < 0 ? ret : count;
+}
+
+KTLS_EXPORT int ktls_keyring_for_each_psk(int32_t ring, ktls_keyring_psk_fn fn,
+					  void *arg)
+{
+	return keyring_walk(ring, 1, fn, arg);
 }

@@ -134,10 +134,11 @@ int ktls_config_freeze(struct ktls_config *cfg);
 /* 0, or -EBUSY once a session has frozen the config. */
 int ktls_config_mutable(struct ktls_config *cfg);
 
-/* keyring.c: a PSK key's identity (its description) and payload. */
-int ktls_keyring_psk(int32_t serial, char **identity, void **key,
-		     size_t *len);
-void ktls_keyring_psk_free(char *identity, void *key, size_t len);
+/*
+ * keyring_desc.c: split "type;uid;gid;perm;description" (keyctl_describe)
+ * in place; -EINVAL if it is not of that form or either part is empty.
+ */
+int ktls_keyring_split_description(char *described, char **type, char **desc);
 
 /* priority.c */
 int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,

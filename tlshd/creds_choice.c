@@ -13,7 +13,6 @@
 #include "config.h"
 #include "creds.h"
 #include "creds_choice.h"
-#include "keyring.h"
 #include "log.h"
 #include "msg.h"
 
@@ -52,14 +51,8 @@ static int tlshd_creds_client_psk(const struct tlshd_request *req,
 	for (i = 0; i < req->npeerids; i++) {
 		uint32_t id = req->peerids[i];
 
-		ret = tlshd_keyring_describe(id, &ch->psk_identity);
-		if (!ret) {
-			ret = tlshd_keyring_read(id, &ch->psk_key, &ch->psk_len);
-			if (ret) {
-				free(ch->psk_identity);
-				ch->psk_identity = NULL;
-			}
-		}
+		ret = ktls_keyring_psk(id, &ch->psk_identity, &ch->psk_key,
+				       &ch->psk_len);
 		if (!ret) {
 			ch->psk_serial = id;
 			return 0;
@@ -73,7 +66,7 @@ static int tlshd_creds_client_psk(const struct tlshd_request *req,
 				  "no usable PSK: %s", causes);
 }
 
-static int tlshd_creds_add_psk(uint32_t serial, const char *identity,
+static int tlshd_creds_add_psk(int32_t serial, const char *identity,
 			       const void *key, size_t len, void *arg)
 {
 	struct tlshd_creds_choice *ch = arg;
@@ -82,7 +75,7 @@ static int tlshd_creds_add_psk(uint32_t serial, const char *identity,
 	int ret;
 
 	for (i = 0; i < ch->npsks; i++)
-		if (ch->psks[i].serial == serial ||
+		if (ch->psks[i].serial == (uint32_t)serial ||
 		    !strcmp(ch->psks[i].identity, identity))
 			return 0;	/* reachable twice, or shadowed */
 	if (ch->npsks == TLSHD_MAX_SERVER_PSKS)
@@ -119,14 +112,11 @@ static int tlshd_creds_add_named_psks(const struct tlshd_request *req,
 		void *key;
 		size_t len;
 
-		if (tlshd_keyring_describe(req->peerids[i], &identity))
+		if (ktls_keyring_psk(req->peerids[i], &identity, &key, &len))
 			continue;
-		if (!tlshd_keyring_read(req->peerids[i], &key, &len)) {
-			ret = tlshd_creds_add_psk(req->peerids[i], identity,
-						  key, len, ch);
-			tlshd_keyring_free(key, len);
-		}
-		free(identity);
+		ret = tlshd_creds_add_psk(req->peerids[i], identity, key, len,
+					  ch);
+		ktls_keyring_psk_free(identity, key, len);
 	}
 	return ret;
 }
@@ -155,14 +145,14 @@ static int tlshd_creds_server_psk(const struct tlshd_creds *creds,
 	 * into our process keyring instead.
 	 */
 	if (!ret && req->keyring)
-		ret = tlshd_keyring_for_each_psk(req->keyring,
-						 tlshd_creds_add_psk, ch);
+		ret = ktls_keyring_for_each_psk(req->keyring,
+						tlshd_creds_add_psk, ch);
 	if (ret != -ENOMEM)
-		ret = tlshd_keyring_for_each_psk(KEY_SPEC_PROCESS_KEYRING,
-						 tlshd_creds_add_psk, ch);
+		ret = ktls_keyring_for_each_psk(KEY_SPEC_PROCESS_KEYRING,
+						tlshd_creds_add_psk, ch);
 	for (i = 0; i < creds->nkeyrings && ret != -ENOMEM; i++)
-		ret = tlshd_keyring_for_each_psk(creds->keyrings[i],
-						 tlshd_creds_add_psk, ch);
+		ret = ktls_keyring_for_each_psk(creds->keyrings[i],
+						tlshd_creds_add_psk, ch);
 	if (ret == -ENOMEM)
 		return tlshd_creds_refuse(EIO, cause, causelen,
 					  "gathering PSKs: %s", strerror(-ret));
@@ -262,9 +252,8 @@ uint32_t tlshd_creds_choice_psk_serial(const struct tlshd_creds_choice *ch,
 
 void tlshd_creds_choice_drop_psk(struct tlshd_creds_choice *ch)
 {
-	free(ch->psk_identity);
+	ktls_keyring_psk_free(ch->psk_identity, ch->psk_key, ch->psk_len);
 	ch->psk_identity = NULL;
-	tlshd_keyring_free(ch->psk_key, ch->psk_len);
 	ch->psk_key = NULL;
 	ch->psk_len = 0;
 }

@@ -175,7 +175,7 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 	ret = ktls_session_new(&hs->session, hs->choice.kc, req->sockfd, &opts);
 	/* The session keeps its own copy of the PSK and resume data. */
 	tlshd_creds_choice_drop_psk(&hs->choice);
-	tlshd_keyring_free((void *)opts.resume_data, opts.resume_len);
+	ktls_keyring_free((void *)opts.resume_data, opts.resume_len);
 	if (ret)
 		return tlshd_handshake_end(hs, tlshd_handshake_status(-ret),
 					   "cannot set up a TLS session: %s",

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Kernel keyrings: where consumers put certificates, keys and PSKs. */
+/*
+ * Kernel keyrings: where consumers put certificates, keys and PSKs. Keys
+ * are read through libktls (ktls_keyring_*); this is what tlshd adds.
+ */
 #ifndef TLSHD_KEYRING_H
 #define TLSHD_KEYRING_H
 
@@ -7,23 +10,13 @@
 #include <stdint.h>
 
 /*
- * Link the keyring named desc (e.g. ".nfs") into our session keyring so
+ * Link the keyring named desc (e.g. ".nfs") into our process keyring so
  * keys the kernel names by serial are ours to read. Returns the keyring's
  * serial or -errno.
  */
 long tlshd_keyring_link_name(const char *desc);
 /* The same for a keyring given by serial (the ACCEPT KEYRING attribute). */
 int tlshd_keyring_link_serial(uint32_t serial);
-
-/* A key's description (for a PSK: its identity); free() it. */
-int tlshd_keyring_describe(uint32_t serial, char **desc);
-
-/*
- * Split what keyctl_describe gives, "type;uid;gid;perm;description", in
- * place: *type and *identity (a PSK's identity is its description) point
- * into described. -EINVAL if it isn't of that form. Pure: fuzzed.
- */
-int tlshd_keyring_psk_identity(char *described, char **type, char **identity);
 
 /*
  * A verified x509 peer as a key (type "user", payload its leaf
@@ -32,20 +25,5 @@ int tlshd_keyring_psk_identity(char *described, char **type, char **identity);
  */
 long tlshd_keyring_add_peer(const char *name, const void *der, size_t len,
 			    unsigned int ttl);
-
-/* A key's payload; free it with tlshd_keyring_free (it wipes it). */
-int tlshd_keyring_read(uint32_t serial, void **data, size_t *len);
-void tlshd_keyring_free(void *data, size_t len);
-
-/*
- * Call fn for every key of type "psk" in keyring ring and in the keyrings
- * it holds (one level down), with its description (the PSK identity) and
- * payload, wiped after the call. fn returns 0 to go on. Returns the number
- * of keys passed to fn or -errno. ring may be a KEY_SPEC_* id.
- */
-typedef int (*tlshd_keyring_psk_fn)(uint32_t serial, const char *identity,
-				    const void *key, size_t len, void *arg);
-int tlshd_keyring_for_each_psk(int32_t ring, tlshd_keyring_psk_fn fn,
-			       void *arg);
 
 #endif /* TLSHD_KEYRING_H */

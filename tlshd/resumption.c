@@ -16,7 +16,6 @@
 
 #include "config.h"
 #include "handshake.h"
-#include "keyring.h"
 #include "log.h"
 #include "msg.h"
 #include "resumption.h"
@@ -259,7 +258,7 @@ void tlshd_resumption_store(const struct tlshd_resumption *r,
 		tlshd_session_cache_put(c, rc->cache_key, data, len,
 					tlshd_now_ms() / 1000, lifetime,
 					info.version == KTLS_VERSION_1_3);
-		tlshd_keyring_free(data, len);
+		ktls_keyring_free(data, len);
 	}
 	tlshd_session_cache_stats(c, &st);
 	tlshd_info("session cache: hits %lu, misses %lu, resumed %lu, rejected %lu, stored %lu, entries %u",

@@ -14,7 +14,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
-#include "keyring.h"
+#include <ktls.h>
+
 #include "ticket_keys.h"
 
 static int tlshd_ticket_key_keyring(const char *serial, unsigned char *key,
@@ -33,7 +34,7 @@ static int tlshd_ticket_key_keyring(const char *serial, unsigned char *key,
 			 serial);
 		return -EINVAL;
 	}
-	ret = tlshd_keyring_read(id, &data, &len);
+	ret = ktls_keyring_read(id, &data, &len);
 	if (ret) {
 		snprintf(err, errlen, "ticket_key: key %lu: %s", id,
 			 strerror(-ret));
@@ -42,11 +43,11 @@ static int tlshd_ticket_key_keyring(const char *serial, unsigned char *key,
 	if (len != TLSHD_TICKET_KEY_SIZE) {
 		snprintf(err, errlen, "ticket_key: key %lu holds %zu bytes, not %d",
 			 id, len, TLSHD_TICKET_KEY_SIZE);
-		tlshd_keyring_free(data, len);
+		ktls_keyring_free(data, len);
 		return -EINVAL;
 	}
 	memcpy(key, data, len);
-	tlshd_keyring_free(data, len);
+	ktls_keyring_free(data, len);
 	return 0;
 }
 

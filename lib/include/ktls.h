@@ -96,6 +96,29 @@ int ktls_config_add_psk(struct ktls_config *cfg, const char *identity,
 int ktls_config_add_psk_keyring(struct ktls_config *cfg, int32_t serial);
 
 /*
+ * Kernel keys (libkeyutils) as the consumers of the handshake upcall use
+ * them: a key's payload, and PSKs (type "psk": identity its description).
+ * Payloads are malloc'd; ktls_keyring_free and ktls_keyring_psk_free wipe
+ * them. Errors: -ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EACCES, -ENODATA
+ * (empty payload), -ENOMEM.
+ */
+int ktls_keyring_read(int32_t serial, void **data, size_t *len);
+void ktls_keyring_free(void *data, size_t len);
+int ktls_keyring_psk(int32_t serial, char **identity, void **key,
+		     size_t *len);
+void ktls_keyring_psk_free(char *identity, void *key, size_t len);
+/*
+ * Call fn for every "psk" key in keyring ring (a serial or KEY_SPEC_* id)
+ * and in the keyrings it holds, one level down, with its identity and
+ * payload (wiped after the call). Keys and keyrings that are not ours to
+ * read are skipped. fn returns 0 to go on, or a negative errno to stop
+ * with it. Returns the number of keys passed to fn, or a negative errno.
+ */
+typedef int (*ktls_keyring_psk_fn)(int32_t serial, const char *identity,
+				   const void *key, size_t len, void *arg);
+int ktls_keyring_for_each_psk(int32_t ring, ktls_keyring_psk_fn fn, void *arg);
+
+/*
  * Server session tickets. GnuTLS takes a master key and derives the key
  * that seals tickets from it and the time (one derived key per period of
  * 3 x the ticket lifetime); a ticket sealed under the previous period's key

@@ -15,15 +15,14 @@ FUZZ_SECONDS ?= 300
 FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -std=gnu11 $(WARN) -g -O1 $(FUZZ_SANITIZE) -D_GNU_SOURCE \
-	-Iuapi -Ilib/include -Itlshd -Itools/ktls-serve
+	-Iuapi -Ilib/include -Ilib -Itlshd -Itools/ktls-serve
 
 # Harness name -> the parser sources it links, and their libraries.
 FUZZ_SRCS_accept := tlshd/msg.c
 FUZZ_LIBS_accept = $(NL_LIBS)
 FUZZ_SRCS_config := tlshd/config.c
 FUZZ_SRCS_http := tools/ktls-serve/http.c
-FUZZ_SRCS_psk_identity := tlshd/keyring.c
-FUZZ_LIBS_psk_identity = -lkeyutils
+FUZZ_SRCS_psk_identity := lib/keyring_desc.c
 FUZZ_SRCS_session_cache := tlshd/session_cache.c
 FUZZ_LIBS_session_cache = $(GNUTLS_LIBS)
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyring.h"
+#include "ktls-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	want = semis == 4 && first > 0 && after < len ? 0 : -EINVAL;
 
-	ret = tlshd_keyring_psk_identity(buf, &type, &identity);
+	ret = ktls_keyring_split_description(buf, &type, &identity);
 	if (ret != want)
 		abort();
 	if (!ret) {

@@ -28,7 +28,7 @@
 #include <linux/handshake.h>
 
 #include "config.h"
-#include "keyring.h"
+#include "ktls-internal.h"
 #include "msg.h"
 #include "session_cache.h"
 #include "ktls_test.h"
@@ -225,7 +225,7 @@ static int op_psk_identity(void *arg)
 	char *type, *identity;
 	int ret;
 
-	ret = tlshd_keyring_psk_identity(described, &type, &identity);
+	ret = ktls_keyring_split_description(described, &type, &identity);
 	if (!ret)
 		CHECK_MSG(!strcmp(type, "psk") &&
 		       !strcmp(identity, "nfs-client.example"), "identity");
@@ -466,7 +466,7 @@ int main(int argc, char **argv)
 	drive("tlshd_msg_parse_accept", op_msg_parse, msg);
 	drive("tlshd_msg_accept_request+done", op_msg_build, NULL);
 	drive("tlshd_session_cache", op_session_cache, NULL);
-	drive("tlshd_keyring_psk_identity", op_psk_identity, NULL);
+	drive("ktls_keyring_split_description", op_psk_identity, NULL);
 	drive("ktls_config client", op_ktls_client, &tc);
 	drive("ktls_config server", op_ktls_server, &tc);
 	drive("ktls_config_set_cert_files", op_ktls_cert_files, files);
