@@ -1,16 +1,48 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Host unit tests (selftests/host/*.c) and the programs in-guest tests use
-# (selftests/bin/*.c): one standalone program per file.
-SELFTEST_LIBS = $(TLSHD_A) $(LIBKTLS_A) $(NL_LIBS) $(GNUTLS_LIBS) $(SSL_LIBS) \
-	$(URING_LIBS) -lkeyutils -lpthread
-EXTRA_CFLAGS_selftests/host/ = $(GNUTLS_CFLAGS) $(NL_CFLAGS) -Itlshd -Ilib
-EXTRA_CFLAGS_selftests/bin/ = $(GNUTLS_CFLAGS) $(NL_CFLAGS) -Itlshd -Ilib -Ikmod
+# (selftests/bin/*.c): one standalone program per file, each linked with
+# what it uses and nothing else.
+EXTRA_CFLAGS_selftests/host/ = $(GNUTLS_CFLAGS) $(NL_CFLAGS) -Itlshd -Ilib \
+	-Itools/ktls-serve
+EXTRA_CFLAGS_selftests/bin/ = $(GNUTLS_CFLAGS) $(NL_CFLAGS) -Itlshd -Ilib -Ikmod \
+	-Iselftests/lib
+EXTRA_CFLAGS_selftests/lib/ = $(NL_CFLAGS)
 
 SELFTEST_PROGS := $(patsubst %.c,$(O)/%,$(wildcard selftests/host/*.c selftests/bin/*.c))
 
-$(O)/selftests/%: $(O)/obj/selftests/%.o $(TLSHD_A) $(LIBKTLS_A)
+# The helper library, compiled once (liburing's test/helpers.c is the model).
+HS_NL_LIB = $(O)/obj/selftests/lib/hs-nl-lib.o
+
+# Link sets. A program not named below is a libktls user.
+KTLS_LINK = $(LIBKTLS_A) $(GNUTLS_LIBS) -lkeyutils -lpthread
+TLSHD_LINK = $(TLSHD_A) $(KTLS_LINK) $(NL_LIBS)
+SERVE_OBJS = $(O)/obj/tools/ktls-serve/http.o $(O)/obj/tools/ktls-serve/files.o
+
+LINK_host/alloc_fail = $(TLSHD_LINK)
+LINK_host/tlshd_config = $(TLSHD_LINK)
+LINK_host/tlshd_netlink = $(TLSHD_LINK)
+LINK_host/tlshd_notify = $(TLSHD_LINK)
+LINK_host/tlshd_session_cache = $(TLSHD_LINK)
+LINK_host/serve_http = $(O)/obj/tools/ktls-serve/http.o
+LINK_host/serve_files = $(O)/obj/tools/ktls-serve/files.o
+LINK_host/uapi_handshake =
+LINK_host/uapi_ktls_test_consumer =
+LINK_bin/echo-gnutls = $(GNUTLS_LIBS) -lpthread
+LINK_bin/echo-openssl = $(SSL_LIBS) -lpthread
+LINK_bin/tls-poke = $(GNUTLS_LIBS)
+LINK_bin/hs-agent = $(NL_LIBS) -lkeyutils
+LINK_bin/hs-nl = $(HS_NL_LIB)
+LINK_bin/hs-nl-close = $(HS_NL_LIB)
+LINK_bin/hs-nl-cycle = $(HS_NL_LIB)
+LINK_bin/hs-nl-fuzz = $(HS_NL_LIB)
+LINK_bin/hs-nl-neg = $(HS_NL_LIB)
+
+selftest_link = $(if $(filter undefined,$(origin LINK_$(1))),$(KTLS_LINK),$(LINK_$(1)))
+
+$(O)/selftests/%: $(O)/obj/selftests/%.o $(TLSHD_A) $(LIBKTLS_A) $(HS_NL_LIB) \
+		$(SERVE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $< $(SELFTEST_LIBS)
+	$(CC) -o $@ $< $(call selftest_link,$*)
 
 all: $(SELFTEST_PROGS)
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "../../tools/ktls-serve/files.c"
+#include "files.h"
 
 #include "check.h"
 

@@ -1,86 +1,15 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
-/*
- * A raw generic netlink client for the "handshake" family, shared by the
- * hs-nl* test programs (header-only: each program is one .c file). Raw on
- * purpose: the negative tests and the fuzzer send what a netlink library
- * would refuse to build.
- */
-#ifndef HS_NL_LIB_H
-#define HS_NL_LIB_H
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The raw handshake-family netlink client of the hs-nl* test programs. */
+#include "hs-nl-lib.h"
 
-#include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <linux/genetlink.h>
-#include <linux/handshake.h>
-#include <linux/netlink.h>
-
-#define HNL_BUF		(128 * 1024)
-#define HNL_MAX_GROUPS	8
-#define HNL_MAX_NEST	8
-
-struct hnl {
-	int fd;
-	uint16_t family;
-	uint32_t version;
-	unsigned int ngroups;
-	uint32_t group_id[HNL_MAX_GROUPS];
-	char group_name[HNL_MAX_GROUPS][GENL_NAMSIZ];
-	uint32_t seq;
-};
-
-struct hnl_msg {
-	size_t len;
-	size_t nest[HNL_MAX_NEST];
-	unsigned int nnest;
-	union {
-		struct nlmsghdr nlh;
-		char buf[HNL_BUF];
-	};
-};
-
-/* What an ACCEPT reply carried; has_* for the optional attributes. */
-struct hnl_accept {
-	int fd;
-	uint32_t msg_type, timeout_ms, auth, keyring;
-	int32_t cert, privkey;
-	unsigned int npeerids;
-	uint32_t peerids[16];
-	char peername[512];
-	bool has_fd, has_timeout, has_keyring, has_cert, has_privkey;
-	bool has_peername;
-	unsigned int unknown;	/* attributes of no known type */
-};
-
-typedef int (*hnl_reply_fn)(const struct nlmsghdr *nlh, void *arg);
-
-#define HNL_ATTR_OK(a, rem) \
-	((rem) >= (int)sizeof(struct nlattr) && \
-	 (a)->nla_len >= sizeof(struct nlattr) && (a)->nla_len <= (rem))
-#define HNL_ATTR_NEXT(a, rem) \
-	((rem) -= NLA_ALIGN((a)->nla_len), \
-	 (struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
-#define HNL_ATTR_DATA(a)	((void *)((char *)(a) + NLA_HDRLEN))
-#define HNL_ATTR_LEN(a)		((int)(a)->nla_len - NLA_HDRLEN)
-#define hnl_for_each_attr(a, head, len, rem) \
-	for ((a) = (head), (rem) = (len); HNL_ATTR_OK(a, rem); \
-	     (a) = HNL_ATTR_NEXT(a, rem))
-
-static inline struct nlattr *hnl_genl_attrs(const struct nlmsghdr *nlh,
-					    int *len)
+struct nlattr *hnl_genl_attrs(const struct nlmsghdr *nlh,
+			      int *len)
 {
 	*len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
 	return (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
 }
 
-static inline uint32_t hnl_attr_u32(const struct nlattr *a)
+uint32_t hnl_attr_u32(const struct nlattr *a)
 {
 	uint32_t v = 0;
 
@@ -89,8 +18,8 @@ static inline uint32_t hnl_attr_u32(const struct nlattr *a)
 	return v;
 }
 
-static inline void hnl_msg_init(struct hnl_msg *m, uint16_t type,
-				uint16_t flags, uint8_t cmd, uint8_t version)
+void hnl_msg_init(struct hnl_msg *m, uint16_t type,
+		  uint16_t flags, uint8_t cmd, uint8_t version)
 {
 	struct genlmsghdr *g;
 
@@ -105,7 +34,7 @@ static inline void hnl_msg_init(struct hnl_msg *m, uint16_t type,
 }
 
 /* Append raw bytes (no attribute header): for broken messages. */
-static inline int hnl_put_raw(struct hnl_msg *m, const void *data, size_t len)
+int hnl_put_raw(struct hnl_msg *m, const void *data, size_t len)
 {
 	if (m->len + len > sizeof(m->buf))
 		return -EMSGSIZE;
@@ -115,8 +44,8 @@ static inline int hnl_put_raw(struct hnl_msg *m, const void *data, size_t len)
 }
 
 /* An attribute; nla_len may lie when fake_len is non-zero. */
-static inline int hnl_put_attr(struct hnl_msg *m, uint16_t type,
-			       const void *data, size_t len, uint16_t fake_len)
+int hnl_put_attr(struct hnl_msg *m, uint16_t type,
+		 const void *data, size_t len, uint16_t fake_len)
 {
 	struct nlattr a = { .nla_type = type,
 			    .nla_len = fake_len ? fake_len :
@@ -133,18 +62,18 @@ static inline int hnl_put_attr(struct hnl_msg *m, uint16_t type,
 	return hnl_put_raw(m, zero, pad);
 }
 
-static inline int hnl_put(struct hnl_msg *m, uint16_t type, const void *data,
-			  size_t len)
+int hnl_put(struct hnl_msg *m, uint16_t type, const void *data,
+	    size_t len)
 {
 	return hnl_put_attr(m, type, data, len, 0);
 }
 
-static inline int hnl_put_u32(struct hnl_msg *m, uint16_t type, uint32_t v)
+int hnl_put_u32(struct hnl_msg *m, uint16_t type, uint32_t v)
 {
 	return hnl_put(m, type, &v, sizeof(v));
 }
 
-static inline int hnl_nest_begin(struct hnl_msg *m, uint16_t type)
+int hnl_nest_begin(struct hnl_msg *m, uint16_t type)
 {
 	if (m->nnest == HNL_MAX_NEST)
 		return -EMSGSIZE;
@@ -152,7 +81,7 @@ static inline int hnl_nest_begin(struct hnl_msg *m, uint16_t type)
 	return hnl_put(m, type | NLA_F_NESTED, NULL, 0);
 }
 
-static inline void hnl_nest_end(struct hnl_msg *m)
+void hnl_nest_end(struct hnl_msg *m)
 {
 	size_t at = m->nest[--m->nnest];
 	struct nlattr *a = (struct nlattr *)(m->buf + at);
@@ -160,7 +89,7 @@ static inline void hnl_nest_end(struct hnl_msg *m)
 	a->nla_len = (uint16_t)(m->len - at);
 }
 
-static inline int hnl_send(struct hnl *h, struct hnl_msg *m)
+int hnl_send(struct hnl *h, struct hnl_msg *m)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 
@@ -177,8 +106,8 @@ static inline int hnl_send(struct hnl *h, struct hnl_msg *m)
  * -errno for an error, each other message of the request's sequence
  * handed to fn. -ETIMEDOUT when nothing comes for timeout_ms.
  */
-static inline int hnl_wait_ack(struct hnl *h, hnl_reply_fn fn, void *arg,
-			       int timeout_ms)
+int hnl_wait_ack(struct hnl *h, hnl_reply_fn fn, void *arg,
+		 int timeout_ms)
 {
 	static char buf[HNL_BUF];
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -212,8 +141,8 @@ static inline int hnl_wait_ack(struct hnl *h, hnl_reply_fn fn, void *arg,
 	}
 }
 
-static inline int hnl_transact(struct hnl *h, struct hnl_msg *m,
-			       hnl_reply_fn fn, void *arg)
+int hnl_transact(struct hnl *h, struct hnl_msg *m,
+		 hnl_reply_fn fn, void *arg)
 {
 	int err;
 
@@ -222,7 +151,7 @@ static inline int hnl_transact(struct hnl *h, struct hnl_msg *m,
 	return err ? err : hnl_wait_ack(h, fn, arg, 10000);
 }
 
-static inline void hnl_parse_groups(struct hnl *h, const struct nlattr *nest)
+static void hnl_parse_groups(struct hnl *h, const struct nlattr *nest)
 {
 	const struct nlattr *g, *a;
 	int rem, rem2;
@@ -249,7 +178,7 @@ static inline void hnl_parse_groups(struct hnl *h, const struct nlattr *nest)
 	}
 }
 
-static inline int hnl_on_family(const struct nlmsghdr *nlh, void *arg)
+static int hnl_on_family(const struct nlmsghdr *nlh, void *arg)
 {
 	struct hnl *h = arg;
 	struct nlattr *a;
@@ -272,7 +201,7 @@ static inline int hnl_on_family(const struct nlmsghdr *nlh, void *arg)
 }
 
 /* Open a socket and find the family: -ENOENT if the kernel has none. */
-static inline int hnl_open(struct hnl *h)
+int hnl_open(struct hnl *h)
 {
 	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
 	static struct hnl_msg m;
@@ -302,14 +231,14 @@ fail:
 	return err;
 }
 
-static inline void hnl_close(struct hnl *h)
+void hnl_close(struct hnl *h)
 {
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
 }
 
-static inline int hnl_group(const struct hnl *h, const char *name)
+int hnl_group(const struct hnl *h, const char *name)
 {
 	unsigned int i;
 
@@ -319,7 +248,7 @@ static inline int hnl_group(const struct hnl *h, const char *name)
 	return -ENOENT;
 }
 
-static inline int hnl_join(struct hnl *h, const char *name)
+int hnl_join(struct hnl *h, const char *name)
 {
 	int grp = hnl_group(h, name);
 
@@ -331,7 +260,7 @@ static inline int hnl_join(struct hnl *h, const char *name)
 	return 0;
 }
 
-static inline int hnl_on_accept(const struct nlmsghdr *nlh, void *arg)
+int hnl_on_accept(const struct nlmsghdr *nlh, void *arg)
 {
 	struct hnl_accept *acc = arg;
 	struct nlattr *a, *x;
@@ -386,8 +315,8 @@ static inline int hnl_on_accept(const struct nlmsghdr *nlh, void *arg)
 }
 
 /* ACCEPT one request of the class: 0 with acc filled, or -errno. */
-static inline int hnl_accept(struct hnl *h, uint32_t handler_class,
-			     struct hnl_accept *acc)
+int hnl_accept(struct hnl *h, uint32_t handler_class,
+	       struct hnl_accept *acc)
 {
 	static struct hnl_msg m;
 	int err;
@@ -404,8 +333,8 @@ static inline int hnl_accept(struct hnl *h, uint32_t handler_class,
 }
 
 /* DONE for fd; status < 0 leaves STATUS out. */
-static inline int hnl_done(struct hnl *h, int fd, int status,
-			   const uint32_t *remote, unsigned int nremote)
+int hnl_done(struct hnl *h, int fd, int status,
+	     const uint32_t *remote, unsigned int nremote)
 {
 	static struct hnl_msg m;
 	unsigned int i;
@@ -421,7 +350,7 @@ static inline int hnl_done(struct hnl *h, int fd, int status,
 }
 
 /* "EAGAIN" for 11, "0" for 0. */
-static inline const char *hnl_errname(int e)
+const char *hnl_errname(int e)
 {
 	const char *n;
 
@@ -434,7 +363,7 @@ static inline const char *hnl_errname(int e)
 }
 
 /* An errno by name or number, or -1. */
-static inline int hnl_parse_errno(const char *s)
+int hnl_parse_errno(const char *s)
 {
 	char *end;
 	long v;
@@ -452,4 +381,3 @@ static inline int hnl_parse_errno(const char *s)
 	return -1;
 }
 
-#endif /* HS_NL_LIB_H */
