@@ -107,6 +107,12 @@ struct ktls_session {
 	unsigned int peer_record_limit;	/* client: limit a server imposed */
 	int record_limit_refused;	/* ... and we end the handshake */
 	int record_limit_kept;		/* TLS_TX_MAX_PAYLOAD_LEN set */
+	/*
+	 * What ktls_session_info() reports, worked out once when the
+	 * handshake ends (the peer's certificate is parsed then, not on
+	 * every call).
+	 */
+	struct ktls_info info;
 	unsigned int peer_rsl;		/* server: record_size_limit asked */
 	unsigned int peer_mfl;		/* ... max_fragment_length, bytes */
 	int cert_requested;		/* client: server sent CertificateRequest */

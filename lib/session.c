@@ -261,6 +261,9 @@ static int session_failed(struct ktls_session *s, int gnutls_err)
 	return err;
 }
 
+static void session_info_fill(const struct ktls_session *s,
+			      struct ktls_info *info);
+
 KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 {
 	int ret, loops = 0;
@@ -296,6 +299,7 @@ KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 			return session_failed(s, ret);
 	}
 	s->state = KTLS_ST_DONE;
+	session_info_fill(s, &s->info);
 	return 0;
 }
 
@@ -411,17 +415,15 @@ static void session_kx_name(const struct ktls_session *s, gnutls_protocol_t v,
 	snprintf(buf, len, "%s", n);
 }
 
-KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
-				  struct ktls_info *info)
+/* The facts ktls_session_info() gives, once the handshake has ended. */
+static void session_info_fill(const struct ktls_session *s,
+			      struct ktls_info *info)
 {
-	gnutls_protocol_t v;
+	gnutls_protocol_t v = gnutls_protocol_get_version(s->gs);
 	unsigned int ncerts = 0;
 	const char *n;
 
 	memset(info, 0, sizeof(*info));
-	if (s->state != KTLS_ST_DONE && s->state != KTLS_ST_OFFLOADED)
-		return -EINVAL;
-	v = gnutls_protocol_get_version(s->gs);
 	info->version = v == GNUTLS_TLS1_3 ? KTLS_VERSION_1_3 :
 		        v == GNUTLS_TLS1_2 ? KTLS_VERSION_1_2 : 0;
 	info->cipher = ktls_cipher_from_gnutls(gnutls_cipher_get(s->gs));
@@ -436,6 +438,17 @@ KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
 			      ncerts && s->cfg->verify != KTLS_VERIFY_NONE;
 	session_peer_name(s, info->peer_name, sizeof(info->peer_name));
 	info->peer_record_limit = ktls_record_limit_asked(s);
+}
+
+KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
+				  struct ktls_info *info)
+{
+	if (s->state != KTLS_ST_DONE && s->state != KTLS_ST_OFFLOADED) {
+		memset(info, 0, sizeof(*info));
+		return -EINVAL;
+	}
+	*info = s->info;
+	/* Set by the offload, after the handshake. */
 	info->record_limit_kept = s->record_limit_kept;
 	return 0;
 }
