@@ -571,7 +571,7 @@ static int config_prio_init(struct ktls_config *cfg, int psk,
  * Called by the first session: compile what depends on the whole config
  * and on the kernel. Idempotent and thread-safe.
  */
-int ktls_config_freeze(struct ktls_config *cfg)
+KTLS_EXPORT int ktls_config_freeze(struct ktls_config *cfg)
 {
 	int ret = 0;
 

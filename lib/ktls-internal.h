@@ -136,7 +136,6 @@ struct ktls_session {
 #define KTLS_AUTH_PARSED	(1u << 7)
 
 /* config.c */
-int ktls_config_freeze(struct ktls_config *cfg);
 /* 0, or -EBUSY once a session has frozen the config. */
 int ktls_config_mutable(struct ktls_config *cfg);
 

@@ -316,6 +316,24 @@ int tlshd_creds_load(struct tlshd_creds *creds,
 	return 0;
 }
 
+void tlshd_creds_freeze(struct tlshd_creds *creds)
+{
+	struct ktls_config *kc[] = {
+		creds->client_anon, creds->client_x509, creds->server_x509,
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sizeof(kc) / sizeof(kc[0]); i++) {
+		if (!kc[i])
+			continue;
+		ret = ktls_config_freeze(kc[i]);
+		if (ret)
+			tlshd_warn("preparing credentials: %s; the handshakes that need them will fail",
+				   strerror(-ret));
+	}
+}
+
 static void tlshd_creds_date(time_t t, char *buf, size_t len)
 {
 	struct tm tm;

@@ -61,6 +61,12 @@ void tlshd_creds_check_lifetimes(const struct tlshd_config *cfg,
 				 int invalid_is_error);
 
 /*
+ * Do now what the first handshake would (the system trust store, the
+ * priorities), so that none pays for it: at load and at each reload.
+ */
+void tlshd_creds_freeze(struct tlshd_creds *creds);
+
+/*
  * An empty configuration for one handshake (server: 1), with the policy
  * of creds ([tlshd] min_version, ciphers, allow_rsa_kx) applied.
  */

@@ -80,6 +80,7 @@ int tlshd_daemon_publish(struct tlshd_daemon *d, struct tlshd_config *cfg,
 		free(g);
 		return -ENOMEM;
 	}
+	tlshd_creds_freeze(creds);
 	creds->owned_cfg = cfg;
 	g->creds = creds;
 	g->refs = 1;

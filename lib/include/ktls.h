@@ -52,6 +52,12 @@ struct ktls_config;
 int ktls_config_new(struct ktls_config **cfg, enum ktls_role role);
 struct ktls_config *ktls_config_get(struct ktls_config *cfg);
 void ktls_config_put(struct ktls_config *cfg);
+/*
+ * Do now what the first session would: load the system trust store if no
+ * other is set, compile the priorities, make a server's ticket key. A
+ * long-lived program calls it at load, so that no handshake pays for it.
+ */
+int ktls_config_freeze(struct ktls_config *cfg);
 
 /* Trust anchors, PEM file. NULL path: the system trust store. */
 int ktls_config_set_trust_file(struct ktls_config *cfg, const char *path);
