@@ -15,15 +15,7 @@ T=$(mktemp -d /tmp/compat.XXXXXX)
 compat_pids=()
 compat_dmesg_start=$(dmesg | wc -l)
 
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-
-skip() {
-	echo "$*"
-	exit 77
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.bash"
 
 # True when the kernel has no net/handshake of its own.
 compat_kernel() {

@@ -7,7 +7,6 @@ case $B in /*) ;; *) B=$PWD/$B ;; esac
 PATH=$B/selftests/bin:$B/bin:$PATH
 T=$(mktemp -d /tmp/engine.XXXXXX)
 PORT=${ENGINE_PORT_BASE:-20000}
-FAILS=0
 
 engine_cleanup() {
 	local p
@@ -16,7 +15,7 @@ engine_cleanup() {
 }
 trap engine_cleanup EXIT
 
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.bash"
 ok() { echo "ok: $*"; }
 finish() {
 	if [ "$FAILS" -gt 0 ]; then

@@ -29,7 +29,7 @@ for v in $VERSIONS; do
 			start_server "$T/srv.log" \
 				echo-$impl serve $PORT --cert "$T/server.pem" \
 				--key "$T/server.key" --$v --cipher $c \
-				--early-data-after-finished $EARLY || { fail "$what: server"; continue; }
+				--early-data-after-finished $EARLY || { fail_later "$what: server"; continue; }
 			ktls-peer connect 127.0.0.1 $PORT --ca "$T/ca.pem" \
 				--peername localhost --print-info \
 				--expect-bytes $EARLY --send-bytes $MIB --expect-echo \
@@ -41,7 +41,7 @@ for v in $VERSIONS; do
 			   ! grep -q "^version: ${VNAME[$v]}$" "$T/cli.log" ||
 			   ! grep -q "^received: $((MIB + EARLY)) bytes" "$T/cli.log" ||
 			   ! grep -q "echoed $MIB bytes" "$T/srv.log"; then
-				fail "$what (client rc $rc, server rc $src)"
+				fail_later "$what (client rc $rc, server rc $src)"
 				cat "$T/cli.log" "$T/srv.log"
 			else
 				ok "$what: $(grep -m1 'in one write' "$T/srv.log")"
@@ -52,7 +52,7 @@ for v in $VERSIONS; do
 			next_port
 			start_server "$T/srv.log" \
 				ktls-peer serve $PORT --cert "$T/server.pem" \
-				--key "$T/server.key" --cipher $c --print-info || { fail "$what: server"; continue; }
+				--key "$T/server.key" --cipher $c --print-info || { fail_later "$what: server"; continue; }
 			echo-$impl connect localhost $PORT --ca "$T/ca.pem" --$v \
 				--cipher $c --early-data-after-finished $EARLY \
 				--send-bytes $MIB --expect-echo >"$T/cli.log" 2>&1
@@ -63,7 +63,7 @@ for v in $VERSIONS; do
 			   ! grep -q "^version: ${VNAME[$v]}$" "$T/srv.log" ||
 			   ! grep -q "^received: $((MIB + EARLY)) bytes" "$T/srv.log" ||
 			   ! grep -q "sent $((MIB + EARLY)) bytes, received $((MIB + EARLY)) bytes" "$T/cli.log"; then
-				fail "$what (client rc $rc, server rc $src)"
+				fail_later "$what (client rc $rc, server rc $src)"
 				cat "$T/cli.log" "$T/srv.log"
 			else
 				ok "$what: $(grep -m1 'in one write' "$T/cli.log"), $(grep pending: "$T/srv.log")"
@@ -79,14 +79,14 @@ for v in $VERSIONS; do
 	what="engine client (PSK) <- echo-openssl server, $v"
 	next_port
 	start_server "$T/srv.log" echo-openssl serve $PORT --psk-identity host1 \
-		--psk-key $PSK --$v || { fail "$what: server"; continue; }
+		--psk-key $PSK --$v || { fail_later "$what: server"; continue; }
 	ktls-peer connect 127.0.0.1 $PORT --psk-identity host1 --psk-key $PSK \
 		--$v --print-info --send-bytes 65536 --expect-echo >"$T/cli.log" 2>&1
 	rc=$?
 	wait_server; src=$?
 	if [ $rc -ne 0 ] || [ $src -ne 0 ] || ! grep -q "^kx: .*PSK" "$T/cli.log" ||
 	   ! grep -q "^received: 65536 bytes" "$T/cli.log"; then
-		fail "$what (client rc $rc, server rc $src)"; cat "$T/cli.log" "$T/srv.log"
+		fail_later "$what (client rc $rc, server rc $src)"; cat "$T/cli.log" "$T/srv.log"
 	else
 		ok "$what: $(grep '^kx:' "$T/cli.log"), $(grep '^cipher:' "$T/cli.log")"
 	fi
@@ -95,14 +95,14 @@ for v in $VERSIONS; do
 	what="engine server (PSK) <- echo-gnutls client, $v"
 	next_port
 	start_server "$T/srv.log" ktls-peer serve $PORT --psk-identity host1 \
-		--psk-key $PSK --print-info || { fail "$what: server"; continue; }
+		--psk-key $PSK --print-info || { fail_later "$what: server"; continue; }
 	echo-gnutls connect localhost $PORT --psk-identity host1 --psk-key $PSK \
 		--$v --send-bytes 65536 --expect-echo >"$T/cli.log" 2>&1
 	rc=$?
 	wait_server; src=$?
 	if [ $rc -ne 0 ] || [ $src -ne 0 ] || ! grep -q "^peer: host1" "$T/srv.log" ||
 	   ! grep -q "^received: 65536 bytes" "$T/srv.log"; then
-		fail "$what (client rc $rc, server rc $src)"; cat "$T/cli.log" "$T/srv.log"
+		fail_later "$what (client rc $rc, server rc $src)"; cat "$T/cli.log" "$T/srv.log"
 	else
 		ok "$what: $(grep '^kx:' "$T/srv.log"), $(grep '^cipher:' "$T/srv.log")"
 	fi
@@ -113,7 +113,7 @@ rx=$(( $(tls_stat TlsRxSw) - rx0 ))
 tx=$(( $(tls_stat TlsTxSw) - tx0 ))
 derr=$(( $(tls_stat TlsDecryptError) - derr0 ))
 echo "tls_stat: TlsRxSw +$rx, TlsTxSw +$tx, TlsDecryptError +$derr for $offloads engine sessions"
-[ "$rx" -eq "$offloads" ] || fail "TlsRxSw rose by $rx, expected $offloads"
-[ "$tx" -ge "$offloads" ] || fail "TlsTxSw rose by $tx, expected >= $offloads"
-[ "$derr" -eq 0 ] || fail "TlsDecryptError rose by $derr"
+[ "$rx" -eq "$offloads" ] || fail_later "TlsRxSw rose by $rx, expected $offloads"
+[ "$tx" -ge "$offloads" ] || fail_later "TlsTxSw rose by $tx, expected >= $offloads"
+[ "$derr" -eq 0 ] || fail_later "TlsDecryptError rose by $derr"
 finish

@@ -52,7 +52,7 @@ for v in $VERSIONS; do
 		wait_server
 		if [ $rc -ne 0 ] || ! grep -q "HTTP/1.0 200 ok" "$T/cli.log" ||
 		   ! grep -q "Cipher is $want" "$T/cli.log"; then
-			fail "$what (rc $rc)"; cat "$T/cli.log" "$T/srv.log"
+			fail_later "$what (rc $rc)"; cat "$T/cli.log" "$T/srv.log"
 		else
 			ok "$what"
 		fi
@@ -73,7 +73,7 @@ for v in $VERSIONS; do
 		done
 		kill $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null
 		if [ $rc -ne 0 ] || ! cmp "$T/pattern" "$T/srv.out"; then
-			fail "$what (rc $rc)"; cat "$T/cli.log" "$T/srv.log"
+			fail_later "$what (rc $rc)"; cat "$T/cli.log" "$T/srv.log"
 		else
 			ok "$what"
 		fi
@@ -90,7 +90,7 @@ for v in $VERSIONS; do
 		kill $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null
 		if [ $rc -ne 0 ] || ! grep -q "^cipher: ${GT[$c]}$" "$T/cli.log" ||
 		   ! grep -q "^received: $N bytes" "$T/cli.log"; then
-			fail "$what (rc $rc)"; cat "$T/cli.log" "$T/srv.log"
+			fail_later "$what (rc $rc)"; cat "$T/cli.log" "$T/srv.log"
 		else
 			ok "$what"
 		fi
@@ -109,7 +109,7 @@ for v in $VERSIONS; do
 		wait_server; src=$?
 		if [ $src -ne 0 ] || [ "$(grep -c "^$tag$" "$T/cli.log")" -ne 1 ] ||
 		   ! grep -q "^cipher: ${GT[$c]}$" "$T/srv.log"; then
-			fail "$what (server rc $src)"; cat "$T/cli.log" "$T/srv.log"
+			fail_later "$what (server rc $src)"; cat "$T/cli.log" "$T/srv.log"
 		else
 			ok "$what"
 		fi
@@ -127,7 +127,7 @@ for v in $VERSIONS; do
 		wait_server; src=$?
 		if [ $src -ne 0 ] || [ "$(grep -c "^$tag$" "$T/cli.log")" -ne 1 ] ||
 		   ! grep -q "^cipher: ${GT[$c]}$" "$T/srv.log"; then
-			fail "$what (server rc $src)"; cat "$T/cli.log" "$T/srv.log"
+			fail_later "$what (server rc $src)"; cat "$T/cli.log" "$T/srv.log"
 		else
 			ok "$what"
 		fi
@@ -137,5 +137,5 @@ done
 
 rx=$(( $(tls_stat TlsRxSw) - rx0 ))
 echo "tls_stat: TlsRxSw +$rx for $offloads engine sessions"
-[ "$rx" -eq "$offloads" ] || fail "TlsRxSw rose by $rx, expected $offloads"
+[ "$rx" -eq "$offloads" ] || fail_later "TlsRxSw rose by $rx, expected $offloads"
 finish

@@ -16,7 +16,7 @@ rx0=$(tls_stat TlsRxSw)
 # expect_fail WHAT RC PATTERN LOG
 expect_fail() {
 	if [ "$2" -ne "$3" ] || ! grep -q -- "$4" "$5"; then
-		fail "$1: exit $2 (want $3), log:"; cat "$5"
+		fail_later "$1: exit $2 (want $3), log:"; cat "$5"
 	else
 		ok "$1: $(grep -m1 -- "$4" "$5")"
 	fi
@@ -28,14 +28,14 @@ ktls-peer connect 127.0.0.1 $PORT --ca "$T/other.pem" --peername localhost >"$T/
 expect_fail "untrusted server certificate" $? 13 "certificate not trusted" "$T/cli.log"
 wait_server
 grep -q "alert:" "$T/srv.log" && ok "the server got an alert: $(grep alert: "$T/srv.log")" ||
-	{ fail "the server got no alert"; cat "$T/srv.log"; }
+	{ fail_later "the server got no alert"; cat "$T/srv.log"; }
 
 next_port
 start_server "$T/srv.log" echo-gnutls serve $PORT --cert "$T/server.pem" --key "$T/server.key"
 ktls-peer connect 127.0.0.1 $PORT --ca "$T/ca.pem" --peername www.example.org >"$T/cli.log" 2>&1
 expect_fail "name mismatch" $? 13 "name mismatch: wanted www.example.org" "$T/cli.log"
 wait_server
-grep -q "alert:" "$T/srv.log" || { fail "the server got no alert"; cat "$T/srv.log"; }
+grep -q "alert:" "$T/srv.log" || { fail_later "the server got no alert"; cat "$T/srv.log"; }
 
 next_port
 start_server "$T/srv.log" ktls-peer serve $PORT --cert "$T/server.pem" --key "$T/server.key"
@@ -63,7 +63,7 @@ if grep -q '^chacha20poly1305 ' /proc/modules && rmmod chacha20poly1305 2>"$T/rm
 	expect_fail "CHACHA20-only client offer, kernel without it" $? 95 "lacks CHACHA20-POLY1305" "$T/cli.log"
 	wait_server
 	if grep -q "^handshake: TLS" "$T/srv.log"; then
-		fail "a handshake happened anyway"; cat "$T/srv.log"
+		fail_later "a handshake happened anyway"; cat "$T/srv.log"
 	fi
 
 	next_port
@@ -74,13 +74,13 @@ if grep -q '^chacha20poly1305 ' /proc/modules && rmmod chacha20poly1305 2>"$T/rm
 	expect_fail "CHACHA20-only client, engine server on a kernel without it" $? 95 \
 		"peer offers only CHACHA20-POLY1305, which this kernel's kTLS lacks" "$T/srv.log"
 	echo "$modprobe_path" >/proc/sys/kernel/modprobe
-	modprobe chacha20poly1305 || fail "cannot load chacha20poly1305 again"
+	modprobe chacha20poly1305 || fail_later "cannot load chacha20poly1305 again"
 elif [ "${VM_SERIES:-}" = 6.1 ]; then
-	fail "cannot remove chacha20poly1305 on 6.1: $(cat "$T/rmmod.log" 2>/dev/null)"
+	fail_later "cannot remove chacha20poly1305 on 6.1: $(cat "$T/rmmod.log" 2>/dev/null)"
 else
 	echo "note: chacha20poly1305 not removable here ($(cat "$T/rmmod.log" 2>/dev/null)); checked on 6.1"
 fi
 
 rx=$(( $(tls_stat TlsRxSw) - rx0 ))
-[ "$rx" -eq 0 ] && ok "no refused session reached kTLS" || fail "TlsRxSw rose by $rx"
+[ "$rx" -eq 0 ] && ok "no refused session reached kTLS" || fail_later "TlsRxSw rose by $rx"
 finish

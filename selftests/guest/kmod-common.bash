@@ -13,15 +13,7 @@ KMOD_TMP=$(mktemp -d)
 KMOD_PIDS=()
 KMOD_DMESG_START=0
 
-skip() {
-	echo "$*"
-	exit 77
-}
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.bash"
 
 kmod_cleanup() {
 	local p

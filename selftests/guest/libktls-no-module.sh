@@ -22,7 +22,7 @@ for t in no-module lost-module; do
 		ktls-selftest "$T/ca.pem" "$T/server.pem" "$T/server.key" $t
 	rc=$?
 	[ $rc = 77 ] && exit 77
-	[ $rc = 0 ] || fail "ktls-selftest $t exited $rc"
-	[ -d /sys/module/tls ] || fail "tls is not loaded again after $t"
+	[ $rc = 0 ] || fail_later "ktls-selftest $t exited $rc"
+	[ -d /sys/module/tls ] || fail_later "tls is not loaded again after $t"
 done
 finish

@@ -58,7 +58,7 @@ probe() {
 	wait "$SERVER_PID" 2>/dev/null
 	echo "  $name: exit $RC: $(cat "$T/$name.json")"
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/$name.json" ||
-		fail "$name: report is not JSON (stderr: $(cat "$T/$name.err"))"
+		fail_later "$name: report is not JSON (stderr: $(cat "$T/$name.err"))"
 }
 
 # expect NAME PYTHON-EXPR WANT: the expression over the report `j` is WANT.
@@ -71,7 +71,7 @@ print(json.dumps(v) if not isinstance(v, str) else v)' "$T/$1.json" "$2" 2>&1)
 	if [ "$got" = "$3" ]; then
 		ok "$1: $2 = $3"
 	else
-		fail "$1: $2 is \"$got\", want \"$3\""
+		fail_later "$1: $2 is \"$got\", want \"$3\""
 	fi
 }
 
@@ -83,7 +83,7 @@ print(eval(sys.argv[2]))' "$T/$1.json" "$2" 2>&1)
 	if echo "$got" | grep -Eq -- "$3"; then
 		ok "$1: $2 ~ /$3/"
 	else
-		fail "$1: $2 is \"$got\", want /$3/"
+		fail_later "$1: $2 is \"$got\", want /$3/"
 	fi
 }
 
@@ -94,7 +94,7 @@ serve modern "$T/srv.pem"
 tx0=$(tls_stat TlsTxSw)
 probe modern
 tx1=$(tls_stat TlsTxSw)
-[ "$RC" = 0 ] && ok "modern: exit 0" || fail "modern: exit $RC, want 0"
+[ "$RC" = 0 ] && ok "modern: exit 0" || fail_later "modern: exit $RC, want 0"
 expect modern 'j["handshake"]["accepted"]' true
 expect modern 'j["target"]["sni"]' probe.test
 expect modern 'j["handshake"]["version"]' TLS1.3
@@ -121,7 +121,7 @@ expect modern 'j["old_protocols"]["rsa_kx_tls1_2"]["kx"]' RSA
 expect modern 'j["tlshd"]["accepts"]' true
 expect modern 'j["tlshd"]["reason"]' null
 [ "$tx1" -gt "$tx0" ] && ok "modern: TlsTxSw $tx0 -> $tx1: keys were installed" ||
-	fail "modern: TlsTxSw stayed $tx0: the offload try installed nothing"
+	fail_later "modern: TlsTxSw stayed $tx0: the offload try installed nothing"
 
 # The same server in text form.
 serve modern-text "$T/srv.pem"
@@ -130,18 +130,18 @@ ktls-probe --timeout 20 --ca "$T/ca.pem" --sni probe.test "127.0.0.1:$PORT" \
 RC=$?
 kill "$SERVER_PID" 2>/dev/null
 sed 's/^/  text: /' "$T/text.out"
-[ "$RC" = 0 ] || fail "text: exit $RC"
+[ "$RC" = 0 ] || fail_later "text: exit $RC"
 for re in '^version +TLS1\.3$' '^verification +trusted' \
 	'^session ticket +yes$' '^resumption +yes$' '^kTLS offload +yes$' \
 	'^TLS 1\.0/1\.1 offer +refused' '^certificate 0 +subject CN=probe\.test$' \
 	'^tlshd accepts +yes$'; do
-	grep -Eq "$re" "$T/text.out" && ok "text: /$re/" || fail "text: no line /$re/"
+	grep -Eq "$re" "$T/text.out" && ok "text: /$re/" || fail_later "text: no line /$re/"
 done
 
 # A name the certificate does not carry: described, but not trusted.
 serve mismatch "$T/srv.pem"
 probe mismatch --sni other.test
-[ "$RC" = 1 ] && ok "mismatch: exit 1" || fail "mismatch: exit $RC, want 1"
+[ "$RC" = 1 ] && ok "mismatch: exit 1" || fail_later "mismatch: exit $RC, want 1"
 expect mismatch 'j["target"]["sni"]' other.test
 expect mismatch 'j["handshake"]["accepted"]' true
 expect mismatch 'j["certificates"][0]["subject"]' CN=probe.test
@@ -152,7 +152,7 @@ expect_match mismatch 'j["verification"]["status"]' 'does not match'
 # 2. TLS 1.0 only: the modern offer fails, the old one is accepted.
 serve tls10 "$T/srv.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
 probe tls10
-[ "$RC" = 4 ] && ok "tls10: exit 4" || fail "tls10: exit $RC, want 4"
+[ "$RC" = 4 ] && ok "tls10: exit 4" || fail_later "tls10: exit $RC, want 4"
 expect tls10 'j["handshake"]["accepted"]' false
 expect_match tls10 'j["handshake"]["error"]' 'version'
 expect tls10 'j["ktls"]["offloadable"]' false
@@ -168,7 +168,7 @@ expect_match tls10 'j["tlshd"]["reason"]' '^the server offers only TLS1\.0; tlsh
 # kTLS-able, but tlshd's default policy refuses it: exit 6.
 serve rsakx "$T/srv.pem" -no_tls1_3 -cipher AES128-GCM-SHA256
 probe rsakx
-[ "$RC" = 6 ] && ok "rsakx: exit 6" || fail "rsakx: exit $RC, want 6"
+[ "$RC" = 6 ] && ok "rsakx: exit 6" || fail_later "rsakx: exit $RC, want 6"
 expect rsakx 'j["tlshd"]["accepts"]' false
 expect_match rsakx 'j["tlshd"]["reason"]' '^the server offers only RSA key exchange \(no forward secrecy\); tlshd allows it only with \[tlshd\] allow_rsa_kx=true$'
 
@@ -185,7 +185,7 @@ expect rsakx 'j["old_protocols"]["tls1_0_1_1"]["accepted"]' false
 # 4. Expired certificate: described, flagged, not trusted, exit 1.
 serve expired "$T/expired.pem"
 probe expired
-[ "$RC" = 1 ] && ok "expired: exit 1" || fail "expired: exit $RC, want 1"
+[ "$RC" = 1 ] && ok "expired: exit 1" || fail_later "expired: exit $RC, want 1"
 expect expired 'j["handshake"]["accepted"]' true
 expect expired 'j["certificates"][0]["expired"]' true
 expect expired 'j["certificates"][0]["not_before"]' 2020-01-01T00:00:00Z
@@ -201,10 +201,10 @@ expect expired 'j["ktls"]["offloadable"]' true
 next_port
 ktls-probe --timeout 5 "127.0.0.1:$PORT" >"$T/closed.out" 2>&1
 RC=$?
-[ "$RC" = 3 ] && ok "closed port: exit 3" || fail "closed port: exit $RC, want 3"
+[ "$RC" = 3 ] && ok "closed port: exit 3" || fail_later "closed port: exit $RC, want 3"
 grep -q 'Connection refused' "$T/closed.out" && ok "closed port: cause named" ||
-	fail "closed port: no cause in: $(cat "$T/closed.out")"
+	fail_later "closed port: no cause in: $(cat "$T/closed.out")"
 ktls-probe --timeout x 127.0.0.1:1 >/dev/null 2>&1
 RC=$?
-[ "$RC" = 2 ] && ok "bad --timeout: exit 2" || fail "bad --timeout: exit $RC, want 2"
+[ "$RC" = 2 ] && ok "bad --timeout: exit 2" || fail_later "bad --timeout: exit $RC, want 2"
 finish

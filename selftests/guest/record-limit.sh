@@ -83,15 +83,15 @@ for v in 1.2 1.3; do
 			-tls${v/./_} -maxfraglen 512 -tlsextdebug -ign_eof \
 			-CAfile "$T/ca.pem" >"$o" 2>&1
 	if grep -q 'data length too long' "$o"; then
-		fail "openssl TLS $v: $(grep -m1 'data length too long' "$o")"
+		fail_later "openssl TLS $v: $(grep -m1 'data length too long' "$o")"
 	elif [ "$KEEPS" = 0 ] && grep -q 'max fragment length' "$o"; then
-		fail "openssl TLS $v: max fragment length echoed by a kernel that cannot keep it"
+		fail_later "openssl TLS $v: max fragment length echoed by a kernel that cannot keep it"
 	elif [ "$KEEPS" = 1 ] && ! grep -q 'max fragment length' "$o"; then
-		fail "openssl TLS $v: max fragment length not echoed, though this kernel keeps it"
+		fail_later "openssl TLS $v: max fragment length not echoed, though this kernel keeps it"
 	elif why=$(body_ok "$o" 2>&1); then
 		ok "openssl -maxfraglen 512, TLS $v: $WANT, $SIZE bytes exact"
 	else
-		fail "openssl TLS $v: $why"; tail -n 5 "$o"
+		fail_later "openssl TLS $v: $why"; tail -n 5 "$o"
 	fi
 	o=$T/gnutls-$v.out
 	pr=NORMAL:-VERS-ALL:+VERS-TLS$v
@@ -100,25 +100,25 @@ for v in 1.2 1.3; do
 			--x509cafile "$T/ca.pem" --logfile "$T/gnutls-$v.info" \
 			-p "$PORT" 127.0.0.1 >"$o" 2>"$T/gnutls-$v.debug"
 	if grep -q 'illegal length' "$T/gnutls-$v.debug" "$o"; then
-		fail "gnutls-cli TLS $v: $(grep -m1 -h 'illegal length' "$T/gnutls-$v.debug" "$o")"
+		fail_later "gnutls-cli TLS $v: $(grep -m1 -h 'illegal length' "$T/gnutls-$v.debug" "$o")"
 	elif [ "$KEEPS" = 0 ] && grep -q 'record_size_limit .* negotiated' "$T/gnutls-$v.debug"; then
-		fail "gnutls-cli TLS $v: record_size_limit negotiated by a kernel that cannot keep it"
+		fail_later "gnutls-cli TLS $v: record_size_limit negotiated by a kernel that cannot keep it"
 	elif [ "$KEEPS" = 1 ] && ! grep -q 'record_size_limit .* negotiated' "$T/gnutls-$v.debug"; then
-		fail "gnutls-cli TLS $v: record_size_limit not negotiated, though this kernel keeps it"
+		fail_later "gnutls-cli TLS $v: record_size_limit not negotiated, though this kernel keeps it"
 	elif why=$(body_ok "$o" 2>&1); then
 		ok "gnutls-cli --recordsize=512, TLS $v: $WANT, $SIZE bytes exact"
 	else
-		fail "gnutls-cli TLS $v: $why"; tail -n 5 "$T/gnutls-$v.debug"
+		fail_later "gnutls-cli TLS $v: $why"; tail -n 5 "$T/gnutls-$v.debug"
 	fi
 done
 n=$(grep -c "asked for records of at most 512 bytes: $WANT" "$SERVER_LOG")
 [ "$n" -ge 4 ] && ok "ktls-serve logged $n $WANT limits" ||
-	fail "ktls-serve logged $n $WANT limits, want 4"
-stop_serve || fail "ktls-serve exit status $?"
+	fail_later "ktls-serve logged $n $WANT limits, want 4"
+stop_serve || fail_later "ktls-serve exit status $?"
 
 echo "== tlshd, through the test consumer ($(date +%T))"
 if ! genl-ctrl-list 2>/dev/null | grep -qw handshake || [ ! -e /dev/ktls_test ]; then
-	fail "no handshake family or /dev/ktls_test (modules not loaded?)"
+	fail_later "no handshake family or /dev/ktls_test (modules not loaded?)"
 	finish
 fi
 TLOG=$T/tlshd.log
@@ -132,7 +132,7 @@ EOT
 tlshd -s -c "$T/tlshd.conf" --ready-file "$T/ready" >>"$TLOG" 2>&1 &
 TPID=$!
 for i in $(seq 100); do [ -e "$T/ready" ] && break; sleep 0.1; done
-[ -e "$T/ready" ] || { fail "tlshd not ready"; cat "$TLOG"; finish; }
+[ -e "$T/ready" ] || { fail_later "tlshd not ready"; cat "$TLOG"; finish; }
 # 100,000 base64 characters (no backslash for the consumer's unescape).
 DATA=$(head -c 75000 /dev/urandom | base64 -w0)
 port=4490
@@ -168,18 +168,18 @@ for v in 1.2 1.3; do
 		crc=$?
 		if grep -q 'data length too long\|illegal length' \
 			"$o" "$T/tc-$c-$v.debug" 2>/dev/null; then
-			fail "$c TLS $v against tlshd: a record over the limit"
+			fail_later "$c TLS $v against tlshd: a record over the limit"
 		elif [ "$KEEPS" = 0 ] && grep -q 'max fragment length\|record_size_limit .* negotiated' \
 			"$o" "$T/tc-$c-$v.debug" 2>/dev/null; then
-			fail "$c TLS $v against tlshd: limit echoed by a kernel that cannot keep it"
+			fail_later "$c TLS $v against tlshd: limit echoed by a kernel that cannot keep it"
 		elif [ "$KEEPS" = 1 ] && ! grep -q 'max fragment length\|record_size_limit .* negotiated' \
 			"$o" "$T/tc-$c-$v.debug" 2>/dev/null; then
-			fail "$c TLS $v against tlshd: limit not echoed, though this kernel keeps it"
+			fail_later "$c TLS $v against tlshd: limit not echoed, though this kernel keeps it"
 		elif ! grep -qF "$DATA" "$o"; then
-			fail "$c TLS $v against tlshd: the ${#DATA} bytes did not arrive intact"
+			fail_later "$c TLS $v against tlshd: the ${#DATA} bytes did not arrive intact"
 			tail -n 3 "$o"
 		elif [ $crc != 0 ] || ! grep -q '^status=0 ' "$T/cons-$c-$v.out"; then
-			fail "$c TLS $v: consumer: $(head -c 300 "$T/cons-$c-$v.out")"
+			fail_later "$c TLS $v: consumer: $(head -c 300 "$T/cons-$c-$v.out")"
 		else
 			ok "$c, TLS $v, tlshd server: limit $WANT, ${#DATA} bytes exact"
 		fi
@@ -187,7 +187,7 @@ for v in 1.2 1.3; do
 done
 n=$(grep -c "asked for records of at most 512 bytes: $WANT" "$TLOG")
 [ "$n" -ge 4 ] && ok "tlshd logged $n $WANT limits" ||
-	fail "tlshd logged $n $WANT limits, want 4"
+	fail_later "tlshd logged $n $WANT limits, want 4"
 
 # tlshd as a client: the server takes only 512-byte records. Refused.
 echo "== tlshd client ($(date +%T))"
@@ -216,7 +216,7 @@ for v in 1.2 1.3; do
 		   grep -q "peer localhost 127.0.0.1:$port asked for records of at most 512 bytes: kept" "$TLOG"; then
 			ok "tlshd client, TLS $v: limit kept, ${#DATA} bytes taken by gnutls-serv --recordsize=512 ($(wc -c <"$T/cc-$v.out") bytes echoed)"
 		else
-			fail "tlshd client, TLS $v: $(head -c 200 "$T/cc-$v.err"); $(tail -n 2 "$T/gserv-$v.log"); $(tail -n 2 "$TLOG")"
+			fail_later "tlshd client, TLS $v: $(head -c 200 "$T/cc-$v.err"); $(tail -n 2 "$T/gserv-$v.log"); $(tail -n 2 "$TLOG")"
 		fi
 	elif hs-consumer --connect 127.0.0.1:$port --type client --auth anon \
 		--peername localhost --timeout-ms 30000 \
@@ -229,16 +229,16 @@ for v in 1.2 1.3; do
 			grep -q 'peer limits records to 512 bytes'; then
 			ok "tlshd client, TLS $v: refused: $(grep 'status EOPNOTSUPP' "$TLOG" | tail -n 1 | sed 's/.*status //')"
 		else
-			fail "tlshd client, TLS $v: cause not named: $(tail -n 2 "$TLOG")"
+			fail_later "tlshd client, TLS $v: cause not named: $(tail -n 2 "$TLOG")"
 		fi
 	else
-		fail "tlshd client, TLS $v: $(head -c 300 "$T/cc-$v.out")"
+		fail_later "tlshd client, TLS $v: $(head -c 300 "$T/cc-$v.out")"
 	fi
 	kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
 done
 kill -TERM "$TPID"
-wait "$TPID" || fail "tlshd exit status $?"
+wait "$TPID" || fail_later "tlshd exit status $?"
 if [ "$FAILS" -gt 0 ]; then
 	echo "--- tlshd log"
 	tail -n 40 "$TLOG"

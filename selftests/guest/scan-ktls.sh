@@ -35,9 +35,9 @@ hs0=$(tls_stat TlsTxSw)
 if timeout 300 sslscan --no-colour --xml="$OUT/sslscan.xml" \
 	127.0.0.1:"$PORT" >"$OUT/sslscan.txt" 2>&1; then
 	python3 "$CHECK" sslscan "$OUT/sslscan.xml" && ok "sslscan" ||
-		fail "sslscan findings (above)"
+		fail_later "sslscan findings (above)"
 else
-	fail "sslscan exited $? (see $OUT/sslscan.txt)"
+	fail_later "sslscan exited $? (see $OUT/sslscan.txt)"
 fi
 
 testssl_scan() {
@@ -54,11 +54,11 @@ testssl_scan() {
 	rc=$?
 	echo "testssl ${checks[*]:-(all checks)}: exit $rc after $(($(date +%s) - t0)) s"
 	if [ ! -s "$OUT/testssl.json" ]; then
-		fail "testssl wrote no JSON (exit $rc, see $OUT/testssl.txt)"
+		fail_later "testssl wrote no JSON (exit $rc, see $OUT/testssl.txt)"
 	elif python3 "$CHECK" testssl "$OUT/testssl.json"; then
 		ok "testssl"
 	else
-		fail "testssl findings (above)"
+		fail_later "testssl findings (above)"
 	fi
 }
 [ -n "$SCAN_TESTSSL" ] && testssl_scan
@@ -66,10 +66,10 @@ testssl_scan() {
 # Scanned over kTLS, and still serving after all that.
 hs1=$(tls_stat TlsTxSw)
 [ "$hs1" -gt "$hs0" ] && ok "$((hs1 - hs0)) scan connections went to kTLS" ||
-	fail "no scan connection reached kTLS (TlsTxSw $hs0 -> $hs1)"
+	fail_later "no scan connection reached kTLS (TlsTxSw $hs0 -> $hs1)"
 got=$("${CURL[@]}" "$(URL /f1048576)" | sha)
 [ "$got" = "$(file_sha "$ROOT/f1048576")" ] && ok "still serving after the scans" ||
-	fail "1 MiB after the scans: $got"
+	fail_later "1 MiB after the scans: $got"
 cp "$SERVER_LOG" "$OUT/server.log"
-stop_serve || fail "ktls-serve exit status $?"
+stop_serve || fail_later "ktls-serve exit status $?"
 finish

@@ -10,7 +10,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T=$(mktemp -d /tmp/serve.XXXXXX)
 ROOT=$T/root
 mkdir -p "$ROOT"
-FAILS=0
 SERVER_PID=
 SERVER_LOG=$T/server.log
 
@@ -22,11 +21,11 @@ serve_cleanup() {
 }
 trap serve_cleanup EXIT
 
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.bash"
 ok() { echo "ok: $*"; }
 finish() {
 	grep -q 'Sanitizer\|runtime error\|BUG' "$SERVER_LOG" &&
-		fail "the server reported a bug"
+		fail_later "the server reported a bug"
 	if [ "$FAILS" -gt 0 ]; then
 		echo "--- server log (last 100 lines)"
 		tail -n 100 "$SERVER_LOG"

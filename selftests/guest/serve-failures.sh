@@ -27,10 +27,10 @@ base=$(fd_count)
 check() {
 	local what=$1 pat=$2
 	if ! wait_log "$pat" 15; then
-		fail "$what: no log line matching '$pat'"
+		fail_later "$what: no log line matching '$pat'"
 		tail -5 "$SERVER_LOG"
 	elif ! wait_fds "$base"; then
-		fail "$what: server holds $(fd_count) descriptors, baseline $base"
+		fail_later "$what: server holds $(fd_count) descriptors, baseline $base"
 	else
 		ok "$what: $(grep -m1 -- "$pat" "$SERVER_LOG" | sed 's/^ktls-serve: //')"
 	fi
@@ -42,7 +42,7 @@ run_client() {
 	if clients "$@" --port "$PORT" --ca "$T/ca.pem" >"$T/client.out" 2>&1; then
 		echo "   client: $(tr '\n' ' ' <"$T/client.out")"
 	else
-		fail "$what: client says: $(cat "$T/client.out")"
+		fail_later "$what: client says: $(cat "$T/client.out")"
 	fi
 }
 
@@ -73,9 +73,9 @@ done
 if [ "$("${CURL[@]}" "$(URL /f1048576)" | sha)" = "$(file_sha "$ROOT/f1048576")" ]; then
 	ok "served a normal client while slowloris is connected"
 else
-	fail "a normal client was not served during slowloris"
+	fail_later "a normal client was not served during slowloris"
 fi
-wait $slow || fail "slowloris client: $(cat "$T/slow.out")"
+wait $slow || fail_later "slowloris client: $(cat "$T/slow.out")"
 echo "   client: $(cat "$T/slow.out")"
 check "slowloris" "slowloris timeout: request head still incomplete after 5 s"
 
@@ -92,30 +92,30 @@ check "plain HTTP to the TLS port" "handshake failed: "
 
 # Idle keep-alive: closed after the timeout, with close_notify.
 run_client "idle keep-alive" idle --wait 10
-grep -q "close_notify" "$T/client.out" || fail "idle: no close_notify"
+grep -q "close_notify" "$T/client.out" || fail_later "idle: no close_notify"
 check "idle timeout" "idle timeout: no request for 5 s, closing"
 
 # Requests the server refuses: it answers, and the client reads the answer.
 big=$(head -c 9000 /dev/zero | tr '\0' a)
 code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$(URL /f1)")
-[ "$code" = 413 ] && ok "9000-byte header: 413" || fail "9000-byte header: status $code, want 413"
+[ "$code" = 413 ] && ok "9000-byte header: 413" || fail_later "9000-byte header: status $code, want 413"
 check "oversized head" "bad request: request head too large"
 code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -H "Content-Length: 5" -X GET \
 	--data-binary 12345 "$(URL /f1)")
-[ "$code" = 413 ] && ok "request body: 413" || fail "request body: status $code, want 413"
+[ "$code" = 413 ] && ok "request body: 413" || fail_later "request body: status $code, want 413"
 check "request body" "bad request: request bodies are not accepted"
 
 # After all that, business as usual.
 if [ "$("${CURL[@]}" "$(URL /f16385)" | sha)" = "$(file_sha "$ROOT/f16385")" ]; then
 	ok "still serving"
 else
-	fail "not serving any more"
+	fail_later "not serving any more"
 fi
-wait_fds "$base" || fail "server holds $(fd_count) descriptors, baseline $base"
+wait_fds "$base" || fail_later "server holds $(fd_count) descriptors, baseline $base"
 stop_serve
 rc=$?
-[ $rc -eq 0 ] || fail "server exit status $rc"
-grep -q 'BUG' "$SERVER_LOG" && fail "server logged a BUG"
+[ $rc -eq 0 ] || fail_later "server exit status $rc"
+grep -q 'BUG' "$SERVER_LOG" && fail_later "server logged a BUG"
 echo "--- server log"
 cat "$SERVER_LOG"
 finish

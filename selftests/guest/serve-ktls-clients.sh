@@ -32,7 +32,7 @@ for s in 0 1 16383 16384 16385 1048576 268435456; do
 		ok "curl: $s bytes, sha256 matches"
 		body=$((body + s))
 	else
-		fail "curl: $s bytes: sha256 $got, want $want"
+		fail_later "curl: $s bytes: sha256 $got, want $want"
 	fi
 done
 
@@ -46,7 +46,7 @@ check_range() {
 		ok "range $spec: 206, bytes match"
 		body=$((body + $(stat -c %s "$T/part")))
 	else
-		fail "range $spec: status $code or wrong bytes"
+		fail_later "range $spec: status $code or wrong bytes"
 	fi
 }
 check_range 0-99 "head -c 100 $f"
@@ -56,7 +56,7 @@ check_range -100 "tail -c 100 $f"
 check_range 16383-16384 "tail -c 2 $f"
 code=$("${CURL[@]}" -r 16385- -o /dev/null -w '%{http_code}' "$(URL /f16385)")
 conns=$((conns + 1))
-[ "$code" = 416 ] && ok "range 16385-: 416" || fail "range 16385-: status $code, want 416"
+[ "$code" = 416 ] && ok "range 16385-: 416" || fail_later "range 16385-: status $code, want 416"
 
 # Keep-alive: three requests, one connection.
 out=$("${CURL[@]}" -w '%{http_code} %{num_connects}\n' \
@@ -69,7 +69,7 @@ if [ "$(echo "$out" | tr '\n' ' ')" = "200 1 200 0 200 0 " ] &&
 	ok "keep-alive: 3 requests on one connection"
 	body=$((body + 16384 + 1 + 1048576))
 else
-	fail "keep-alive: curl says '$out'"
+	fail_later "keep-alive: curl says '$out'"
 	grep 'f16384\|f1 \|closed after' "$SERVER_LOG"
 fi
 
@@ -84,7 +84,7 @@ if head -1 "$T/ossl.out" | grep -q '^HTTP/1.1 200 OK' &&
 	ok "openssl s_client: 200, sha256 matches"
 	body=$((body + 16385))
 else
-	fail "openssl s_client"
+	fail_later "openssl s_client"
 	cat "$T/ossl.err"
 fi
 printf "$req" | timeout 60 gnutls-cli --x509cafile "$T/ca.pem" -p "$PORT" \
@@ -96,7 +96,7 @@ if head -1 "$T/gnutls.out" | grep -q '^HTTP/1.1 200 OK' &&
 	ok "gnutls-cli: 200, sha256 matches, server closed with close_notify"
 	body=$((body + 16385))
 else
-	fail "gnutls-cli"
+	fail_later "gnutls-cli"
 	head -c 2000 "$T/gnutls.log"
 fi
 
@@ -106,7 +106,7 @@ check_status() {
 	shift
 	code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$@")
 	conns=$((conns + 1))
-	[ "$code" = "$want" ] && ok "$* -> $code" || fail "$*: status $code, want $want"
+	[ "$code" = "$want" ] && ok "$* -> $code" || fail_later "$*: status $code, want $want"
 }
 check_status 200 -I "$(URL /f1048576)"
 check_status 404 "$(URL /nope)"
@@ -114,27 +114,27 @@ check_status 405 -X DELETE "$(URL /f1)"
 check_status 400 --path-as-is "$(URL /../secret)"
 check_status 404 "$(URL /escape)"
 grep -q 'escape: path escapes the document root' "$SERVER_LOG" ||
-	fail "no log line for the symlink escape"
+	fail_later "no log line for the symlink escape"
 
 if wait_fds "$base"; then
 	ok "descriptors back to baseline ($base)"
 else
-	fail "server holds $(fd_count) descriptors, baseline $base"
+	fail_later "server holds $(fd_count) descriptors, baseline $base"
 	ls -l "/proc/$SERVER_PID/fd"
 fi
 tx=$(( $(tls_stat TlsTxSw) - tx0 ))
 rx=$(( $(tls_stat TlsRxSw) - rx0 ))
 echo "tls_stat: TlsTxSw +$tx, TlsRxSw +$rx for $conns connections"
-[ "$tx" -ge "$conns" ] || fail "TlsTxSw rose by $tx, want >= $conns"
-[ "$rx" -ge "$conns" ] || fail "TlsRxSw rose by $rx, want >= $conns"
+[ "$tx" -ge "$conns" ] || fail_later "TlsTxSw rose by $tx, want >= $conns"
+[ "$rx" -ge "$conns" ] || fail_later "TlsRxSw rose by $rx, want >= $conns"
 
 stop_serve
 rc=$?
-[ $rc -eq 0 ] || fail "server exit status $rc"
+[ $rc -eq 0 ] || fail_later "server exit status $rc"
 line=$(grep 'exiting:' "$SERVER_LOG")
 echo "$line"
 spliced=$(echo "$line" | sed -n 's/.* \([0-9]*\) body bytes by splice.*/\1/p')
 copied=$(echo "$line" | sed -n 's/.* \([0-9]*\) body bytes copied.*/\1/p')
-[ "$spliced" = "$body" ] || fail "server spliced $spliced body bytes, clients got $body"
-[ "$copied" = 0 ] || fail "server copied $copied body bytes through user space"
+[ "$spliced" = "$body" ] || fail_later "server spliced $spliced body bytes, clients got $body"
+[ "$copied" = 0 ] || fail_later "server copied $copied body bytes through user space"
 finish

@@ -40,7 +40,7 @@ start_serve --cert "$T/server.pem" --key "$T/server.key" --idle-timeout 60 \
 # A client that never starts its handshake.
 python3 -c 'import socket,time; s=socket.create_connection(("127.0.0.1",'"$PORT"')); time.sleep(30)' &
 silent=$!
-wait_established 1 || fail "silent client did not connect"
+wait_established 1 || fail_later "silent client did not connect"
 # An idle keep-alive client, and a download throttled to last a while.
 clients idle --port "$PORT" --ca "$T/ca.pem" --wait 30 >"$T/idle.out" 2>&1 &
 idle=$!
@@ -50,16 +50,16 @@ for i in $(seq 150); do
 done
 "${CURL[@]}" --limit-rate 6M "$(URL /big)" 2>"$T/curl.err" | sha >"$T/slow.sha" &
 slow=$!
-wait_established 3 || fail "download did not connect"
+wait_established 3 || fail_later "download did not connect"
 wait_log "kTLS TX+RX.*" 5
 sleep 1
 
 kill -TERM "$SERVER_PID"
 wait_log "SIGTERM: shutting down, 3 connections to finish" 5 ||
-	fail "no shutdown line for 3 connections"
+	fail_later "no shutdown line for 3 connections"
 sleep 0.5
 if curl -sS -m 5 --cacert "$T/ca.pem" -o /dev/null "$(URL /f1)" 2>"$T/new.err"; then
-	fail "a new connection was served after SIGTERM"
+	fail_later "a new connection was served after SIGTERM"
 else
 	ok "new connection refused after SIGTERM: $(cat "$T/new.err")"
 fi
@@ -67,26 +67,26 @@ fi
 wait $idle
 cat "$T/idle.out" | sed 's/^/   idle client: /'
 grep -q 'server ended the connection.*close_notify' "$T/idle.out" &&
-	ok "idle keep-alive client got close_notify" || fail "idle client: no close_notify"
+	ok "idle keep-alive client got close_notify" || fail_later "idle client: no close_notify"
 wait_log "handshake abandoned: server shutting down" 5 &&
-	ok "handshake in progress dropped" || fail "no log line for the dropped handshake"
+	ok "handshake in progress dropped" || fail_later "no log line for the dropped handshake"
 
 wait $slow
 rc=$?
 if [ $rc -eq 0 ] && [ "$(cat "$T/slow.sha")" = "$(file_sha "$ROOT/big")" ]; then
 	ok "download in flight completed intact after SIGTERM"
 else
-	fail "download in flight: curl rc $rc: $(cat "$T/curl.err")"
+	fail_later "download in flight: curl rc $rc: $(cat "$T/curl.err")"
 fi
 grep -q '"GET /big HTTP/1.1" 200 '$BIG' bytes' "$SERVER_LOG" ||
-	fail "the server did not log the whole download"
+	fail_later "the server did not log the whole download"
 sed -n '/shutting down/,$p' "$SERVER_LOG" | grep -q '"GET /big HTTP/1.1" 200' ||
-	fail "the download was not in flight at SIGTERM"
+	fail_later "the download was not in flight at SIGTERM"
 stop_serve
 rc=$?
 [ $rc -eq 0 ] && ok "server exited 0 once the download was done" ||
-	fail "server exit status $rc"
-grep -q 'exiting: 3 connections' "$SERVER_LOG" || fail "no exit line: $(tail -1 "$SERVER_LOG")"
+	fail_later "server exit status $rc"
+grep -q 'exiting: 3 connections' "$SERVER_LOG" || fail_later "no exit line: $(tail -1 "$SERVER_LOG")"
 [ "$FAILS" -gt 0 ] && { echo "--- first server's log"; cat "$SERVER_LOG"; }
 kill "$silent" 2>/dev/null
 wait "$silent" 2>/dev/null
@@ -95,7 +95,7 @@ wait "$silent" 2>/dev/null
 start_serve --cert "$T/server.pem" --key "$T/server.key" || exit 1
 "${CURL[@]}" --limit-rate 500K "$(URL /big)" >/dev/null 2>&1 &
 slow=$!
-wait_established 1 || fail "download did not connect"
+wait_established 1 || fail_later "download did not connect"
 wait_log "kTLS TX+RX" 10
 kill -TERM "$SERVER_PID"
 wait_log "shutting down" 5
@@ -106,6 +106,6 @@ rc=$?
 [ $(( $(date +%s) - t0 )) -le 3 ] && [ $rc -eq 0 ] &&
 	grep -q "SIGTERM again: exiting now with 1 connection open" "$SERVER_LOG" &&
 	ok "second SIGTERM: immediate exit" ||
-	{ fail "second SIGTERM (rc $rc)"; cat "$SERVER_LOG"; }
+	{ fail_later "second SIGTERM (rc $rc)"; cat "$SERVER_LOG"; }
 wait $slow
 finish

@@ -24,7 +24,7 @@ for s in 0 1 16383 16384 16385 1048576; do
 		ok "curl: $s bytes, sha256 matches"
 		body=$((body + s))
 	else
-		fail "curl: $s bytes: wrong body"
+		fail_later "curl: $s bytes: wrong body"
 	fi
 done
 code=$("${CURL[@]}" -r 16380-16390 -o "$T/part" -w '%{http_code}' "$(URL /f16385)")
@@ -32,7 +32,7 @@ if [ "$code" = 206 ] && cmp -s "$T/part" <(tail -c 5 "$ROOT/f16385"); then
 	ok "range 16380-16390: 206, bytes match"
 	body=$((body + 5))
 else
-	fail "range: status $code"
+	fail_later "range: status $code"
 fi
 out=$("${CURL[@]}" -w '%{http_code} %{num_connects}\n' \
 	-o "$T/k1" "$(URL /f16384)" -o "$T/k2" "$(URL /f1048576)")
@@ -41,50 +41,50 @@ if [ "$(echo "$out" | tr '\n' ' ')" = "200 1 200 0 " ] &&
 	ok "keep-alive: 2 requests on one connection"
 	body=$((body + 16384 + 1048576))
 else
-	fail "keep-alive: curl says '$out'"
+	fail_later "keep-alive: curl says '$out'"
 fi
 
 expect_log() {
 	if wait_log "$2" 15 && wait_fds "$base"; then
 		ok "$1: $(grep -m1 -- "$2" "$SERVER_LOG" | sed 's/^ktls-serve: //')"
 	else
-		fail "$1: no line '$2' or descriptors not back ($(fd_count), baseline $base)"
+		fail_later "$1: no line '$2' or descriptors not back ($(fd_count), baseline $base)"
 	fi
 }
 clients close-notify --port "$PORT" --ca "$T/ca.pem" >"$T/c.out" 2>&1 ||
-	fail "close_notify client: $(cat "$T/c.out")"
+	fail_later "close_notify client: $(cat "$T/c.out")"
 body=$((body + 16385))
 expect_log "close_notify" "client sent close_notify after 1 request"
 clients garbage --port "$PORT" --ca "$T/ca.pem" >"$T/c.out" 2>&1 ||
-	fail "garbage client: $(cat "$T/c.out")"
+	fail_later "garbage client: $(cat "$T/c.out")"
 expect_log "garbage" "garbage after handshake: GnuTLS: "
 clients mid-body --path /f64m --read 1048576 --port "$PORT" --ca "$T/ca.pem" \
-	>"$T/c.out" 2>&1 || fail "mid-body client: $(cat "$T/c.out")"
+	>"$T/c.out" 2>&1 || fail_later "mid-body client: $(cat "$T/c.out")"
 expect_log "mid-body" "client disconnected mid-body: [0-9]* of 67108864 bytes of /f64m sent"
 clients slowloris --port "$PORT" --ca "$T/ca.pem" >"$T/c.out" 2>&1 ||
-	fail "slowloris client: $(cat "$T/c.out")"
+	fail_later "slowloris client: $(cat "$T/c.out")"
 expect_log "slowloris" "slowloris timeout: request head still incomplete after 5 s"
 
 if command -v wrk >/dev/null; then
 	wrk -t2 -c16 -d5s --timeout 30s "https://127.0.0.1:$PORT/f16385" >"$T/wrk.out" 2>&1
 	if grep -q 'Socket errors\|Non-2xx' "$T/wrk.out" ||
 	   ! grep -q 'requests in' "$T/wrk.out"; then
-		fail "wrk"
+		fail_later "wrk"
 		cat "$T/wrk.out"
 	else
 		ok "wrk: $(grep 'requests in' "$T/wrk.out" | sed 's/^ *//'), no errors"
 	fi
-	wait_fds "$base" || fail "after wrk: $(fd_count) descriptors, baseline $base"
+	wait_fds "$base" || fail_later "after wrk: $(fd_count) descriptors, baseline $base"
 	body=
 fi
 
 [ "$(( $(tls_stat TlsTxSw) - tx0 ))" -eq 0 ] && ok "no socket offloaded" ||
-	fail "TlsTxSw rose in user mode"
+	fail_later "TlsTxSw rose in user mode"
 stop_serve
 rc=$?
-[ $rc -eq 0 ] || fail "server exit status $rc"
+[ $rc -eq 0 ] || fail_later "server exit status $rc"
 line=$(grep 'exiting:' "$SERVER_LOG")
 echo "$line"
 echo "$line" | grep -q " 0 body bytes by splice, ${body:-[0-9]*} body bytes copied" ||
-	fail "user mode moved body bytes some other way"
+	fail_later "user mode moved body bytes some other way"
 finish

@@ -25,30 +25,30 @@ wrk -t2 -c64 -d10s --timeout 30s "https://127.0.0.1:$PORT/f16385" \
 rc=$?
 cat "$T/wrk.out"
 reqs=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/wrk.out")
-[ $rc -eq 0 ] || fail "wrk exit status $rc"
-[ -n "$reqs" ] && [ "$reqs" -gt 0 ] || fail "wrk completed no request"
-grep -q 'Socket errors' "$T/wrk.out" && fail "wrk saw socket errors"
-grep -q 'Non-2xx' "$T/wrk.out" && fail "wrk saw non-2xx responses"
+[ $rc -eq 0 ] || fail_later "wrk exit status $rc"
+[ -n "$reqs" ] && [ "$reqs" -gt 0 ] || fail_later "wrk completed no request"
+grep -q 'Socket errors' "$T/wrk.out" && fail_later "wrk saw socket errors"
+grep -q 'Non-2xx' "$T/wrk.out" && fail_later "wrk saw non-2xx responses"
 [ "$FAILS" -eq 0 ] && ok "wrk: $reqs requests, no errors, all 2xx"
 
-wait_fds "$base" || fail "server holds $(fd_count) descriptors, baseline $base"
+wait_fds "$base" || fail_later "server holds $(fd_count) descriptors, baseline $base"
 tx=$(( $(tls_stat TlsTxSw) - tx0 ))
 rx=$(( $(tls_stat TlsRxSw) - rx0 ))
 echo "tls_stat: TlsTxSw +$tx, TlsRxSw +$rx"
-[ "$tx" -ge 64 ] && [ "$rx" -ge 64 ] || fail "fewer than 64 kTLS connections in tls_stat"
+[ "$tx" -ge 64 ] && [ "$rx" -ge 64 ] || fail_later "fewer than 64 kTLS connections in tls_stat"
 
 stop_serve
 rc=$?
-[ $rc -eq 0 ] || fail "server exit status $rc"
+[ $rc -eq 0 ] || fail_later "server exit status $rc"
 line=$(grep 'exiting:' "$SERVER_LOG")
 echo "$line"
 nreq=$(echo "$line" | sed -n 's/.* \([0-9]*\) requests;.*/\1/p')
 spliced=$(echo "$line" | sed -n 's/.* \([0-9]*\) body bytes by splice.*/\1/p')
 copied=$(echo "$line" | sed -n 's/.* \([0-9]*\) body bytes copied.*/\1/p')
-[ "${nreq:-0}" -ge "${reqs:-1}" ] || fail "server counted $nreq requests, wrk $reqs"
+[ "${nreq:-0}" -ge "${reqs:-1}" ] || fail_later "server counted $nreq requests, wrk $reqs"
 [ "${spliced:-0}" -ge $(( ${reqs:-1} * 16385 )) ] ||
-	fail "server spliced $spliced bytes for $reqs responses of 16385 bytes"
-[ "$copied" = 0 ] || fail "server copied $copied body bytes through user space"
+	fail_later "server spliced $spliced bytes for $reqs responses of 16385 bytes"
+[ "$copied" = 0 ] || fail_later "server copied $copied body bytes through user space"
 echo "--- server log (failures only)"
 cat "$SERVER_LOG"
 finish

@@ -57,7 +57,7 @@ measure() {
 	if [ "$("${CURL[@]}" "$(URL /f4m)" | sha)" = "$(file_sha "$ROOT/f4m")" ]; then
 		ok "$mode: 4 MiB under strace, sha256 matches"
 	else
-		fail "$mode: 4 MiB under strace: wrong body"
+		fail_later "$mode: 4 MiB under strace: wrong body"
 	fi
 	TX=$(( $(tls_stat TlsTxSw) - tx0 ))
 	sleep 0.5
@@ -80,20 +80,20 @@ measure() {
 
 measure ktls || exit 1
 [ "$READS" -eq 0 ] && ok "ktls: no read()-family syscall on the served file" ||
-	fail "ktls: $READS read()-family syscalls on the file, $READ_BYTES bytes"
+	fail_later "ktls: $READS read()-family syscalls on the file, $READ_BYTES bytes"
 [ "$SENT" -lt 65536 ] && ok "ktls: $SENT bytes through write/send syscalls for a $SIZE-byte body" ||
-	fail "ktls: $SENT bytes through write/send syscalls"
-[ "$TX" -eq 1 ] && ok "ktls: TlsTxSw +1 (TX offloaded)" || fail "ktls: TlsTxSw +$TX, want +1"
+	fail_later "ktls: $SENT bytes through write/send syscalls"
+[ "$TX" -eq 1 ] && ok "ktls: TlsTxSw +1 (TX offloaded)" || fail_later "ktls: TlsTxSw +$TX, want +1"
 echo "$STATS" | grep -q " $SIZE body bytes by splice, 0 body bytes copied" &&
-	ok "ktls: the ring spliced all $SIZE body bytes" || fail "ktls: $STATS"
-grep -q io_uring_enter "$T/sum.ktls" || fail "ktls: no io_uring_enter under strace?"
+	ok "ktls: the ring spliced all $SIZE body bytes" || fail_later "ktls: $STATS"
+grep -q io_uring_enter "$T/sum.ktls" || fail_later "ktls: no io_uring_enter under strace?"
 
 measure user || exit 1
 [ "$READ_BYTES" -ge "$SIZE" ] && ok "user: control: $READ_BYTES bytes read() into user space" ||
-	fail "user: control: only $READ_BYTES bytes read"
+	fail_later "user: control: only $READ_BYTES bytes read"
 [ "$SENT" -ge "$SIZE" ] && ok "user: control: $SENT bytes through send syscalls" ||
-	fail "user: control: only $SENT bytes sent by syscalls"
-[ "$TX" -eq 0 ] && ok "user: control: TlsTxSw unchanged" || fail "user: TlsTxSw +$TX"
+	fail_later "user: control: only $SENT bytes sent by syscalls"
+[ "$TX" -eq 0 ] && ok "user: control: TlsTxSw unchanged" || fail_later "user: TlsTxSw +$TX"
 echo "$STATS" | grep -q " 0 body bytes by splice, $SIZE body bytes copied" ||
-	fail "user: $STATS"
+	fail_later "user: $STATS"
 finish

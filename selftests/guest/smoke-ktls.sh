@@ -30,20 +30,20 @@ for v in tls1.3 tls1.2; do
 	wait $peer
 	rc=$?
 	sed "s/^/  $v: /" "$T/peer-$v.out"
-	[ $rc = 0 ] || fail "$v: ktls-peer exited $rc"
+	[ $rc = 0 ] || fail_later "$v: ktls-peer exited $rc"
 	grep -q "^version: TLS${v#tls}$" "$T/peer-$v.out" ||
-		fail "$v: negotiated another version"
+		fail_later "$v: negotiated another version"
 	grep -qF "$want" "$T/peer-$v.out" ||
-		fail "$v: no reversed line through kTLS (want \"$want\")"
+		fail_later "$v: no reversed line through kTLS (want \"$want\")"
 	echo "$ulp" | grep -q 'tcp-ulp-tls' ||
-		fail "$v: ss -tie shows no tls ULP on the socket: $ulp"
+		fail_later "$v: ss -tie shows no tls ULP on the socket: $ulp"
 	echo "  $v: ss: $(echo "$ulp" | grep -o 'tcp-ulp-tls.*' | head -n 1)"
 	echo "$ulp" | grep -q "version: ${v#tls}" ||
-		fail "$v: ss reports another TLS version: $ulp"
+		fail_later "$v: ss reports another TLS version: $ulp"
 	tx1=$(tls_stat TlsTxSw) rx1=$(tls_stat TlsRxSw)
 	echo "  $v: tls_stat TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1"
 	[ "$rx1" -gt "$rx0" ] && [ "$tx1" -gt "$tx0" ] ||
-		fail "$v: tls_stat counters did not rise"
+		fail_later "$v: tls_stat counters did not rise"
 	kill "$SERVER_PID" 2>/dev/null
 done
 finish

@@ -19,20 +19,14 @@ tlshd_cleanup()
 }
 trap tlshd_cleanup EXIT
 
-fail()
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.bash"
+
+fail_hook()
 {
-	echo "FAIL: $*"
 	if [ -s "$T/tlshd.log" ]; then
 		echo "--- tlshd log:"
 		tail -n 30 "$T/tlshd.log"
 	fi
-	exit 1
-}
-
-skip()
-{
-	echo "$*"
-	exit 77
 }
 
 # Only kernels with net/handshake (6.4+) can run these tests.

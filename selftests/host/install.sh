@@ -13,9 +13,8 @@ cd "$(dirname "$0")/../.." || exit 1
 B=${BUILD:-build}
 T=$(mktemp -d /tmp/install-test.XXXXXX)
 R=$T/root
-FAILS=0
 trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+. selftests/lib/common.bash
 ok() { echo "ok: $*"; }
 for c in make cc pkg-config man; do
 	command -v $c >/dev/null || { echo "$c is not installed"; exit 77; }
@@ -39,41 +38,41 @@ done
 for w in "${want[@]}"; do
 	f=${w%:*} mode=${w##*:}
 	if [ ! -f "$R/$f" ]; then
-		fail "$f not installed"
+		fail_later "$f not installed"
 	elif [ "$(stat -c %a "$R/$f")" != "$mode" ]; then
-		fail "$f has mode $(stat -c %a "$R/$f"), want $mode"
+		fail_later "$f has mode $(stat -c %a "$R/$f"), want $mode"
 	fi
 done
 for p in ktls-probe ktls-serve ktls-bench; do
-	[ -f "$R/usr/share/man/man1/$p.1" ] || fail "no man page for $p"
+	[ -f "$R/usr/share/man/man1/$p.1" ] || fail_later "no man page for $p"
 done
 [ "$(readlink "$R/usr/lib/libktls.so")" = libktls.so.0 ] ||
-	fail "usr/lib/libktls.so is not a link to libktls.so.0"
+	fail_later "usr/lib/libktls.so is not a link to libktls.so.0"
 [ $FAILS = 0 ] && ok "${#want[@]} files installed with the right modes"
 grep -q '^ExecStart=/usr/sbin/tlshd' "$R/usr/lib/systemd/system/tlshd.service" ||
-	fail "unit's ExecStart does not name /usr/sbin/tlshd"
+	fail_later "unit's ExecStart does not name /usr/sbin/tlshd"
 
 # A man page for every function the header declares.
 fns=$(grep -oE '\bktls_[a-z0-9_]+\(' lib/include/ktls.h | tr -d '(' | sort -u)
-[ -n "$fns" ] || fail "no function found in ktls.h"
+[ -n "$fns" ] || fail_later "no function found in ktls.h"
 missing=
 for f in $fns; do
 	[ -f "$R/usr/share/man/man3/$f.3" ] || missing="$missing $f"
 done
 [ -z "$missing" ] && ok "$(echo $fns | wc -w) functions of ktls.h have a man page" ||
-	fail "no man page for:$missing"
+	fail_later "no man page for:$missing"
 
 # pkg-config against the scratch root, then compile, link and run.
 export PKG_CONFIG_PATH=$R/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$R
 prefix=$(env -u PKG_CONFIG_SYSROOT_DIR pkg-config --variable=prefix libktls)
-[ "$prefix" = /usr ] || fail "libktls.pc prefix is \"$prefix\", want /usr"
-[ "$(pkg-config --modversion libktls)" = 0.1.0 ] || fail "libktls.pc version"
-flags=$(pkg-config --cflags --libs libktls) || fail "pkg-config --cflags --libs libktls"
+[ "$prefix" = /usr ] || fail_later "libktls.pc prefix is \"$prefix\", want /usr"
+[ "$(pkg-config --modversion libktls)" = 0.1.0 ] || fail_later "libktls.pc version"
+flags=$(pkg-config --cflags --libs libktls) || fail_later "pkg-config --cflags --libs libktls"
 case $flags in *"-I$R/usr/include"*"-L$R/usr/lib"*) ok "pkg-config: $flags" ;;
-	*) fail "pkg-config gives \"$flags\"" ;; esac
+	*) fail_later "pkg-config gives \"$flags\"" ;; esac
 slibs=" $(pkg-config --static --libs libktls) "
-case $slibs in *" -lgnutls "*) ;; *) fail "pkg-config --static lacks -lgnutls: $slibs" ;; esac
-case $slibs in *" -lpthread "*) ;; *) fail "pkg-config --static lacks -lpthread: $slibs" ;; esac
+case $slibs in *" -lgnutls "*) ;; *) fail_later "pkg-config --static lacks -lgnutls: $slibs" ;; esac
+case $slibs in *" -lpthread "*) ;; *) fail_later "pkg-config --static lacks -lpthread: $slibs" ;; esac
 # The library refuses TLS 1.0 with EINVAL (-22): a real call, not a stub.
 cat >"$T/prog.c" <<-'EOT'
 	#include <stdio.h>
@@ -96,11 +95,11 @@ expect="AES-128-GCM CHACHA20-POLY1305 -22"
 if cc -std=gnu11 -Wall -Werror -o "$T/prog" "$T/prog.c" $flags 2>"$T/cc.log"; then
 	out=$(LD_LIBRARY_PATH=$R/usr/lib "$T/prog")
 	[ "$out" = "$expect" ] && ok "shared: prog prints \"$out\"" ||
-		fail "shared: prog printed \"$out\", want \"$expect\""
+		fail_later "shared: prog printed \"$out\", want \"$expect\""
 	LD_LIBRARY_PATH=$R/usr/lib ldd "$T/prog" | grep -q "libktls.so.0 => $R/usr/lib/libktls.so.0" ||
-		fail "prog does not load the installed libktls.so.0: $(ldd "$T/prog" | grep ktls)"
+		fail_later "prog does not load the installed libktls.so.0: $(ldd "$T/prog" | grep ktls)"
 else
-	fail "cc against the installed header and library: $(cat "$T/cc.log")"
+	fail_later "cc against the installed header and library: $(cat "$T/cc.log")"
 fi
 # libktls.a with GnuTLS shared: Debian ships no static GnuTLS (nor some of
 # its dependencies' development links) to take --static all the way.
@@ -110,10 +109,10 @@ if cc -std=gnu11 -o "$T/prog-static" "$T/prog.c" $(pkg-config --cflags libktls) 
 	$static 2>"$T/cc.log"; then
 	out=$(env -u LD_LIBRARY_PATH "$T/prog-static")
 	[ "$out" = "$expect" ] && ok "static: prog prints \"$out\"" ||
-		fail "static: prog printed \"$out\""
-	ldd "$T/prog-static" | grep -q libktls && fail "static prog still needs libktls.so"
+		fail_later "static: prog printed \"$out\""
+	ldd "$T/prog-static" | grep -q libktls && fail_later "static prog still needs libktls.so"
 else
-	fail "static link with pkg-config --static: $(cat "$T/cc.log")"
+	fail_later "static link with pkg-config --static: $(cat "$T/cc.log")"
 fi
 unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 
@@ -123,9 +122,9 @@ for page in $(cd "$R/usr/share/man" && ls man*/*); do
 	err=$(cd "$R/usr/share/man" && MANWIDTH=80 man --warnings=w -l "$page" 2>&1 >"$T/page.txt")
 	n=$((n + 1))
 	if [ -n "$err" ]; then
-		fail "$page: $err"
+		fail_later "$page: $err"
 	elif ! grep -q '^NAME' "$T/page.txt" || [ "$(wc -l <"$T/page.txt")" -lt 8 ]; then
-		fail "$page renders to no manual page"
+		fail_later "$page renders to no manual page"
 	fi
 done
 ok "$n man pages rendered"
@@ -144,50 +143,50 @@ if command -v systemd-analyze >/dev/null; then
 		[ ! -s "$T/verify.log" ]; then
 		ok "systemd-analyze verify tlshd.service"
 	else
-		fail "systemd-analyze verify: $(cat "$T/verify.log")"
+		fail_later "systemd-analyze verify: $(cat "$T/verify.log")"
 	fi
 else
 	echo "systemd-analyze not installed: the unit is not verified"
 fi
-grep -q '^Type=notify$' "$unit" || fail "unit is not Type=notify"
-grep -q '^Restart=always$' "$unit" || fail "unit does not always restart tlshd"
-grep -q '^WantedBy=remote-fs.target$' "$unit" || fail "unit not wanted by remote-fs.target"
+grep -q '^Type=notify$' "$unit" || fail_later "unit is not Type=notify"
+grep -q '^Restart=always$' "$unit" || fail_later "unit does not always restart tlshd"
+grep -q '^WantedBy=remote-fs.target$' "$unit" || fail_later "unit not wanted by remote-fs.target"
 # systemctl reload runs the ExecReload= lines in order and stops at the
 # first that fails: the check must come before the signal, and refuse a
 # bad configuration (run here with -c, as the unit's own file is /etc's).
 check=$(sed -n 's/^ExecReload=//p' "$unit" | head -n 1)
 sed -n 's/^ExecReload=//p' "$unit" | sed -n 2p | grep -q 'kill -HUP' ||
-	fail "the second ExecReload is not the SIGHUP: $(grep ExecReload "$unit")"
+	fail_later "the second ExecReload is not the SIGHUP: $(grep ExecReload "$unit")"
 case $check in
 /usr/sbin/tlshd\ --check-config) ;;
-*) fail "the first ExecReload does not check the configuration: $check" ;;
+*) fail_later "the first ExecReload does not check the configuration: $check" ;;
 esac
 printf '[authenticate.client\nthis line is no key=value pair\n' >"$T/bad.conf"
 printf '[debug]\nloglevel=1\n' >"$T/good.conf"
 "$R${check%% *}" ${check#* } -c "$T/bad.conf" >"$T/reload-bad.log" 2>&1 &&
-	fail "ExecReload's check passed a malformed config: $(cat "$T/reload-bad.log")"
+	fail_later "ExecReload's check passed a malformed config: $(cat "$T/reload-bad.log")"
 "$R${check%% *}" ${check#* } -c "$T/good.conf" >"$T/reload-good.log" 2>&1 ||
-	fail "ExecReload's check refused a good config: $(cat "$T/reload-good.log")"
+	fail_later "ExecReload's check refused a good config: $(cat "$T/reload-good.log")"
 ok "ExecReload checks the configuration before the SIGHUP (bad refused, good passed)"
-grep -q '^Before=.*remote-fs-pre.target' "$unit" || fail "unit not ordered before remote-fs-pre.target"
+grep -q '^Before=.*remote-fs-pre.target' "$unit" || fail_later "unit not ordered before remote-fs-pre.target"
 
 # A second install keeps an administrator's configuration.
 echo "# edited" >>"$R/etc/tlshd/config"
-inst "$R" install >"$T/install2.log" 2>&1 || fail "second make install: $(cat "$T/install2.log")"
+inst "$R" install >"$T/install2.log" 2>&1 || fail_later "second make install: $(cat "$T/install2.log")"
 tail -n 1 "$R/etc/tlshd/config" | grep -q '^# edited$' && ok "edited /etc/tlshd/config kept" ||
-	fail "second make install overwrote /etc/tlshd/config"
+	fail_later "second make install overwrote /etc/tlshd/config"
 
 # Uninstall: nothing left but the edited configuration.
-inst "$R" uninstall >"$T/uninstall.log" 2>&1 || fail "make uninstall: $(cat "$T/uninstall.log")"
+inst "$R" uninstall >"$T/uninstall.log" 2>&1 || fail_later "make uninstall: $(cat "$T/uninstall.log")"
 left=$(cd "$R" && find . ! -type d | sort)
 [ "$left" = "./etc/tlshd/config" ] && ok "make uninstall removed every file but the edited config" ||
-	fail "after make uninstall: $(echo $left)"
+	fail_later "after make uninstall: $(echo $left)"
 
 # An unedited configuration goes with the rest.
 inst "$T/root2" install >/dev/null 2>&1 && inst "$T/root2" uninstall >/dev/null 2>&1 ||
-	fail "install/uninstall into a second root"
+	fail_later "install/uninstall into a second root"
 left=$(cd "$T/root2" && find . ! -type d | sort)
-[ -z "$left" ] && ok "install + uninstall leave no file" || fail "left behind: $(echo $left)"
+[ -z "$left" ] && ok "install + uninstall leave no file" || fail_later "left behind: $(echo $left)"
 
 if [ $FAILS -gt 0 ]; then
 	echo "$FAILS checks failed"

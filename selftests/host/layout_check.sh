@@ -12,7 +12,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
-fail() { echo "FAIL: $*"; exit 1; }
+. selftests/lib/common.bash
 
 # Writable state tlshd may keep outside daemon.c: object:symbol (a
 # function-local static shows as name.N).

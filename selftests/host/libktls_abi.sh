@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
 so=$build/lib/libktls.so.0
-fail() { echo "FAIL: $*"; exit 1; }
+. selftests/lib/common.bash
 [ -e "$so" ] || fail "no $so: build first"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -15,14 +15,13 @@ SERVE=${KTLS_SERVE:-$B/bin/ktls-serve}
 T=$(mktemp -d /tmp/serve_plain.XXXXXX)
 ROOT=$T/root
 LOG=$T/server.log
-FAILS=0
 PID=
 cleanup() {
 	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+. selftests/lib/common.bash
 ok() { echo "ok: $*"; }
 
 command -v curl >/dev/null || { echo "curl is not installed (scripts/deps.sh installs it)"; exit 77; }
@@ -64,14 +63,14 @@ wait_base() {
 		[ "$(fds)" -eq "$base" ] && return 0
 		sleep 0.1
 	done
-	fail "$1: server holds $(fds) descriptors, baseline $base"
+	fail_later "$1: server holds $(fds) descriptors, baseline $base"
 	ls -l "/proc/$PID/fd"
 }
 sha() { sha256sum | cut -d' ' -f1; }
 
 for s in 0 1 16383 16384 16385 1048576 8388608; do
 	[ "$(curl -sS "$U/f$s" | sha)" = "$(sha <"$ROOT/f$s")" ] &&
-		ok "$s bytes" || fail "$s bytes: wrong body"
+		ok "$s bytes" || fail_later "$s bytes: wrong body"
 done
 f=$ROOT/f16385
 for spec in 0-99 16380-16390 1000- -100 16384-16384; do
@@ -84,17 +83,17 @@ for spec in 0-99 16380-16390 1000- -100 16384-16384; do
 	esac
 	code=$(curl -sS -r "$spec" -o "$T/part" -w '%{http_code}' "$U/f16385")
 	[ "$code" = 206 ] && cmp -s "$T/part" <(eval "$want") &&
-		ok "range $spec" || fail "range $spec: status $code or wrong bytes"
+		ok "range $spec" || fail_later "range $spec: status $code or wrong bytes"
 done
 curl -sS -r 0-0 -D "$T/h" -o /dev/null "$U/f16385"
-grep -q '^Content-Range: bytes 0-0/16385' "$T/h" || fail "no Content-Range header"
+grep -q '^Content-Range: bytes 0-0/16385' "$T/h" || fail_later "no Content-Range header"
 
 status() {
 	local want=$1 code what
 	shift
 	what=$(echo "$*" | cut -c1-70)
 	code=$(curl -sS -o "$T/body" -w '%{http_code}' "$@")
-	[ "$code" = "$want" ] && ok "$want for $what" || fail "$what: status $code, want $want"
+	[ "$code" = "$want" ] && ok "$want for $what" || fail_later "$what: status $code, want $want"
 }
 status 416 -r 16385- "$U/f16385"
 status 416 -r 0- "$U/f0"
@@ -110,13 +109,13 @@ status 413 -H "Transfer-Encoding: chunked" -X GET -d x "$U/f1"
 status 405 -H "Transfer-Encoding: chunked" -d x "$U/f1"
 curl -sS -I "$U/f1048576" >"$T/h"
 grep -q '^Content-Length: 1048576' "$T/h" && grep -q '^Accept-Ranges: bytes' "$T/h" &&
-	ok "HEAD: headers without a body" || fail "HEAD: $(cat "$T/h")"
-grep -q 'escape: path escapes the document root' "$LOG" || fail "symlink escape not logged"
-grep -q 'path traversal refused' "$LOG" || fail "traversal not logged"
+	ok "HEAD: headers without a body" || fail_later "HEAD: $(cat "$T/h")"
+grep -q 'escape: path escapes the document root' "$LOG" || fail_later "symlink escape not logged"
+grep -q 'path traversal refused' "$LOG" || fail_later "traversal not logged"
 
 out=$(curl -sS -w '%{num_connects}\n' -o /dev/null "$U/f1" -o /dev/null "$U/f16385" -o /dev/null "$U/dir/")
 [ "$(echo "$out" | tr '\n' ' ')" = "1 0 0 " ] && ok "keep-alive: 3 requests, 1 connection" ||
-	fail "keep-alive: $out"
+	fail_later "keep-alive: $out"
 
 # Pipelining, HTTP/1.0, and an error closing the connection after it.
 python3 - "$PORT" >"$T/py.out" 2>&1 <<'EOF'
@@ -136,9 +135,9 @@ s.sendall(b"GARBAGE\r\n\r\nGET /f1 HTTP/1.1\r\nHost: a\r\n\r\n")
 print(s.recv(100).split(b"\r\n")[0].decode(), s.recv(1000).count(b"HTTP/1.1"))
 EOF
 [ "$(head -1 "$T/py.out")" = "3 True" ] && ok "pipelined requests, HTTP/1.0 closes" ||
-	fail "pipelining: $(cat "$T/py.out")"
+	fail_later "pipelining: $(cat "$T/py.out")"
 grep -q '^HTTP/1.1 400 Bad Request 0$' "$T/py.out" && ok "400, then the connection closes" ||
-	fail "bad request line: $(cat "$T/py.out")"
+	fail_later "bad request line: $(cat "$T/py.out")"
 wait_base "after the requests"
 
 # Slowloris and a client that stops reading are cut off; others go on.
@@ -158,11 +157,11 @@ except OSError as e:
 EOF
 slow=$!
 [ "$(curl -sS "$U/f1048576" | sha)" = "$(sha <"$ROOT/f1048576")" ] &&
-	ok "served during slowloris" || fail "not served during slowloris"
+	ok "served during slowloris" || fail_later "not served during slowloris"
 wait $slow
 grep -q 'cut off' "$T/slow.out" && grep -q 'slowloris timeout' "$LOG" &&
 	ok "slowloris: $(grep -m1 'slowloris timeout' "$LOG" | sed 's/^ktls-serve: //')" ||
-	fail "slowloris: $(cat "$T/slow.out")"
+	fail_later "slowloris: $(cat "$T/slow.out")"
 
 python3 - "$PORT" <<'EOF'
 import socket, struct, sys, time
@@ -175,7 +174,7 @@ s.close()
 EOF
 grep -q 'client stopped reading: no room in the socket for 2 s sending /huge' "$LOG" &&
 	ok "stalled reader: $(grep -m1 'client stopped reading' "$LOG" | sed 's/^ktls-serve: //')" ||
-	fail "stalled reader not cut off"
+	fail_later "stalled reader not cut off"
 python3 - "$PORT" <<'EOF'
 import socket, struct, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -189,7 +188,7 @@ EOF
 for i in $(seq 30); do grep -q 'disconnected mid-body' "$LOG" && break; sleep 0.1; done
 grep -q 'client disconnected mid-body: [0-9]* of 536870912 bytes of /huge' "$LOG" &&
 	ok "mid-body: $(grep -m1 'mid-body' "$LOG" | sed 's/^ktls-serve: //')" ||
-	fail "mid-body disconnect not logged"
+	fail_later "mid-body disconnect not logged"
 wait_base "after the misbehaving clients"
 
 # The connection limit: the third client waits until one of two leaves.
@@ -213,16 +212,16 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 if curl -sS -m 1 -o /dev/null "http://127.0.0.1:$LPORT/f1" 2>/dev/null; then
-	fail "a third connection was served at --max-conns 2"
+	fail_later "a third connection was served at --max-conns 2"
 elif [ "$(curl -sS -m 20 "http://127.0.0.1:$LPORT/f16385" | sha)" = "$(sha <"$ROOT/f16385")" ] &&
      grep -q 'connection limit (2) reached' "$T/limit.log"; then
 	ok "--max-conns 2: a third client waits, and is served once one leaves"
 else
-	fail "--max-conns: $(cat "$T/limit.log")"
+	fail_later "--max-conns: $(cat "$T/limit.log")"
 fi
 wait $two
 kill -TERM $LPID
-wait $LPID || fail "the --max-conns server exited with $?"
+wait $LPID || fail_later "the --max-conns server exited with $?"
 
 # SIGTERM with a download in flight: it completes, then the server exits 0.
 curl -sS --limit-rate 20M "$U/f8388608" 2>"$T/curl.err" | sha >"$T/dl.sha" &
@@ -231,14 +230,14 @@ for i in $(seq 50); do [ "$(fds)" -gt "$base" ] && break; sleep 0.05; done
 kill -TERM "$PID"
 wait $dl
 [ "$(cat "$T/dl.sha")" = "$(sha <"$ROOT/f8388608")" ] && ok "download in flight at SIGTERM completed" ||
-	fail "download at SIGTERM: $(cat "$T/curl.err")"
+	fail_later "download at SIGTERM: $(cat "$T/curl.err")"
 for i in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 wait "$PID"
 rc=$?
 PID=
-[ $rc -eq 0 ] && ok "server exited 0" || fail "server exit status $rc"
-grep -q 'exiting: ' "$LOG" || fail "no exit line"
-grep -qi 'BUG\|Sanitizer\|runtime error' "$LOG" && fail "server log shows a bug"
+[ $rc -eq 0 ] && ok "server exited 0" || fail_later "server exit status $rc"
+grep -q 'exiting: ' "$LOG" || fail_later "no exit line"
+grep -qi 'BUG\|Sanitizer\|runtime error' "$LOG" && fail_later "server log shows a bug"
 if [ "$FAILS" -gt 0 ]; then
 	echo "--- server log"
 	cat "$LOG"

@@ -11,9 +11,8 @@ cd "$(dirname "$0")/../.." || exit 1
 B=${BUILD:-build}
 TLSHD=$B/bin/tlshd
 T=$(mktemp -d /tmp/tlshd_config_cli.XXXXXX)
-FAILS=0
 trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+. selftests/lib/common.bash
 ok() { echo "ok: $*"; }
 
 [ -x "$TLSHD" ] || { echo "$TLSHD not built"; exit 1; }
@@ -33,12 +32,12 @@ check() {
 	"$TLSHD" --check-config ${STRICT:+--strict} -c "$file" >"$T/out" 2>&1
 	got=$?
 	if [ "$got" != "$rc" ]; then
-		fail "$(basename "$file"): exit $got, want $rc: $(cat "$T/out")"
+		fail_later "$(basename "$file"): exit $got, want $rc: $(cat "$T/out")"
 		return
 	fi
 	for w in "$@"; do
 		grep -qF -- "$w" "$T/out" ||
-			{ fail "$(basename "$file"): no '$w' in: $(cat "$T/out")"; return; }
+			{ fail_later "$(basename "$file"): no '$w' in: $(cat "$T/out")"; return; }
 	done
 	ok "$(basename "$file"): exit $rc${1:+, '$1'}"
 }
@@ -69,7 +68,7 @@ x509.certificate=$T/cert.pem
 x509.private_key=$T/key.pem
 EOT
 check "$T/good.conf" 0 "$T/good.conf: ok"
-grep -qiE 'error|warning' "$T/out" && fail "good.conf: diagnostics: $(cat "$T/out")"
+grep -qiE 'error|warning' "$T/out" && fail_later "good.conf: diagnostics: $(cat "$T/out")"
 
 # One bad line per new key: exit 1, FILE:LINE: key 'NAME'.
 n=0
@@ -154,14 +153,14 @@ if [ "$rc" = 1 ] && grep -qF "$T/bad1.conf:3: key 'workers'" "$T/start.out" &&
    grep -q 'not starting' "$T/start.out"; then
 	ok "start with a bad file: exit 1, file:line: key, 'not starting'"
 else
-	fail "start with a bad file: exit $rc: $(cat "$T/start.out")"
+	fail_later "start with a bad file: exit $rc: $(cat "$T/start.out")"
 fi
 bad=0
 for f in "$T"/bad*.conf; do
 	timeout 10 "$TLSHD" -s -c "$f" >"$T/start.out" 2>&1
 	rc=$?
 	if [ "$rc" != 1 ] || ! grep -qF "$f:3: key '" "$T/start.out"; then
-		fail "start with $(basename "$f"): exit $rc: $(cat "$T/start.out")"
+		fail_later "start with $(basename "$f"): exit $rc: $(cat "$T/start.out")"
 		bad=1
 	fi
 done
@@ -174,7 +173,7 @@ if grep -qF "x509.certificate $T/missing.pem: No such file" "$T/start.out" &&
    ! grep -q 'not starting' "$T/start.out"; then
 	ok "start with a missing certificate: named, not fatal (exit $rc)"
 else
-	fail "start with a missing certificate: exit $rc: $(cat "$T/start.out")"
+	fail_later "start with a missing certificate: exit $rc: $(cat "$T/start.out")"
 fi
 
 # Certificate lifetimes: expired and not yet valid are errors for
@@ -185,7 +184,7 @@ for c in old:'activation_date = "2020-01-01 00:00:00"\nexpiration_date = "2021-0
 	printf "cn = \"life ${c%%:*}\"\nca\ncert_signing_key\n${c#*:}\n" >"$T/${c%%:*}.tmpl"
 	certtool --generate-self-signed --load-privkey "$T/key.pem" \
 		--template "$T/${c%%:*}.tmpl" --outfile "$T/${c%%:*}.pem" 2>/dev/null ||
-		{ fail "certtool ${c%%:*}"; }
+		{ fail_later "certtool ${c%%:*}"; }
 done
 printf '[authenticate.client]\nx509.truststore=%s\n' "$T/old.pem" >"$T/oldca.conf"
 check "$T/oldca.conf" 1 "$T/oldca.conf:2: [authenticate.client] x509.truststore $T/old.pem: certificate \"CN=life old\" expired on 2021-01-01 00:00:00 UTC" \
@@ -202,22 +201,22 @@ if grep -qF "warning: $T/oldca.conf:2: [authenticate.client] x509.truststore $T/
    ! grep -q 'not starting' "$T/start.out"; then
 	ok "start with an expired CA: a warning naming file, subject and date"
 else
-	fail "start with an expired CA: $(cat "$T/start.out")"
+	fail_later "start with an expired CA: $(cat "$T/start.out")"
 fi
-"$TLSHD" --strict >/dev/null 2>&1; [ $? = 2 ] && ok "--strict alone: exit 2" || fail "--strict alone accepted"
+"$TLSHD" --strict >/dev/null 2>&1; [ $? = 2 ] && ok "--strict alone: exit 2" || fail_later "--strict alone accepted"
 "$TLSHD" --status --status-socket "$T/none" >"$T/out" 2>&1
 [ $? = 1 ] && grep -q "no daemon answers on $T/none" "$T/out" &&
-	ok "--status with no daemon: exit 1, said so" || fail "--status: $(cat "$T/out")"
+	ok "--status with no daemon: exit 1, said so" || fail_later "--status: $(cat "$T/out")"
 
 # Drop-in options.
-"$TLSHD" -v | grep -q '^tlshd ' && ok "-v" || fail "-v"
-"$TLSHD" --version >/dev/null && ok "--version" || fail "--version"
-"$TLSHD" -h | grep -q -- '--config' && ok "-h" || fail "-h"
-"$TLSHD" --help | grep -q -- '--check-config' && ok "--help names --check-config" || fail "--help"
-"$TLSHD" -w 0 >/dev/null 2>&1; [ $? = 2 ] && ok "-w 0: exit 2" || fail "-w 0 accepted"
-"$TLSHD" --bogus >/dev/null 2>&1; [ $? = 2 ] && ok "unknown option: exit 2" || fail "unknown option"
+"$TLSHD" -v | grep -q '^tlshd ' && ok "-v" || fail_later "-v"
+"$TLSHD" --version >/dev/null && ok "--version" || fail_later "--version"
+"$TLSHD" -h | grep -q -- '--config' && ok "-h" || fail_later "-h"
+"$TLSHD" --help | grep -q -- '--check-config' && ok "--help names --check-config" || fail_later "--help"
+"$TLSHD" -w 0 >/dev/null 2>&1; [ $? = 2 ] && ok "-w 0: exit 2" || fail_later "-w 0 accepted"
+"$TLSHD" --bogus >/dev/null 2>&1; [ $? = 2 ] && ok "unknown option: exit 2" || fail_later "unknown option"
 "$TLSHD" --list-config-keys | grep -qx 'tlshd min_version' &&
-	ok "--list-config-keys" || fail "--list-config-keys"
+	ok "--list-config-keys" || fail_later "--list-config-keys"
 
 # No -c: /etc/tlshd/config, else the legacy /etc/tlshd.conf. A private
 # mount namespace lends us an /etc of our own.
@@ -253,7 +252,7 @@ EOT
 	   [ "$(grep '^rc=' "$T/ns.out" | tr '\n' ' ')" = "rc=0 rc=1 rc=1 rc=0 rc=0 " ]; then
 		ok "legacy /etc/tlshd.conf wins over /etc/tlshd/config as in ktls-utils, and said so"
 	else
-		fail "legacy fallback: $(cat "$T/ns.out")"
+		fail_later "legacy fallback: $(cat "$T/ns.out")"
 	fi
 else
 	echo "note: no private mount namespace here (unshare -m); the fallback is covered by tlshd_config's test_pick"

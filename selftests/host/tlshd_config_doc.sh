@@ -11,9 +11,8 @@ B=${BUILD:-build}
 TLSHD=$B/bin/tlshd
 PAGE=tlshd/man/tlshd.conf.5
 T=$(mktemp -d /tmp/tlshd_config_doc.XXXXXX)
-FAILS=0
 trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+. selftests/lib/common.bash
 
 [ -x "$TLSHD" ] || { echo "$TLSHD not built"; exit 1; }
 [ -f "$PAGE" ] || { echo "$PAGE is missing"; exit 1; }
@@ -43,41 +42,41 @@ doc_keys() {
 
 doc_keys "$PAGE" >"$T/doc"
 "$TLSHD" --list-config-keys | sort >"$T/parser" ||
-	fail "tlshd --list-config-keys failed"
-[ -s "$T/parser" ] || fail "tlshd --list-config-keys listed nothing"
+	fail_later "tlshd --list-config-keys failed"
+[ -s "$T/parser" ] || fail_later "tlshd --list-config-keys listed nothing"
 [ "$(uniq -d "$T/parser" | wc -l)" = 0 ] ||
-	fail "the parser lists a key twice: $(uniq -d "$T/parser" | tr '\n' ',')"
+	fail_later "the parser lists a key twice: $(uniq -d "$T/parser" | tr '\n' ',')"
 
 missing=$(comm -13 "$T/doc" "$T/parser")
 extra=$(comm -23 "$T/doc" "$T/parser")
 [ -z "$missing" ] ||
-	fail "accepted by the parser but not documented in $PAGE: $(echo "$missing" | tr '\n' ',')"
+	fail_later "accepted by the parser but not documented in $PAGE: $(echo "$missing" | tr '\n' ',')"
 [ -z "$extra" ] ||
-	fail "documented in $PAGE but not accepted by the parser: $(echo "$extra" | tr '\n' ',')"
+	fail_later "documented in $PAGE but not accepted by the parser: $(echo "$extra" | tr '\n' ',')"
 [ -z "$missing$extra" ] &&
 	echo "ok: $PAGE documents the parser's $(wc -l <"$T/parser") keys, no more, no less"
 
 # The extraction itself must see a drift: drop a key, add a bogus one.
 sed '/^\.BI min_version= /d' "$PAGE" >"$T/drop.5"
 doc_keys "$T/drop.5" | comm -13 - "$T/parser" | grep -qx 'tlshd min_version' ||
-	fail "the check does not notice an undocumented key"
+	fail_later "the check does not notice an undocumented key"
 sed 's/^\.BI workers= n$/.BI workers= n\n.TP\n.BI bogus_key= n/' "$PAGE" >"$T/add.5"
 doc_keys "$T/add.5" | comm -23 - "$T/parser" | grep -qx 'tlshd bogus_key' ||
-	fail "the check does not notice a documented key the parser lacks"
+	fail_later "the check does not notice a documented key the parser lacks"
 
 # Rendering: every page of the daemon, all warnings on.
 command -v groff >/dev/null || { echo "groff is not installed (man-db's groff-base)"; exit 77; }
 for page in tlshd/man/* man/tlshd.8; do
 	[ -f "$page" ] || continue
 	if ! groff -man -Tutf8 -ww -z "$page" >"$T/render" 2>&1 || [ -s "$T/render" ]; then
-		fail "groff -man -ww $page: $(head -n 5 "$T/render")"
+		fail_later "groff -man -ww $page: $(head -n 5 "$T/render")"
 	else
 		echo "ok: $page renders without warnings"
 	fi
 	# man(1) as a user runs it: its own preprocessors, width 80.
 	if command -v man >/dev/null; then
 		MANWIDTH=80 man --warnings -l "$page" >/dev/null 2>"$T/render"
-		[ -s "$T/render" ] && fail "man -l $page: $(head -n 5 "$T/render")"
+		[ -s "$T/render" ] && fail_later "man -l $page: $(head -n 5 "$T/render")"
 	fi
 done
 

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by every selftests/guest/*-common.bash: what each test family
+# means by failing and skipping. A test exits 0 to pass, 77 to skip (its
+# last line says why), anything else to fail.
+
+# fail MSG: the test fails here. A family may define fail_hook to print
+# what helps (tlshd's log, say) before the exit.
+fail()
+{
+	echo "FAIL: $*"
+	declare -F fail_hook >/dev/null && fail_hook
+	exit 1
+}
+
+# fail_later MSG: a failed check in a test that goes on to check the rest
+# (a matrix of peers, say); the family's finish() then fails the test.
+FAILS=0
+fail_later()
+{
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+
+# skip WHY: this kernel (or machine) lacks what the test needs.
+skip()
+{
+	echo "$*"
+	exit 77
+}
+
+# expect_ok WHAT CMD...: run CMD; fail with WHAT and the end of its
+# output unless it succeeds.
+expect_ok()
+{
+	local what=$1 out
+	shift
+	out=$("$@" 2>&1) || fail "$what: $(tail -n 5 <<<"$out")"
+}
