@@ -424,8 +424,10 @@ size_t http_format_head(char *buf, size_t len, const struct http_response *r)
 		 http_reason(r->status));
 	if (r->date)
 		HTTP_PUT("Date: %s\r\n", r->date);
+	/* The type is the file's, by its name: browsers must not guess. */
 	if (r->content_type)
-		HTTP_PUT("Content-Type: %s\r\n", r->content_type);
+		HTTP_PUT("Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n",
+			 r->content_type);
 	HTTP_PUT("Content-Length: %" PRIu64 "\r\n", r->content_length);
 	if (r->status == 200 || r->status == 206 || r->status == 416)
 		HTTP_PUT("Accept-Ranges: bytes\r\n");
