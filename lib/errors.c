@@ -457,6 +457,22 @@ int ktls_handshake_error(struct ktls_session *s, int e)
 					 s->peer_psk, gnutls_strerror(e));
 	}
 
+	/* A ClientHello GnuTLS would have taken or named vaguely. */
+	if (s->hello_dup_ext) {
+		gnutls_alert_send(s->gs, GNUTLS_AL_FATAL,
+				  GNUTLS_A_ILLEGAL_PARAMETER);
+		return ktls_session_fail(s, err,
+					 "peer's ClientHello repeats extension type %u",
+					 s->hello_dup_ext - 1);
+	}
+	if (e == GNUTLS_E_NO_COMMON_KEY_SHARE && s->client_hellos > 1) {
+		/* RFC 8446, 4.1.4: the retry must carry the group asked for. */
+		gnutls_alert_send(s->gs, GNUTLS_AL_FATAL,
+				  GNUTLS_A_ILLEGAL_PARAMETER);
+		return ktls_session_fail(s, -EPROTO,
+					 "peer's second ClientHello has no key share for the group our HelloRetryRequest asked for");
+	}
+
 	/* Detected on our side: tell the peer before giving up. */
 	gnutls_alert_send_appropriate(s->gs, e);
 

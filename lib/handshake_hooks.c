@@ -4,7 +4,9 @@
  * handshake can say why in terms a human can act on ("peer offers only
  * TLS 1.0", "peer offers only RSA key exchange"). Nothing here decides
  * anything (GnuTLS and the priority string do), except a server's record
- * size limit, which kTLS can't keep (record_limit.c).
+ * size limit, which kTLS can't keep (record_limit.c), and a ClientHello
+ * that repeats an extension, which GnuTLS lets through if it does not
+ * know the type.
  */
 #include <string.h>
 
@@ -101,13 +103,30 @@ static void hooks_classify(struct ktls_session *s, uint16_t id)
 	s->peer_suites |= KTLS_SUITE_OTHER;
 }
 
+/* One parse of a ClientHello's extensions, with the types seen so far. */
+struct hooks_hello {
+	struct ktls_session *s;
+	unsigned char seen[65536 / 8];
+};
+
 static int hooks_ext(void *ctx, unsigned int tls_id, const unsigned char *data,
 		     unsigned int size)
 {
-	struct ktls_session *s = ctx;
+	struct hooks_hello *h = ctx;
+	struct ktls_session *s = h->s;
 	unsigned int i;
 	uint16_t v;
 
+	/*
+	 * RFC 8446, 4.2: no type twice in one block. GnuTLS refuses a
+	 * repeated extension it knows (with unsupported_extension) and
+	 * lets an unknown one through.
+	 */
+	if (h->seen[tls_id / 8] & (1u << (tls_id % 8))) {
+		s->hello_dup_ext = tls_id + 1;
+		return GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER;
+	}
+	h->seen[tls_id / 8] |= 1u << (tls_id % 8);
 	if (tls_id == EXT_SIGNATURE_ALGORITHMS && size >= 2) {
 		s->peer_sigs |= KTLS_AUTH_PARSED;
 		for (i = 2; i + 1 < size; i += 2)
@@ -131,27 +150,30 @@ static int hooks_ext(void *ctx, unsigned int tls_id, const unsigned char *data,
 	return 0;
 }
 
-static void hooks_client_hello(struct ktls_session *s, const gnutls_datum_t *m)
+static int hooks_client_hello(struct ktls_session *s, const gnutls_datum_t *m)
 {
+	struct hooks_hello h = { .s = s };
 	const unsigned char *p = m->data;
 	size_t len = m->size, off, n, i;
 
+	s->client_hellos++;
 	if (len < 35)
-		return;
+		return 0;
 	s->peer_max_version = p[0] << 8 | p[1];
 	off = 34;
 	off += 1 + p[off];			/* session id */
 	if (off + 2 > len)
-		return;
+		return 0;
 	n = p[off] << 8 | p[off + 1];
 	off += 2;
 	if (off + n > len)
-		return;
+		return 0;
 	for (i = 0; i + 1 < n; i += 2)
 		hooks_classify(s, p[off + i] << 8 | p[off + i + 1]);
 	s->peer_suites |= KTLS_SUITE_PARSED;
-	gnutls_ext_raw_parse(s, hooks_ext, m,
+	gnutls_ext_raw_parse(&h, hooks_ext, m,
 			     GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+	return s->hello_dup_ext ? GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER : 0;
 }
 
 static int hooks_func(gnutls_session_t gs, unsigned int htype,
@@ -165,7 +187,7 @@ static int hooks_func(gnutls_session_t gs, unsigned int htype,
 	if (ktls_record_limit_check(s, htype, msg))
 		return GNUTLS_E_UNIMPLEMENTED_FEATURE;
 	if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO)
-		hooks_client_hello(s, msg);
+		return hooks_client_hello(s, msg);
 	else if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && msg->size >= 2)
 		/* 1.3 hides behind 0x0303: only older versions matter here */
 		s->peer_max_version = msg->data[0] << 8 | msg->data[1];

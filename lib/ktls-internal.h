@@ -100,6 +100,9 @@ struct ktls_session {
 	unsigned int peer_suite_auth;	/* KTLS_AUTH_*: TLS 1.2 FS suites' signers */
 	unsigned int peer_sigs;		/* KTLS_AUTH_*: signature_algorithms */
 
+	unsigned int client_hellos;	/* server: ClientHellos seen (2: after HRR) */
+	unsigned int hello_dup_ext;	/* ... type + 1 of a repeated extension */
+
 	char peer_psk[64];		/* server: identity the peer sent */
 	int peer_psk_known;		/* ... and we have a key for it */
 
@@ -158,8 +161,10 @@ int ktls_resume_setup_server(struct ktls_session *s,
 /* transport.c */
 /*
  * What a peer may send before its handshake is done. GnuTLS bounds each
- * message (128 KiB by default) but not the sum, and not always before it
- * has read a message whole.
+ * message (128 KiB by default) but not the sum, nor the record headers
+ * around it, and not always before it has read a message whole. Records
+ * may carry a handshake message in pieces of one byte: a valid 100 KiB
+ * ClientHello is then 600 KiB on the wire, and meets this cap.
  */
 #define KTLS_HANDSHAKE_INPUT_MAX (512 * 1024)
 void ktls_transport_setup(struct ktls_session *s);

@@ -13,6 +13,7 @@
 
 #define RECORD_CMSG_SPACE CMSG_SPACE(sizeof(unsigned char))
 /* Handshake message type (RFC 8446, 4), first byte of the record. */
+#define RECORD_HS_CLIENT_HELLO 1
 #define RECORD_HS_KEY_UPDATE 24
 
 static int record_type(struct msghdr *msg)
@@ -89,6 +90,15 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 			 */
 			if (at_start && p[0] == RECORD_HS_KEY_UPDATE)
 				return -EKEYEXPIRED;
+			/*
+			 * A HelloRequest or ClientHello asks for a TLS 1.2
+			 * renegotiation, which a kTLS socket cannot do:
+			 * refuse it as RFC 5246 (7.2.2) says, so that the
+			 * peer does not wait for an answer.
+			 */
+			if (at_start && p[0] <= RECORD_HS_CLIENT_HELLO)
+				ktls_send_alert(fd, GNUTLS_AL_WARNING,
+						GNUTLS_A_NO_RENEGOTIATION);
 			at_start = (size_t)n < len;
 			continue;
 		case KTLS_RECORD_ALERT:
