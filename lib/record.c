@@ -48,12 +48,35 @@ int ktls_record_read(int fd, void *buf, size_t len, int flags, ssize_t *n)
 	return record_type(&msg);
 }
 
-KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
-			      int *alert)
+/*
+ * The rest of a KeyUpdate whose first piece (have bytes in m, fewer than
+ * a KeyUpdate's 5) filled the caller's buffer: it is in the same record.
+ * Returns the length seen, or a negative errno.
+ */
+static ssize_t record_key_update_rest(int fd, unsigned char *m, size_t have,
+				      size_t cap, int flags)
 {
-	unsigned char *p = buf;
-	int type, at_start = 1;
 	ssize_t n;
+	int type;
+
+	type = ktls_record_read(fd, m + have, cap - have, flags, &n);
+	if (type < 0)
+		return type;
+	if (type != KTLS_RECORD_HANDSHAKE)
+		return have;	/* it had ended: short, malformed */
+	return have + n;
+}
+
+/*
+ * ktls_recv() and ktls_session_recv(): with a session, a KeyUpdate is
+ * followed; without one, it ends the read with -EKEYEXPIRED.
+ */
+static ssize_t record_recv(struct ktls_session *s, int fd, void *buf,
+			   size_t len, int flags, int *alert)
+{
+	unsigned char *p = buf, ku[8];
+	int type, at_start = 1, ret;
+	ssize_t n, kn;
 
 	/* Skipping a non-data record means consuming it: no peeking. */
 	if ((flags & MSG_PEEK) || !len)
@@ -79,16 +102,37 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 			return n;
 		case KTLS_RECORD_HANDSHAKE:
 			/*
-			 * A NewSessionTicket has nothing for us here. After a
-			 * KeyUpdate the peer encrypts under keys this kernel
-			 * cannot be given: say so now rather than fail with
-			 * EBADMSG on the next record. A record larger than
-			 * buf comes in pieces; only a record's first piece
-			 * starts with the message type, and a piece that
-			 * fills buf may have more to come.
+			 * A NewSessionTicket has nothing for us here. A
+			 * KeyUpdate changes the peer's key: followed with a
+			 * session where the kernel can rekey, else said at
+			 * once rather than failing with EBADMSG on the next
+			 * record. A record larger than buf comes in pieces;
+			 * only a record's first piece starts with the
+			 * message type, and a piece that fills buf may have
+			 * more to come. RFC 8446 (5.1) has a KeyUpdate end
+			 * its record, and the kernel (like us) looks for it
+			 * only at a record's start.
 			 */
-			if (at_start && p[0] == RECORD_HS_KEY_UPDATE)
-				return -EKEYEXPIRED;
+			if (at_start && p[0] == RECORD_HS_KEY_UPDATE) {
+				if (!s)
+					return -EKEYEXPIRED;
+				kn = n < (ssize_t)sizeof(ku) ? n : (ssize_t)sizeof(ku);
+				memcpy(ku, p, kn);
+				if ((size_t)n == len && n < 5)
+					kn = record_key_update_rest(fd, ku, kn,
+								    sizeof(ku),
+								    flags);
+				if (kn < 0)
+					return kn;
+				if ((size_t)n > sizeof(ku))
+					kn = n;	/* longer than any KeyUpdate */
+				ret = ktls_key_update_received(s, ku, kn);
+				gnutls_memset(ku, 0, sizeof(ku));
+				if (ret)
+					return ret;
+				at_start = 1;
+				continue;
+			}
 			at_start = (size_t)n < len;
 			continue;
 		case KTLS_RECORD_ALERT:
@@ -106,6 +150,37 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 			return -EPROTO;
 		}
 	}
+}
+
+KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
+			      int *alert)
+{
+	return record_recv(NULL, fd, buf, len, flags, alert);
+}
+
+KTLS_EXPORT ssize_t ktls_session_recv(struct ktls_session *s, void *buf,
+				      size_t len, int flags, int *alert)
+{
+	if (!s || s->state != KTLS_ST_OFFLOADED)
+		return -EINVAL;
+	return record_recv(s, s->fd, buf, len, flags, alert);
+}
+
+KTLS_EXPORT ssize_t ktls_session_send(struct ktls_session *s, const void *buf,
+				      size_t len, int flags)
+{
+	ssize_t n;
+	int ret;
+
+	if (!s || s->state != KTLS_ST_OFFLOADED)
+		return -EINVAL;
+	ret = ktls_key_update_account(s, len);
+	if (ret)
+		return ret;
+	do {
+		n = send(s->fd, buf, len, flags | MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
 }
 
 static void ktls_record_clear_error(int fd)
