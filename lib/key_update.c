@@ -14,11 +14,15 @@
  * and the kernel gets key and iv with a record sequence number of 0.
  *
  * Order (4.6.3): our KeyUpdate goes out under the old key, and the next
- * TLS_TX follows before anything else is sent. A received KeyUpdate is
- * followed by the next TLS_RX (the kernel holds later records until then),
- * and one with update_requested is answered with our own before we send
- * anything more. Callers must not send on the socket from another thread
- * while one of these runs.
+ * TLS_TX follows before anything else is sent: ku_lock makes the two one
+ * step for every sender that goes through the library. A received
+ * KeyUpdate is followed by the next TLS_RX (the kernel holds later records
+ * until then). One with update_requested is answered at once if the send
+ * side is free and the socket takes it without waiting; otherwise the
+ * answer is owed and goes out first at the next ktls_session_send() or
+ * ktls_session_recv(), so a reader never blocks on the send side (two
+ * peers doing so at once would deadlock). Several requests met while
+ * silent get one answer, as 4.6.3 allows.
  */
 #include <errno.h>
 #include <poll.h>
@@ -224,7 +228,7 @@ wipe:
 }
 
 /* One handshake record holding one KeyUpdate, under the current key. */
-static int ku_send_record(struct ktls_session *s, int request)
+static int ku_send_record(struct ktls_session *s, int request, int wait)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(unsigned char))];
@@ -249,9 +253,11 @@ static int ku_send_record(struct ktls_session *s, int request)
 	c->cmsg_len = CMSG_LEN(sizeof(unsigned char));
 	*CMSG_DATA(c) = KTLS_RECORD_HANDSHAKE;
 	for (;;) {
-		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT));
 		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
 			break;
+		if (errno == EAGAIN && !wait)
+			return -EAGAIN;		/* nothing sent */
 		/* Non-blocking socket: the update must go out as one. */
 		if (errno == EAGAIN && poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			break;
@@ -264,14 +270,15 @@ static int ku_send_record(struct ktls_session *s, int request)
 	return 0;
 }
 
-KTLS_EXPORT int ktls_key_update(struct ktls_session *s, int request_peer)
+/* With ku_lock held. wait 0: -EAGAIN, nothing sent, if it would block. */
+static int ku_update_locked(struct ktls_session *s, int request, int wait)
 {
 	const char *why = ku_why_not(s);
 	int ret;
 
 	if (why)
 		return ku_fail(s, -EOPNOTSUPP, "cannot update keys: %s", why);
-	ret = ku_send_record(s, request_peer ? 1 : 0);
+	ret = ku_send_record(s, request ? 1 : 0, wait);
 	if (ret)
 		return ret;
 	/*
@@ -281,9 +288,38 @@ KTLS_EXPORT int ktls_key_update(struct ktls_session *s, int request_peer)
 	ret = ku_install(s, 1);
 	if (ret)
 		return ret;
+	/* Any update of ours answers the peer's requests so far. */
+	__atomic_store_n(&s->ku_owed, 0, __ATOMIC_RELAXED);
 	s->ku_records = 0;
 	s->ku_sent++;
 	return 0;
+}
+
+KTLS_EXPORT int ktls_key_update(struct ktls_session *s, int request_peer)
+{
+	int ret;
+
+	pthread_mutex_lock(&s->ku_lock);
+	ret = ku_update_locked(s, request_peer, 1);
+	pthread_mutex_unlock(&s->ku_lock);
+	return ret;
+}
+
+/* Receive side: answer an owed update if that can be done at once. */
+int ktls_key_update_answer(struct ktls_session *s)
+{
+	int ret = 0;
+
+	if (!__atomic_load_n(&s->ku_owed, __ATOMIC_RELAXED) ||
+	    pthread_mutex_trylock(&s->ku_lock))
+		return 0;	/* the sender answers before its next send */
+	if (__atomic_load_n(&s->ku_owed, __ATOMIC_RELAXED)) {
+		ret = ku_update_locked(s, 0, 0);
+		if (ret == -EAGAIN)
+			ret = 0;
+	}
+	pthread_mutex_unlock(&s->ku_lock);
+	return ret;
 }
 
 int ktls_key_update_received(struct ktls_session *s, const unsigned char *m,
@@ -319,21 +355,31 @@ int ktls_key_update_received(struct ktls_session *s, const unsigned char *m,
 	if (ret)
 		return ret;
 	s->ku_received++;
-	if (m[4] == 1)
-		return ktls_key_update(s, 0);
+	if (m[4] == 1) {
+		__atomic_store_n(&s->ku_owed, 1, __ATOMIC_RELAXED);
+		return ktls_key_update_answer(s);
+	}
 	return 0;
 }
 
-/* Before sending len bytes: the key-usage limit may call for an update. */
-int ktls_key_update_account(struct ktls_session *s, size_t len)
+/*
+ * Before sending len bytes, with ku_lock held: an owed answer goes first,
+ * then an update if the key-usage limit calls for one.
+ */
+int ktls_key_update_before_send(struct ktls_session *s, size_t len)
 {
 	uint64_t records = (len + 16383) / 16384;
 	int ret;
 
-	if (!s->ku_ready || !s->ku_limit)
+	if (!s->ku_ready)
 		return 0;
-	if (s->ku_records + records > s->ku_limit) {
-		ret = ktls_key_update(s, 0);
+	if (__atomic_load_n(&s->ku_owed, __ATOMIC_RELAXED)) {
+		ret = ku_update_locked(s, 0, 1);
+		if (ret)
+			return ret;
+	}
+	if (s->ku_limit && s->ku_records + records > s->ku_limit) {
+		ret = ku_update_locked(s, 0, 1);
 		if (ret)
 			return ret;
 	}

@@ -126,6 +126,8 @@ struct ktls_session {
 	uint64_t ku_limit;		/* records per key, 0: no limit */
 	uint64_t ku_records;		/* sent under the current key */
 	unsigned long ku_sent, ku_received;
+	int ku_owed;			/* peer's update_requested unanswered */
+	pthread_mutex_t ku_lock;	/* one sender: KeyUpdate + TLS_TX atomic */
 
 	unsigned char *pending;		/* plaintext GnuTLS held at offload */
 	size_t pending_len;
@@ -236,8 +238,10 @@ int ktls_key_update_next(struct ktls_session *s, int tx, unsigned char *next,
 /* A KeyUpdate message (whole record m, n bytes) came: follow it. */
 int ktls_key_update_received(struct ktls_session *s, const unsigned char *m,
 			     size_t n);
-/* Before sending len bytes: update first if the key-usage limit says so. */
-int ktls_key_update_account(struct ktls_session *s, size_t len);
+/* With ku_lock held, before sending len bytes: owed answer, usage limit. */
+int ktls_key_update_before_send(struct ktls_session *s, size_t len);
+/* Answer an owed update now if that needs no waiting (receive side). */
+int ktls_key_update_answer(struct ktls_session *s);
 
 /* util */
 int64_t ktls_now_ms(void);

@@ -161,8 +161,13 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 KTLS_EXPORT ssize_t ktls_session_recv(struct ktls_session *s, void *buf,
 				      size_t len, int flags, int *alert)
 {
+	int ret;
+
 	if (!s || s->state != KTLS_ST_OFFLOADED)
 		return -EINVAL;
+	ret = ktls_key_update_answer(s);
+	if (ret)
+		return ret;
 	return record_recv(s, s->fd, buf, len, flags, alert);
 }
 
@@ -174,13 +179,19 @@ KTLS_EXPORT ssize_t ktls_session_send(struct ktls_session *s, const void *buf,
 
 	if (!s || s->state != KTLS_ST_OFFLOADED)
 		return -EINVAL;
-	ret = ktls_key_update_account(s, len);
-	if (ret)
+	pthread_mutex_lock(&s->ku_lock);
+	ret = ktls_key_update_before_send(s, len);
+	if (ret || !len) {
+		pthread_mutex_unlock(&s->ku_lock);
 		return ret;
+	}
 	do {
 		n = send(s->fd, buf, len, flags | MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	if (n < 0)
+		n = -errno;
+	pthread_mutex_unlock(&s->ku_lock);
+	return n;
 }
 
 static void ktls_record_clear_error(int fd)

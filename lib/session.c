@@ -163,6 +163,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 		return -ENOMEM;
 	s->cfg = ktls_config_get(cfg);
 	s->fd = fd;
+	pthread_mutex_init(&s->ku_lock, NULL);
 	s->timeout_ms = opts->timeout_ms;
 	if (opts->timeout_ms)
 		s->deadline_ms = ktls_now_ms() + opts->timeout_ms;
@@ -221,6 +222,7 @@ KTLS_EXPORT void ktls_session_free(struct ktls_session *s)
 	}
 	free(s->psk_identity);
 	free(s->peername);
+	pthread_mutex_destroy(&s->ku_lock);
 	ktls_config_put(s->cfg);
 	free(s);
 }

@@ -287,7 +287,11 @@ ssize_t ktls_recv(int fd, void *buf, size_t len, int flags, int *alert);
  */
 ssize_t ktls_session_recv(struct ktls_session *s, void *buf, size_t len,
 			  int flags, int *alert);
-/* send(2) on the session's socket, with the automatic key update. */
+/*
+ * send(2) on the session's socket, after an update the peer asked for and
+ * ktls_session_recv could not send at once, and any automatic update. A
+ * len of 0 sends only those.
+ */
 ssize_t ktls_session_send(struct ktls_session *s, const void *buf, size_t len,
 			  int flags);
 /*
