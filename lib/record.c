@@ -171,6 +171,18 @@ KTLS_EXPORT ssize_t ktls_session_recv(struct ktls_session *s, void *buf,
 	return record_recv(s, s->fd, buf, len, flags, alert);
 }
 
+KTLS_EXPORT int ktls_session_handshake_record(struct ktls_session *s,
+					     const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	if (!s || s->state != KTLS_ST_OFFLOADED)
+		return -EINVAL;
+	if (len && p[0] == RECORD_HS_KEY_UPDATE)
+		return ktls_key_update_received(s, p, len);
+	return 0;	/* a NewSessionTicket, say: nothing to do */
+}
+
 KTLS_EXPORT ssize_t ktls_session_send(struct ktls_session *s, const void *buf,
 				      size_t len, int flags)
 {

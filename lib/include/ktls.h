@@ -295,6 +295,15 @@ ssize_t ktls_session_recv(struct ktls_session *s, void *buf, size_t len,
 ssize_t ktls_session_send(struct ktls_session *s, const void *buf, size_t len,
 			  int flags);
 /*
+ * For callers that read the kTLS socket themselves (io_uring RECVMSG): a
+ * handshake record (type 22) they read whole. A KeyUpdate is followed as
+ * in ktls_session_recv (an answer that could not go out at once is sent
+ * by the next ktls_session_send, len 0 will do); anything else is
+ * ignored. 0 or a negative errno, as ktls_session_recv.
+ */
+int ktls_session_handshake_record(struct ktls_session *s, const void *buf,
+				  size_t len);
+/*
  * TLS 1.3, after offload: send a KeyUpdate and switch to our next transmit
  * key; request_peer asks the peer to update its own (it answers with a
  * KeyUpdate that ktls_session_recv follows). -EOPNOTSUPP, with nothing
