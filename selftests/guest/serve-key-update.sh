@@ -115,4 +115,25 @@ else
 		fail "the server did not name the KeyUpdate it cannot follow"
 fi
 stop_serve
+
+echo "# ktls-serve --rekey-every 1, curl (OpenSSL) fetching 4 MiB on one connection"
+start_serve --cert "$T/server.pem" --key "$T/server.key" --rekey-every 1 || exit 1
+tx0=$(tls_stat TlsTxRekeyOk)
+U=https://127.0.0.1:$PORT/f1048576
+timeout 120 curl -sk --http1.1 --tlsv1.3 "$U" "$U" "$U" "$U" \
+	-o "$T/c1" -o "$T/c2" -o "$T/c3" -o "$T/c4" || fail "curl exited $?"
+for i in 1 2 3 4; do
+	[ "$(file_sha "$T/c$i")" = "$want" ] || fail "curl: body $i differs"
+done
+n=$(grep -c 'TLS1.3' "$SERVER_LOG")
+[ "$n" = 1 ] || fail "curl used $n connections, not 1"
+if [ $rekey = 1 ]; then
+	dtx=$(($(tls_stat TlsTxRekeyOk) - tx0))
+	# one update each time a MiB has gone out, before the next body
+	[ $dtx = 3 ] || fail "--rekey-every 1: TlsTxRekeyOk +$dtx, expected +3"
+	ok "--rekey-every 1: 4 bodies intact across $dtx server KeyUpdates"
+else
+	ok "--rekey-every 1 on a kernel without rekey: 4 bodies intact, no update tried"
+fi
+stop_serve
 finish
