@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: focused
-# timeout: 240
+# timeout: 300
 # TLS 1.3 KeyUpdate between two libktls sessions on kTLS (ktls-rekey):
 #   pair      client and server exchange 64 MiB (32 MiB each way, at
 #             once), byte-exact,

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: focused
-# timeout: 180
 # TLS 1.3 KeyUpdate from clients we did not write, against ktls-serve on
 # kTLS, several requests on one connection, bodies compared byte for byte:
 #   gnutls   tls-poke (GnuTLS 3.7.9, user space) calls
