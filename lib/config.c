@@ -353,6 +353,16 @@ KTLS_EXPORT void ktls_config_set_user_records(struct ktls_config *cfg,
 		cfg->user_records = !!user;
 }
 
+KTLS_EXPORT int ktls_config_set_key_update_limit(struct ktls_config *cfg,
+						uint64_t records)
+{
+	int ret = config_mutable(cfg);
+
+	if (!ret)
+		cfg->key_update_limit = records;
+	return ret;
+}
+
 static int config_psk_lookup(gnutls_session_t gs, const gnutls_datum_t *user,
 			     gnutls_datum_t *key)
 {

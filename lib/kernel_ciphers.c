@@ -6,8 +6,10 @@
  * AEAD (TX and RX use the same one). Only TX is probed, so TlsRxSw in
  * /proc/net/tls_stat counts real handovers alone. On the first socket that
  * takes a key, TLS_TX_MAX_PAYLOAD_LEN is tried too: newer kernels can keep
- * a peer's record size limit. Probed once; the answer is cached for the
- * life of the process.
+ * a peer's record size limit, and a second TLS_TX with the same key:
+ * kernels since 6.14 take it (a TLS 1.3 rekey, counted once per process
+ * in TlsTxRekeyOk), older ones refuse it with EBUSY. Probed once; the
+ * answer is cached for the life of the process.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +25,7 @@ static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
 static int probe_done;
 static unsigned int probe_mask;
 static int probe_tx_limit;
+static int probe_rekey;
 
 static const struct {
 	unsigned int bit;
@@ -101,6 +104,9 @@ static int probe_one(const struct sockaddr_in *addr, size_t i)
 		    setsockopt(fd, SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, &limit,
 			       sizeof(limit)) == 0)
 			probe_tx_limit = 1;
+		if (!probe_rekey &&
+		    setsockopt(fd, SOL_TLS, TLS_TX, &ci, probe_ciphers[i].len) == 0)
+			probe_rekey = 1;
 	}
 out:
 	close(fd);
@@ -157,6 +163,17 @@ int ktls_kernel_tx_limit(void)
 	ktls_kernel_ciphers();
 	pthread_mutex_lock(&probe_lock);
 	ret = probe_tx_limit;
+	pthread_mutex_unlock(&probe_lock);
+	return ret;
+}
+
+int ktls_kernel_rekey(void)
+{
+	int ret;
+
+	ktls_kernel_ciphers();
+	pthread_mutex_lock(&probe_lock);
+	ret = probe_rekey;
 	pthread_mutex_unlock(&probe_lock);
 	return ret;
 }

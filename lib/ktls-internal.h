@@ -41,6 +41,7 @@ struct ktls_config {
 	unsigned int ciphers;		/* KTLS_CIPHER_* bits asked for */
 	enum ktls_verify verify;
 	int allow_rsa_kx;
+	uint64_t key_update_limit;	/* records per key, 0: no automatic update */
 	int user_records;		/* GnuTLS keeps the records: no kTLS */
 
 	/* Built once at freeze time from the fields above + the kernel. */
@@ -121,6 +122,16 @@ struct ktls_session {
 	int cert_requested;		/* client: server sent CertificateRequest */
 	int cert_sent;			/* ... and we answered with a chain */
 
+	/* TLS 1.3 application traffic secrets, current (key_update.c). */
+	unsigned char ku_tx[64], ku_rx[64];
+	size_t ku_len;			/* secret size, 0: none kept */
+	int ku_ready;			/* kept, and the kernel can rekey */
+	uint64_t ku_limit;		/* records per key, 0: no limit */
+	uint64_t ku_records;		/* sent under the current key */
+	unsigned long ku_sent, ku_received;
+	int ku_owed;			/* peer's update_requested unanswered */
+	pthread_mutex_t ku_lock;	/* one sender: KeyUpdate + TLS_TX atomic */
+
 	unsigned char *pending;		/* plaintext GnuTLS held at offload */
 	size_t pending_len;
 	char errbuf[256];
@@ -196,6 +207,10 @@ union ktls_crypto_info {
 	struct tls12_crypto_info_aes_ccm_128 ccm128;
 	struct tls12_crypto_info_chacha20_poly1305 chacha;
 };
+int ktls_crypto_info_set(union ktls_crypto_info *ci,
+			 gnutls_cipher_algorithm_t cipher, int tls13,
+			 const gnutls_datum_t *key, const gnutls_datum_t *iv,
+			 const unsigned char seq[8], socklen_t *len);
 int ktls_crypto_info_fill(gnutls_session_t gs, int read,
 			  union ktls_crypto_info *ci, socklen_t *len);
 unsigned int ktls_cipher_from_gnutls(gnutls_cipher_algorithm_t c);
@@ -209,6 +224,29 @@ int ktls_session_fail(struct ktls_session *s, int err, const char *fmt, ...)
 int ktls_handshake_error(struct ktls_session *s, int gnutls_err);
 int ktls_post_handshake_alert(struct ktls_session *s, int alert);
 int ktls_errno_from_gnutls(int gnutls_err);
+
+/* kernel_ciphers.c: 1 if kTLS takes a second TLS_TX (probed once). */
+int ktls_kernel_rekey(void);
+
+/* key_update.c */
+/* RFC 8446 7.1 HKDF-Expand-Label with an empty context, on GnuTLS's HKDF. */
+int ktls_hkdf_expand_label(gnutls_mac_algorithm_t mac, const void *secret,
+			   size_t secret_len, const char *label,
+			   void *out, size_t out_len);
+void ktls_key_update_setup(struct ktls_session *s);
+void ktls_key_update_offloaded(struct ktls_session *s);
+void ktls_key_update_wipe(struct ktls_session *s);
+uint64_t ktls_key_update_rfc_limit(unsigned int cipher);
+/* One direction's next secret and the crypto info of its key and iv. */
+int ktls_key_update_next(struct ktls_session *s, int tx, unsigned char *next,
+			 union ktls_crypto_info *ci, socklen_t *cilen);
+/* A KeyUpdate message (whole record m, n bytes) came: follow it. */
+int ktls_key_update_received(struct ktls_session *s, const unsigned char *m,
+			     size_t n);
+/* With ku_lock held, before sending len bytes: owed answer, usage limit. */
+int ktls_key_update_before_send(struct ktls_session *s, size_t len);
+/* Answer an owed update now if that needs no waiting (receive side). */
+int ktls_key_update_answer(struct ktls_session *s);
 
 /* util */
 int64_t ktls_now_ms(void);

@@ -49,6 +49,61 @@ static int offload_aes(unsigned char *salt, unsigned char *iv,
 	return 0;
 }
 
+int ktls_crypto_info_set(union ktls_crypto_info *ci,
+			 gnutls_cipher_algorithm_t cipher, int tls13,
+			 const gnutls_datum_t *key, const gnutls_datum_t *iv,
+			 const unsigned char seq[8], socklen_t *len)
+{
+	int ret = 0;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->info.version = tls13 ? TLS_1_3_VERSION : TLS_1_2_VERSION;
+	switch (cipher) {
+	case GNUTLS_CIPHER_AES_128_GCM:
+		if (key->size != TLS_CIPHER_AES_GCM_128_KEY_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
+		memcpy(ci->gcm128.key, key->data, key->size);
+		memcpy(ci->gcm128.rec_seq, seq, 8);
+		ret = offload_aes(ci->gcm128.salt, ci->gcm128.iv, iv, seq, tls13);
+		*len = sizeof(ci->gcm128);
+		break;
+	case GNUTLS_CIPHER_AES_256_GCM:
+		if (key->size != TLS_CIPHER_AES_GCM_256_KEY_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
+		memcpy(ci->gcm256.key, key->data, key->size);
+		memcpy(ci->gcm256.rec_seq, seq, 8);
+		ret = offload_aes(ci->gcm256.salt, ci->gcm256.iv, iv, seq, tls13);
+		*len = sizeof(ci->gcm256);
+		break;
+	case GNUTLS_CIPHER_AES_128_CCM:
+		if (key->size != TLS_CIPHER_AES_CCM_128_KEY_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_AES_CCM_128;
+		memcpy(ci->ccm128.key, key->data, key->size);
+		memcpy(ci->ccm128.rec_seq, seq, 8);
+		ret = offload_aes(ci->ccm128.salt, ci->ccm128.iv, iv, seq, tls13);
+		*len = sizeof(ci->ccm128);
+		break;
+	case GNUTLS_CIPHER_CHACHA20_POLY1305:
+		if (key->size != TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE ||
+		    iv->size != TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE)
+			return -EINVAL;
+		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
+		memcpy(ci->chacha.key, key->data, key->size);
+		memcpy(ci->chacha.iv, iv->data, iv->size);
+		memcpy(ci->chacha.rec_seq, seq, 8);
+		*len = sizeof(ci->chacha);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (ret)
+		gnutls_memset(ci, 0, sizeof(*ci));
+	return ret;
+}
+
 int ktls_crypto_info_fill(gnutls_session_t gs, int read,
 			  union ktls_crypto_info *ci, socklen_t *len)
 {
@@ -63,60 +118,16 @@ int ktls_crypto_info_fill(gnutls_session_t gs, int read,
 	switch (gnutls_protocol_get_version(gs)) {
 	case GNUTLS_TLS1_2:
 		tls13 = 0;
-		ci->info.version = TLS_1_2_VERSION;
 		break;
 	case GNUTLS_TLS1_3:
 		tls13 = 1;
-		ci->info.version = TLS_1_3_VERSION;
 		break;
 	default:
 		return -EOPNOTSUPP;
 	}
-
-	switch (gnutls_cipher_get(gs)) {
-	case GNUTLS_CIPHER_AES_128_GCM:
-		if (key.size != TLS_CIPHER_AES_GCM_128_KEY_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-		memcpy(ci->gcm128.key, key.data, key.size);
-		memcpy(ci->gcm128.rec_seq, seq, 8);
-		ret = offload_aes(ci->gcm128.salt, ci->gcm128.iv, &iv, seq, tls13);
-		*len = sizeof(ci->gcm128);
-		break;
-	case GNUTLS_CIPHER_AES_256_GCM:
-		if (key.size != TLS_CIPHER_AES_GCM_256_KEY_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
-		memcpy(ci->gcm256.key, key.data, key.size);
-		memcpy(ci->gcm256.rec_seq, seq, 8);
-		ret = offload_aes(ci->gcm256.salt, ci->gcm256.iv, &iv, seq, tls13);
-		*len = sizeof(ci->gcm256);
-		break;
-	case GNUTLS_CIPHER_AES_128_CCM:
-		if (key.size != TLS_CIPHER_AES_CCM_128_KEY_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_AES_CCM_128;
-		memcpy(ci->ccm128.key, key.data, key.size);
-		memcpy(ci->ccm128.rec_seq, seq, 8);
-		ret = offload_aes(ci->ccm128.salt, ci->ccm128.iv, &iv, seq, tls13);
-		*len = sizeof(ci->ccm128);
-		break;
-	case GNUTLS_CIPHER_CHACHA20_POLY1305:
-		if (key.size != TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE ||
-		    iv.size != TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
-		memcpy(ci->chacha.key, key.data, key.size);
-		memcpy(ci->chacha.iv, iv.data, iv.size);
-		memcpy(ci->chacha.rec_seq, seq, 8);
-		*len = sizeof(ci->chacha);
-		break;
-	default:
-		return -EOPNOTSUPP;
-	}
+	ret = ktls_crypto_info_set(ci, gnutls_cipher_get(gs), tls13, &key, &iv,
+				   seq, len);
 	gnutls_memset(seq, 0, sizeof(seq));
-	if (ret)
-		gnutls_memset(ci, 0, sizeof(*ci));
 	return ret;
 }
 
@@ -210,6 +221,7 @@ KTLS_EXPORT int ktls_session_offload(struct ktls_session *s)
 		goto wipe;
 	}
 	s->state = KTLS_ST_OFFLOADED;
+	ktls_key_update_offloaded(s);
 	ret = 0;
 wipe:
 	gnutls_memset(&tx, 0, sizeof(tx));

@@ -49,12 +49,35 @@ int ktls_record_read(int fd, void *buf, size_t len, int flags, ssize_t *n)
 	return record_type(&msg);
 }
 
-KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
-			      int *alert)
+/*
+ * The rest of a KeyUpdate whose first piece (have bytes in m, fewer than
+ * a KeyUpdate's 5) filled the caller's buffer: it is in the same record.
+ * Returns the length seen, or a negative errno.
+ */
+static ssize_t record_key_update_rest(int fd, unsigned char *m, size_t have,
+				      size_t cap, int flags)
 {
-	unsigned char *p = buf;
-	int type, at_start = 1;
 	ssize_t n;
+	int type;
+
+	type = ktls_record_read(fd, m + have, cap - have, flags, &n);
+	if (type < 0)
+		return type;
+	if (type != KTLS_RECORD_HANDSHAKE)
+		return have;	/* it had ended: short, malformed */
+	return have + n;
+}
+
+/*
+ * ktls_recv() and ktls_session_recv(): with a session, a KeyUpdate is
+ * followed; without one, it ends the read with -EKEYEXPIRED.
+ */
+static ssize_t record_recv(struct ktls_session *s, int fd, void *buf,
+			   size_t len, int flags, int *alert)
+{
+	unsigned char *p = buf, ku[8];
+	int type, at_start = 1, ret;
+	ssize_t n, kn;
 
 	/* Skipping a non-data record means consuming it: no peeking. */
 	if ((flags & MSG_PEEK) || !len)
@@ -80,16 +103,37 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 			return n;
 		case KTLS_RECORD_HANDSHAKE:
 			/*
-			 * A NewSessionTicket has nothing for us here. After a
-			 * KeyUpdate the peer encrypts under keys this kernel
-			 * cannot be given: say so now rather than fail with
-			 * EBADMSG on the next record. A record larger than
-			 * buf comes in pieces; only a record's first piece
-			 * starts with the message type, and a piece that
-			 * fills buf may have more to come.
+			 * A NewSessionTicket has nothing for us here. A
+			 * KeyUpdate changes the peer's key: followed with a
+			 * session where the kernel can rekey, else said at
+			 * once rather than failing with EBADMSG on the next
+			 * record. A record larger than buf comes in pieces;
+			 * only a record's first piece starts with the
+			 * message type, and a piece that fills buf may have
+			 * more to come. RFC 8446 (5.1) has a KeyUpdate end
+			 * its record, and the kernel (like us) looks for it
+			 * only at a record's start.
 			 */
-			if (at_start && p[0] == RECORD_HS_KEY_UPDATE)
-				return -EKEYEXPIRED;
+			if (at_start && p[0] == RECORD_HS_KEY_UPDATE) {
+				if (!s)
+					return -EKEYEXPIRED;
+				kn = n < (ssize_t)sizeof(ku) ? n : (ssize_t)sizeof(ku);
+				memcpy(ku, p, kn);
+				if ((size_t)n == len && n < 5)
+					kn = record_key_update_rest(fd, ku, kn,
+								    sizeof(ku),
+								    flags);
+				if (kn < 0)
+					return kn;
+				if ((size_t)n > sizeof(ku))
+					kn = n;	/* longer than any KeyUpdate */
+				ret = ktls_key_update_received(s, ku, kn);
+				gnutls_memset(ku, 0, sizeof(ku));
+				if (ret)
+					return ret;
+				at_start = 1;
+				continue;
+			}
 			/*
 			 * A HelloRequest or ClientHello asks for a TLS 1.2
 			 * renegotiation, which a kTLS socket cannot do:
@@ -116,6 +160,60 @@ KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
 			return -EPROTO;
 		}
 	}
+}
+
+KTLS_EXPORT ssize_t ktls_recv(int fd, void *buf, size_t len, int flags,
+			      int *alert)
+{
+	return record_recv(NULL, fd, buf, len, flags, alert);
+}
+
+KTLS_EXPORT ssize_t ktls_session_recv(struct ktls_session *s, void *buf,
+				      size_t len, int flags, int *alert)
+{
+	int ret;
+
+	if (!s || s->state != KTLS_ST_OFFLOADED)
+		return -EINVAL;
+	ret = ktls_key_update_answer(s);
+	if (ret)
+		return ret;
+	return record_recv(s, s->fd, buf, len, flags, alert);
+}
+
+KTLS_EXPORT int ktls_session_handshake_record(struct ktls_session *s,
+					     const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	if (!s || s->state != KTLS_ST_OFFLOADED)
+		return -EINVAL;
+	if (len && p[0] == RECORD_HS_KEY_UPDATE)
+		return ktls_key_update_received(s, p, len);
+	return 0;	/* a NewSessionTicket, say: nothing to do */
+}
+
+KTLS_EXPORT ssize_t ktls_session_send(struct ktls_session *s, const void *buf,
+				      size_t len, int flags)
+{
+	ssize_t n;
+	int ret;
+
+	if (!s || s->state != KTLS_ST_OFFLOADED)
+		return -EINVAL;
+	pthread_mutex_lock(&s->ku_lock);
+	ret = ktls_key_update_before_send(s, len);
+	if (ret || !len) {
+		pthread_mutex_unlock(&s->ku_lock);
+		return ret;
+	}
+	do {
+		n = send(s->fd, buf, len, flags | MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	pthread_mutex_unlock(&s->ku_lock);
+	return n;
 }
 
 static void ktls_record_clear_error(int fd)

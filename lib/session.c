@@ -163,6 +163,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 		return -ENOMEM;
 	s->cfg = ktls_config_get(cfg);
 	s->fd = fd;
+	pthread_mutex_init(&s->ku_lock, NULL);
 	s->timeout_ms = opts->timeout_ms;
 	if (opts->timeout_ms)
 		s->deadline_ms = ktls_now_ms() + opts->timeout_ms;
@@ -196,6 +197,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 		goto fail;
 	ktls_transport_setup(s);
 	ktls_hooks_install(s);
+	ktls_key_update_setup(s);
 	*out = s;
 	return 0;
 fail:
@@ -211,6 +213,7 @@ KTLS_EXPORT void ktls_session_free(struct ktls_session *s)
 		gnutls_deinit(s->gs);	/* wipes GnuTLS's own key copies */
 		__atomic_sub_fetch(&session_count, 1, __ATOMIC_RELAXED);
 	}
+	ktls_key_update_wipe(s);
 	if (s->psk_client)
 		gnutls_psk_free_client_credentials(s->psk_client);
 	if (s->pending) {
@@ -219,6 +222,7 @@ KTLS_EXPORT void ktls_session_free(struct ktls_session *s)
 	}
 	free(s->psk_identity);
 	free(s->peername);
+	pthread_mutex_destroy(&s->ku_lock);
 	ktls_config_put(s->cfg);
 	free(s);
 }
@@ -450,5 +454,8 @@ KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
 	*info = s->info;
 	/* Set by the offload, after the handshake. */
 	info->record_limit_kept = s->record_limit_kept;
+	info->key_update = s->ku_ready;
+	info->key_updates_sent = s->ku_sent;
+	info->key_updates_received = s->ku_received;
 	return 0;
 }

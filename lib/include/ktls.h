@@ -135,6 +135,17 @@ int ktls_keyring_for_each_psk(int32_t ring, ktls_keyring_psk_fn fn, void *arg);
 int ktls_config_set_ticket_key(struct ktls_config *cfg, const void *key,
 			       size_t len);
 
+/*
+ * Automatic TLS 1.3 key update (ktls_session_send): before a send would
+ * take the current transmit key past this many records, a KeyUpdate goes
+ * out first. 0 (the default): never. KTLS_KEY_UPDATE_LIMIT_RFC: the
+ * per-cipher limits of RFC 8446 5.5 (AES-GCM 2^24.5 records; AES-CCM
+ * 2^23.5; ChaCha20-Poly1305 none). Only on kernels that can rekey.
+ */
+#define KTLS_KEY_UPDATE_LIMIT_RFC UINT64_MAX
+int ktls_config_set_key_update_limit(struct ktls_config *cfg,
+				     uint64_t records);
+
 /* Per-session options. Zero-initialise, then fill what applies. */
 struct ktls_session_opts {
 	const char *peername;	/* client: SNI and name check; NULL: none */
@@ -229,6 +240,10 @@ struct ktls_info {
 	/* 1: the kernel keeps that limit (TLS_TX_MAX_PAYLOAD_LEN, 6.18+ era
 	 * kernels); 0: it was declined (server) or refused (client). */
 	int record_limit_kept;
+	/* 1: TLS 1.3 KeyUpdate can be followed and sent (kernel rekey). */
+	int key_update;
+	unsigned long key_updates_sent;	/* by us, answers included */
+	unsigned long key_updates_received;
 };
 int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
 /* The peer's certificate (DER, leaf), if any; valid while s lives. */
@@ -260,6 +275,46 @@ enum ktls_record_type {
  * Returns bytes read or a negative errno.
  */
 ssize_t ktls_recv(int fd, void *buf, size_t len, int flags, int *alert);
+/*
+ * The same on the session's socket, following a TLS 1.3 KeyUpdate where
+ * the kernel can rekey (Linux 6.14 and later): the peer's next key is
+ * installed (TLS_RX), and if the peer asked for an update, our own
+ * KeyUpdate goes out and our next key is installed (TLS_TX) before this
+ * returns. Where the kernel cannot, -EKEYEXPIRED as ktls_recv, with the
+ * cause in ktls_session_error(). A malformed KeyUpdate gives -EPROTO (the
+ * peer is sent decode_error or illegal_parameter). Nothing may be sent on
+ * the socket from another thread meanwhile.
+ */
+ssize_t ktls_session_recv(struct ktls_session *s, void *buf, size_t len,
+			  int flags, int *alert);
+/*
+ * send(2) on the session's socket, after an update the peer asked for and
+ * ktls_session_recv could not send at once, and any automatic update. A
+ * len of 0 sends only those.
+ */
+ssize_t ktls_session_send(struct ktls_session *s, const void *buf, size_t len,
+			  int flags);
+/*
+ * For callers that read the kTLS socket themselves (io_uring RECVMSG): a
+ * handshake record (type 22) they read whole. A KeyUpdate is followed as
+ * in ktls_session_recv (an answer that could not go out at once is sent
+ * by the next ktls_session_send, len 0 will do); anything else is
+ * ignored. 0 or a negative errno, as ktls_session_recv.
+ */
+int ktls_session_handshake_record(struct ktls_session *s, const void *buf,
+				  size_t len);
+/*
+ * TLS 1.3, after offload: send a KeyUpdate and switch to our next transmit
+ * key; request_peer asks the peer to update its own (it answers with a
+ * KeyUpdate that ktls_session_recv follows). -EOPNOTSUPP, with nothing
+ * sent, where the kernel cannot rekey or the session is TLS 1.2. Nothing
+ * may be sent on the socket from another thread meanwhile. Any other
+ * error leaves the connection unusable: close it.
+ */
+int ktls_key_update(struct ktls_session *s, int request_peer);
+/* 1 if this kernel's kTLS can rekey (probed once, cached). */
+int ktls_kernel_can_rekey(void);
+
 /* Send an alert record (level 1 warning, 2 fatal). */
 int ktls_send_alert(int fd, int level, int description);
 /* Send close_notify. */

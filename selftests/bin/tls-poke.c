@@ -12,6 +12,12 @@
  *   empty-handshake  a well-encrypted handshake record with no content
  *   keyupdate        a KeyUpdate, then data under the new keys
  *   data             nothing hostile: --send STR (default "poke\n")
+ *   rekey            --first is an HTTP request, sent --rounds N times
+ *                    (default 4) on one connection; halfway through each
+ *                    response body, gnutls_session_key_update: round 0
+ *                    update_not_requested, round 1 update_requested, and
+ *                    so on. Prints "round R: body L bytes sha256 HEX"
+ *                    per response, then "rekey done", or why it stopped.
  *
  * --first STR is sent before waiting for the server's first record, for
  * servers that answer rather than speak first (an HTTP request; C escapes
@@ -35,6 +41,83 @@
 #include "tcp-connect.h"
 
 #define POKE_TIMEOUT_MS 10000
+
+/* One record's worth of plaintext, waiting for it; <= 0: why not. */
+static ssize_t poke_recv(int fd, gnutls_session_t gs, char *buf, size_t len);
+
+static int poke_rekey(int fd, gnutls_session_t gs, const char *req,
+		      int rounds)
+{
+	static char buf[16384 + 1];
+	unsigned char md[32];
+	gnutls_hash_hd_t h;
+	size_t have, body, got, clen;
+	ssize_t n;
+	char *end, *cl;
+	int r, i, updated, ret;
+
+	for (r = 0; r < rounds; r++) {
+		if (gnutls_record_send(gs, req, strlen(req)) < 0) {
+			printf("round %d: request not sent\n", r);
+			return 1;
+		}
+		have = 0;
+		end = NULL;
+		while (!end) {
+			n = poke_recv(fd, gs, buf + have, sizeof(buf) - 1 - have);
+			if (n <= 0) {
+				printf("round %d: no response head (%s)\n", r,
+				       n == GNUTLS_E_FATAL_ALERT_RECEIVED ?
+				       gnutls_alert_get_strname(gnutls_alert_get(gs)) :
+				       gnutls_strerror((int)n));
+				return 1;
+			}
+			have += n;
+			buf[have] = 0;
+			end = strstr(buf, "\r\n\r\n");
+		}
+		cl = strcasestr(buf, "content-length:");
+		if (!cl || cl > end) {
+			printf("round %d: no Content-Length\n", r);
+			return 1;
+		}
+		clen = strtoul(cl + 15, NULL, 10);
+		gnutls_hash_init(&h, GNUTLS_DIG_SHA256);
+		body = have - (end + 4 - buf);
+		gnutls_hash(h, end + 4, body);
+		updated = 0;
+		for (got = body; got < clen; got += n) {
+			if (!updated && got >= clen / 2) {
+				ret = gnutls_session_key_update(gs, r % 2 ?
+							GNUTLS_KU_PEER : 0);
+				if (ret < 0) {
+					printf("round %d: key update: %s\n", r,
+					       gnutls_strerror(ret));
+					return 1;
+				}
+				updated = 1;
+			}
+			n = poke_recv(fd, gs, buf, clen - got < sizeof(buf) - 1 ?
+					      clen - got : sizeof(buf) - 1);
+			if (n <= 0) {
+				printf("round %d: body stopped at %zu of %zu (%s)\n",
+				       r, got, clen, n == GNUTLS_E_FATAL_ALERT_RECEIVED ?
+				       gnutls_alert_get_strname(gnutls_alert_get(gs)) :
+				       gnutls_strerror((int)n));
+				return 1;
+			}
+			gnutls_hash(h, buf, n);
+		}
+		gnutls_hash_deinit(h, md);
+		printf("round %d: body %zu bytes sha256 ", r, clen);
+		for (i = 0; i < 32; i++)
+			printf("%02x", md[i]);
+		printf(" (key update %s)\n", !updated ? "not sent" :
+		       r % 2 ? "requested" : "not requested");
+	}
+	printf("rekey done\n");
+	return 0;
+}
 
 static int poke_wait(int fd, gnutls_session_t gs, int ms)
 {
@@ -137,6 +220,18 @@ static void poke_after(int fd)
 	printf("after the alert: %ld bytes\n", total);
 }
 
+static ssize_t poke_recv(int fd, gnutls_session_t gs, char *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		if (poke_wait(fd, gs, POKE_TIMEOUT_MS) <= 0)
+			return GNUTLS_E_TIMEDOUT;
+		n = gnutls_record_recv(gs, buf, len);
+	} while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
+	return n;
+}
+
 /* What the server answered, if anything, within the time limit. */
 static void poke_report(int fd, gnutls_session_t gs)
 {
@@ -192,7 +287,7 @@ int main(int argc, char **argv)
 	const char *mode, *data = "poke\n";
 	char buf[4096], *first = NULL;
 	ssize_t n;
-	int fd, ret, i;
+	int fd, ret, i, rounds = 4;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: tls-poke HOST PORT MODE [--send STR]\n");
@@ -204,6 +299,8 @@ int main(int argc, char **argv)
 			data = argv[i + 1];
 		else if (!strcmp(argv[i], "--first"))
 			first = poke_unescape(argv[i + 1]);
+		else if (!strcmp(argv[i], "--rounds"))
+			rounds = atoi(argv[i + 1]);
 	}
 	fd = tcp_connect("tls-poke", argv[1], argv[2]);
 	if (fd < 0)
@@ -224,6 +321,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("handshake ok: %s\n", gnutls_cipher_get_name(gnutls_cipher_get(gs)));
+	if (!strcmp(mode, "rekey")) {
+		ret = first ? poke_rekey(fd, gs, first, rounds) : 2;
+		if (ret)
+			poke_report(fd, gs);
+		free(first);
+		gnutls_deinit(gs);
+		gnutls_certificate_free_credentials(cred);
+		close(fd);
+		return ret;
+	}
 	if (first && gnutls_record_send(gs, first, strlen(first)) < 0) {
 		printf("first send failed\n");
 		return 1;

@@ -238,6 +238,13 @@ static void conn_send_head(struct conn *c)
 		user_send_head(c);
 		return;
 	}
+	/* A KeyUpdate the client asked for goes out before our data. */
+	if (c->tls && !c->head_sent && ktls_session_send(c->tls, "", 0, 0)) {
+		conn_log(c, "answering the client's KeyUpdate failed: %s",
+			 ktls_session_error(c->tls));
+		conn_abort(c);
+		return;
+	}
 	sqe = ring_conn_sqe(c, CONN_OP_SEND, 2);
 	io_uring_prep_send(sqe, c->fd, c->head + c->head_sent,
 			   c->head_len - c->head_sent, MSG_NOSIGNAL | more);
@@ -518,9 +525,27 @@ void conn_recv_alert(struct conn *c, int level, int desc)
 static void conn_control_record(struct conn *c, int type,
 				const unsigned char *p, int n)
 {
+	int ret;
+
 	if (type == KTLS_RECORD_ALERT && n >= 2) {
 		conn_recv_alert(c, p[0], p[1]);
 		return;
+	}
+	if (type == KTLS_RECORD_HANDSHAKE && n && p[0] == 24 && c->tls) {
+		ret = ktls_session_handshake_record(c->tls, p, n);
+		if (!ret) {
+			conn_info(c, "client sent a KeyUpdate%s: followed",
+				  n == 5 && p[4] ? " (update requested)" : "");
+			conn_submit_recv(c);
+			return;
+		}
+		conn_log(c, "client's KeyUpdate: %s",
+			 ktls_session_error(c->tls));
+		if (ret == -EPROTO) {	/* the library sent the alert */
+			c->alert_sent = 1;
+			conn_abort(c);
+			return;
+		}
 	}
 	if (!n)
 		conn_log(c, "client sent an empty %s record, which TLS forbids",

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"  --tls=ktls|user|off    kTLS (default), GnuTLS in user space, or plain HTTP\n"
 		"  --max-conns N          connections at once (default 256)\n"
 		"  --idle-timeout S       keep-alive, request and send timeout (default 30)\n"
+		"  --rekey-every MIB      TLS 1.3 KeyUpdate after each MIB sent (kTLS, kernels that rekey)\n"
 		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
 		"  --max-header BYTES     largest request head (default 8192)\n"
 		"  --quiet                log failures only, not every request\n"
@@ -57,7 +58,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
-	       O_IDLE, O_HS, O_MAXH, O_QUIET, O_DEBUG, O_HELP, O_VERSION };
+	       O_IDLE, O_HS, O_MAXH, O_REKEY, O_QUIET, O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "bind", required_argument, NULL, O_BIND },
@@ -69,6 +70,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HS },
 		{ "max-header", required_argument, NULL, O_MAXH },
+		{ "rekey-every", required_argument, NULL, O_REKEY },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
@@ -115,6 +117,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_MAXC:
 			if (parse_uint(optarg, 1, 1000000, &o->max_conns))
+				goto bad;
+			break;
+		case O_REKEY:
+			if (parse_uint(optarg, 1, 1u << 20, &o->rekey_every))
 				goto bad;
 			break;
 		case O_IDLE:

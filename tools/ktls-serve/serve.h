@@ -29,6 +29,7 @@ struct serve_opts {
 	unsigned int idle_timeout;	/* seconds */
 	unsigned int handshake_timeout;	/* seconds */
 	unsigned int max_header;	/* bytes */
+	unsigned int rekey_every;	/* MiB sent per TLS 1.3 key, 0: no limit */
 	int quiet;
 	int debug;			/* log every completion */
 };
@@ -154,6 +155,7 @@ struct conn {
 	/* Body: [body_off, body_off + body_left) of file_fd. */
 	int file_fd;
 	uint64_t body_off, body_left, body_len, body_sent;
+	uint64_t key_bytes;		/* body bytes sent under the current key */
 	int pipe[2];
 	size_t pipe_size, pipe_bytes;
 	char *ubuf;			/* user TLS: one read() of the file */

@@ -52,6 +52,20 @@ static void splice_submit(struct conn *c)
 	unsigned int more;
 	uint64_t chunk;
 
+	/*
+	 * --rekey-every: between chunks, with nothing in flight, the KeyUpdate
+	 * and the next transmit key (the open record goes out first).
+	 */
+	if (!c->pipe_bytes && c->tls && c->srv->opt.rekey_every &&
+	    c->key_bytes >= (uint64_t)c->srv->opt.rekey_every << 20) {
+		if (ktls_key_update(c->tls, 0)) {
+			conn_log(c, "KeyUpdate failed: %s",
+				 ktls_session_error(c->tls));
+			conn_abort(c);
+			return;
+		}
+		c->key_bytes = 0;
+	}
 	if (c->pipe_bytes) {
 		more = c->body_left ? SPLICE_F_MORE : 0;
 		sqe = ring_conn_sqe(c, CONN_OP_SPLICE_OUT, 1);
@@ -127,6 +141,7 @@ void splice_step(struct conn *c)
 	if (out > 0) {
 		c->pipe_bytes -= out;
 		c->body_sent += out;
+		c->key_bytes += out;
 		c->srv->stats.body_spliced += out;
 	} else if (out == -EAGAIN) {
 		/* The socket is full: wait for the client to take some. */

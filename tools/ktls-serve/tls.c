@@ -76,8 +76,11 @@ static void tls_handshake(struct conn *c)
 	if (n)
 		memcpy(c->rx, data, n);
 	c->rx_len = n;
-	ktls_session_free(c->tls);
-	c->tls = NULL;
+	/* Kept only where a client's KeyUpdate can be followed. */
+	if (!info.key_update) {
+		ktls_session_free(c->tls);
+		c->tls = NULL;
+	}
 	conn_info(c, "%s %s%s in %lld ms, kTLS TX+RX%s",
 		  tls_version_name(info.version), info.cipher_name,
 		  info.resumed ? " (resumed)" : "",
