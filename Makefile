@@ -11,6 +11,7 @@
 #   make modules    the kernel modules for every guest kernel (6.12, 6.1, 7.3)
 #   make bench      the standard benchmark suite in a 6.12 guest
 #   make install    DESTDIR=... PREFIX=... (default /usr/local); make uninstall
+#   make deb        the Debian packages (dpkg-buildpackage) in $(BUILD)/deb
 #
 # `run` and `check` install missing Debian packages and kernels themselves
 # (7.3 with a trixie build root for its modules, in ~/.cache/tlshd).
@@ -46,7 +47,7 @@ SSL_LIBS = $(shell $(PKG_CONFIG) --libs openssl)
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iuapi -Ilib/include \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -Iuapi -Ilib/include \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP
 
 # Keep objects that only feed a link: a rebuild should not redo them.
@@ -61,7 +62,7 @@ QUICK_BUDGET ?= 900
 SOAK_BUDGET ?= 10800
 RUN = selftests/run.sh --build $(O) --start $(RUN_START)
 
-.PHONY: all deps kernels modules check check-quick check-host soak run bench clean install uninstall
+.PHONY: all deps kernels modules check check-quick check-host soak run bench clean install uninstall products deb
 all:
 
 include lib/lib.mk
@@ -87,7 +88,7 @@ kernels: deps
 
 # Build in a sub-make so that pkg-config sees freshly installed packages.
 check: kernels
-	@$(MAKE) --no-print-directory all modules
+	@$(MAKE) --no-print-directory all modules deb
 	@$(RUN) --tier check --budget $(CHECK_BUDGET) --kernels "$(SERIES)"
 
 check-quick: deps
@@ -96,7 +97,7 @@ check-quick: deps
 	@$(RUN) --tier quick --budget $(QUICK_BUDGET) --kernels 6.12
 
 check-host: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all deb
 	@$(RUN) --tier check --budget $(CHECK_BUDGET) --kernels ""
 
 soak: kernels
@@ -122,7 +123,10 @@ INST_FILES = $(SBINDIR)/tlshd $(INST_TOOLS:%=$(BINDIR)/%) \
 	$(UNITDIR)/tlshd.service \
 	$(foreach m,$(INST_MAN),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 
-install: $(O)/bin/tlshd $(INST_TOOLS:%=$(O)/bin/%) $(LIBKTLS_A) $(LIBKTLS_SO) $(LIBKTLS_PC)
+# Only what gets installed (debian/rules builds this, not the tests).
+products: $(O)/bin/tlshd $(INST_TOOLS:%=$(O)/bin/%) $(LIBKTLS_A) $(LIBKTLS_SO) $(LIBKTLS_PC)
+
+install: products
 	install -D -m 0755 $(O)/bin/tlshd $(DESTDIR)$(SBINDIR)/tlshd
 	for t in $(INST_TOOLS); do \
 		install -D -m 0755 $(O)/bin/$$t $(DESTDIR)$(BINDIR)/$$t || exit 1; done
@@ -150,7 +154,17 @@ uninstall:
 		rm -f $(DESTDIR)$(SYSCONFDIR)/tlshd/config; \
 		rmdir $(DESTDIR)$(SYSCONFDIR)/tlshd 2>/dev/null || true; fi
 
+# The Debian packages, built from a copy of the tree (scripts/build-deb.sh),
+# again only when a file git knows of changed.
+DEB_SRCS := $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null))
+
+deb: $(O)/deb/stamp
+
+$(O)/deb/stamp: $(DEB_SRCS)
+	@scripts/build-deb.sh $(O)/deb
+	@touch $@
+
 clean:
-	rm -rf $(O)/obj $(O)/bin $(O)/lib $(O)/kmod $(O)/selftests $(O)/vm
+	rm -rf $(O)/obj $(O)/bin $(O)/lib $(O)/kmod $(O)/selftests $(O)/vm $(O)/deb
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

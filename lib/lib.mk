@@ -13,7 +13,7 @@ $(LIBKTLS_A): $(LIBKTLS_SRCS:%.c=$(O)/obj/%.pic.o)
 
 $(LIBKTLS_SO): $(LIBKTLS_SRCS:%.c=$(O)/obj/%.pic.o) lib/libktls.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libktls.so.0 -Wl,-z,relro,-z,now \
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libktls.so.0 -Wl,-z,relro,-z,now \
 		-Wl,--version-script=lib/libktls.map -o $@ $(filter %.o,$^) \
 		$(GNUTLS_LIBS) -lkeyutils
 	ln -sf libktls.so.0 $(O)/lib/libktls.so

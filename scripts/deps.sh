@@ -17,6 +17,7 @@ PKGS=(
 	clang libclang-rt-14-dev
 	nfs-kernel-server nfs-common
 	debootstrap
+	dpkg-dev debhelper dh-dkms dkms lintian
 )
 
 missing=()

@@ -11,7 +11,7 @@ $(TLSHD_A): $(TLSHD_SRCS:%.c=$(O)/obj/%.o)
 
 $(O)/bin/tlshd: $(O)/obj/tlshd/main.o $(TLSHD_A) $(LIBKTLS_A)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $< $(TLSHD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(TLSHD_LIBS)
 
 ifneq ($(wildcard tlshd/main.c),)
 all: $(O)/bin/tlshd

@@ -7,7 +7,7 @@ define tool_rule
 EXTRA_CFLAGS_tools/$(1)/ = $$(GNUTLS_CFLAGS)
 $(O)/bin/$(1): $$(patsubst %.c,$(O)/obj/%.o,$$(wildcard tools/$(1)/*.c)) $$(LIBKTLS_A)
 	@mkdir -p $$(dir $$@)
-	$$(CC) -o $$@ $$(filter %.o,$$^) $$(TOOLS_LIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(TOOLS_LIBS)
 all: $(O)/bin/$(1)
 endef
 $(foreach t,$(sort $(TOOLS)),$(eval $(call tool_rule,$(t))))
