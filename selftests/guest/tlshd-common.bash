@@ -265,3 +265,57 @@ expect_log()
 	grep -qE -- "$1" "$T/tlshd.log" || fail "tlshd's log lacks /$1/"
 	echo "  log: $(grep -E -- "$1" "$T/tlshd.log" | tail -n 1)"
 }
+
+# post_handshake_case NAME PORT CMD WANT [S_SERVER OPTS]: after the
+# handover, openssl s_server (which takes its commands on stdin) sends CMD
+# (k: a KeyUpdate, r: a renegotiation) to a consumer reading with
+# ktls_recv. The consumer must not hang; with WANT=error it must stop with
+# EKEYEXPIRED before any record it cannot decrypt. A test may define
+# good_after NAME to check that tlshd still serves.
+post_handshake_case()
+{
+	local name=$1 port=$2 cmd=$3 want=$4 i t0 rc
+	shift 4
+	echo "# $name $(date +%T)"
+	mkfifo "$T/ph$port.fifo"
+	openssl s_server -accept $port -cert "$T/ca-srv.pem" -key "$T/ca-srv.key" \
+		"$@" <"$T/ph$port.fifo" >"$T/ph$port.log" 2>&1 &
+	BG_PIDS+=($!)
+	exec 7<>"$T/ph$port.fifo"
+	for i in $(seq 100); do
+		ss -Hltn "sport = :$port" | grep -q . && break
+		sleep 0.1
+	done
+	t0=$(date +%s)
+	hs-consumer --connect 127.0.0.1:$port --type client --auth anon \
+		--peername localhost --timeout-ms 20000 --io-timeout-ms 8000 \
+		--request 'ping\n' >"$T/ph.out" 2>&1 &
+	local cpid=$!
+	for i in $(seq 200); do
+		grep -q '^ping' "$T/ph$port.log" && break
+		sleep 0.1
+	done
+	grep -q '^ping' "$T/ph$port.log" || fail "$name: no data through kTLS before the test"
+	printf '%s\n' "$cmd" >&7
+	sleep 1
+	printf 'pong\n' >&7
+	sleep 0.5
+	printf 'Q\n' >&7
+	wait $cpid
+	rc=$?
+	exec 7>&-
+	sed 's/^/  consumer: /' "$T/ph.out" | head -n 4
+	grep -E 'KEYUPDATE|KeyUpdate|RENEGOTIAT|[Rr]enegotiat|HelloRequest' "$T/ph$port.log" | head -n 2 | sed 's/^/  server: /'
+	grep -q '^status=0 ' "$T/ph.out" || fail "$name: handshake failed"
+	! grep -q 'no answer in' "$T/ph.out" || fail "$name: the consumer hung until its I/O timeout"
+	[ $(($(date +%s) - t0)) -le 20 ] || fail "$name: the consumer took too long"
+	if [ "$want" = error ]; then
+		# The kernel can't rekey: ktls_recv stops at the KeyUpdate
+		# with EKEYEXPIRED, before a record that cannot decrypt.
+		[ $rc != 0 ] && ! grep -q '^pong' "$T/ph.out" ||
+			fail "$name: the consumer took data after a $name it cannot follow"
+		grep -q 'receive: Key has expired' "$T/ph.out" ||
+			fail "$name: expected EKEYEXPIRED from ktls_recv on it"
+	fi
+	if declare -F good_after >/dev/null; then good_after "$name"; fi
+}
