@@ -178,6 +178,14 @@ int ktls_kernel_rekey(void)
 	return ret;
 }
 
+void ktls_kernel_rekey_override(int rekey)
+{
+	ktls_kernel_ciphers();
+	pthread_mutex_lock(&probe_lock);
+	probe_rekey = rekey;
+	pthread_mutex_unlock(&probe_lock);
+}
+
 void ktls_kernel_ciphers_override(unsigned int mask)
 {
 	pthread_mutex_lock(&probe_lock);

@@ -97,9 +97,17 @@ static int ku_secret_func(gnutls_session_t gs,
 	return 0;
 }
 
+/*
+ * Only where the kernel can rekey: elsewhere the secrets could never be
+ * used, and a session without the callback is the handshake as it was
+ * before KeyUpdate support (on 6.12 a 64 KiB server certificate failed to
+ * decrypt with the callback installed: seen in tlshd-hostile, not yet
+ * understood).
+ */
 void ktls_key_update_setup(struct ktls_session *s)
 {
-	gnutls_handshake_set_secret_function(s->gs, ku_secret_func);
+	if (ktls_kernel_rekey())
+		gnutls_handshake_set_secret_function(s->gs, ku_secret_func);
 }
 
 void ktls_key_update_wipe(struct ktls_session *s)

@@ -217,6 +217,8 @@ unsigned int ktls_cipher_from_gnutls(gnutls_cipher_algorithm_t c);
 
 /* kernel_ciphers.c: tests on kernels without kTLS pretend one. */
 void ktls_kernel_ciphers_override(unsigned int mask);
+/* Tests: take the kernel for one that can (1) or cannot (0) rekey. */
+void ktls_kernel_rekey_override(int rekey);
 
 /* errors.c */
 int ktls_session_fail(struct ktls_session *s, int err, const char *fmt, ...)
