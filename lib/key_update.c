@@ -238,41 +238,27 @@ wipe:
 /* One handshake record holding one KeyUpdate, under the current key. */
 static int ku_send_record(struct ktls_session *s, int request, int wait)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(unsigned char))];
-		struct cmsghdr align;
-	} ctrl;
 	unsigned char body[KU_MSG_LEN] = { KU_HS_TYPE, 0, 0, 1, request };
-	struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctrl.buf,
-		.msg_controllen = sizeof(ctrl.buf),
-	};
 	struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
-	struct cmsghdr *c;
 	ssize_t n;
 
-	memset(&ctrl, 0, sizeof(ctrl));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_TLS;
-	c->cmsg_type = TLS_SET_RECORD_TYPE;
-	c->cmsg_len = CMSG_LEN(sizeof(unsigned char));
-	*CMSG_DATA(c) = KTLS_RECORD_HANDSHAKE;
 	for (;;) {
-		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT));
-		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+		n = ktls_record_send(s->fd, KTLS_RECORD_HANDSHAKE, body,
+				     sizeof(body),
+				     MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT));
+		if (n != -EAGAIN)
 			break;
-		if (errno == EAGAIN && !wait)
+		if (!wait)
 			return -EAGAIN;		/* nothing sent */
 		/* Non-blocking socket: the update must go out as one. */
-		if (errno == EAGAIN && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			n = -errno;
 			break;
+		}
 	}
 	if (n < 0)
-		return ku_fail(s, -errno, "sending a KeyUpdate failed: %s",
-			       strerror(errno));
+		return ku_fail(s, n, "sending a KeyUpdate failed: %s",
+			       strerror(-n));
 	if (n != sizeof(body))
 		return ku_fail(s, -EIO, "a KeyUpdate went out short");
 	return 0;

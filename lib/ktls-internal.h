@@ -258,5 +258,8 @@ int64_t ktls_now_ms(void);
  * type (KTLS_RECORD_*) with the length in *n, or a negative errno.
  */
 int ktls_record_read(int fd, void *buf, size_t len, int flags, ssize_t *n);
+/* One record of this type on a kTLS socket: bytes sent, or -errno. */
+ssize_t ktls_record_send(int fd, unsigned char type, const void *body,
+			 size_t len, int flags);
 
 #endif /* KTLS_INTERNAL_H */

@@ -224,14 +224,14 @@ static void ktls_record_clear_error(int fd)
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
 }
 
-KTLS_EXPORT int ktls_send_alert(int fd, int level, int description)
+ssize_t ktls_record_send(int fd, unsigned char type, const void *body,
+			 size_t len, int flags)
 {
 	union {
 		char buf[RECORD_CMSG_SPACE];
 		struct cmsghdr align;
 	} ctrl;
-	unsigned char body[2] = { level, description };
-	struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
+	struct iovec iov = { .iov_base = (void *)body, .iov_len = len };
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
@@ -246,18 +246,28 @@ KTLS_EXPORT int ktls_send_alert(int fd, int level, int description)
 	c->cmsg_level = SOL_TLS;
 	c->cmsg_type = TLS_SET_RECORD_TYPE;
 	c->cmsg_len = CMSG_LEN(sizeof(unsigned char));
-	*CMSG_DATA(c) = KTLS_RECORD_ALERT;
+	*CMSG_DATA(c) = type;
+	do {
+		n = sendmsg(fd, &msg, flags);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+KTLS_EXPORT int ktls_send_alert(int fd, int level, int description)
+{
+	unsigned char body[2] = { level, description };
+	ssize_t n;
+
 	/*
 	 * A record that failed to decrypt leaves its error (EBADMSG)
 	 * pending on the socket, and sendmsg reports that instead of
 	 * sending: reading SO_ERROR clears it, so the alert goes out.
 	 */
 	ktls_record_clear_error(fd);
-	do {
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
+	n = ktls_record_send(fd, KTLS_RECORD_ALERT, body, sizeof(body),
+			     MSG_NOSIGNAL);
 	if (n < 0)
-		return -errno;
+		return n;
 	return n == sizeof(body) ? 0 : -EIO;
 }
 
