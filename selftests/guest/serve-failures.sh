@@ -115,7 +115,7 @@ wait_fds "$base" || fail_later "server holds $(fd_count) descriptors, baseline $
 stop_serve
 rc=$?
 [ $rc -eq 0 ] || fail_later "server exit status $rc"
-grep -q 'BUG' "$SERVER_LOG" && fail_later "server logged a BUG"
+grep -qE '(^|[^A-Za-z])BUG:' "$SERVER_LOG" && fail_later "server logged a BUG"
 echo "--- server log"
 cat "$SERVER_LOG"
 finish

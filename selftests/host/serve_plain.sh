@@ -237,7 +237,7 @@ rc=$?
 PID=
 [ $rc -eq 0 ] && ok "server exited 0" || fail_later "server exit status $rc"
 grep -q 'exiting: ' "$LOG" || fail_later "no exit line"
-grep -qi 'BUG\|Sanitizer\|runtime error' "$LOG" && fail_later "server log shows a bug"
+grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|(^|[^A-Za-z])BUG:' "$LOG" && fail_later "server log shows a bug"
 if [ "$FAILS" -gt 0 ]; then
 	echo "--- server log"
 	cat "$LOG"
