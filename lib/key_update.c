@@ -106,7 +106,8 @@ static int ku_secret_func(gnutls_session_t gs,
  */
 void ktls_key_update_setup(struct ktls_session *s)
 {
-	if (ktls_kernel_rekey())
+	/* User-space records never meet the kernel: don't even probe it. */
+	if (!s->cfg->user_records && ktls_kernel_rekey())
 		gnutls_handshake_set_secret_function(s->gs, ku_secret_func);
 }
 
