@@ -9,7 +9,7 @@ PKGS=(
 	libgnutls28-dev libnl-3-dev libnl-genl-3-dev liburing-dev libkeyutils-dev
 	libssl-dev libsystemd-dev
 	keyutils qemu-system-x86 busybox-static cpio xz-utils kmod libnl-utils
-	gnutls-bin openssl iproute2 perl procps python3 xxd util-linux
+	gnutls-bin openssl iproute2 perl procps python3 python3-cryptography xxd util-linux
 	curl wrk strace valgrind systemd
 	testssl.sh sslscan
 	groff-base man-db
