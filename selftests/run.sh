@@ -188,5 +188,15 @@ files=()
 for f in "$res/host.txt" $(for k in $kernels; do echo "$res/guest-$k.txt"; done); do
 	[ -f "$f" ] && files+=("$f")
 done
+# A failed test's own words, where CI shows them: the end of its log.
+awk -F'\t' '$1 == "fail" { print $2 "\t" $3 }' "${files[@]+"${files[@]}"}" </dev/null |
+while IFS=$'\t' read -r suite name; do
+	for log in "$res/logs/$suite/$name.log" "$res/$suite/logs/$name.log" \
+		   "$res/$suite-2/logs/$name.log"; do
+		[ -f "$log" ] || continue
+		echo "--- $suite $name: the last 40 lines of ${log#"$res"/}"
+		tail -n 40 "$log"
+	done
+done
 selftests/summary.sh "${files[@]+"${files[@]}"}" </dev/null | tee "$res/summary.txt"
 exit "${PIPESTATUS[0]}"

@@ -23,6 +23,11 @@
 
 #define TLSHD_TICKET_WAIT_MIN_MS 50
 #define TLSHD_TICKET_WAIT_MAX_MS 300
+/*
+ * A server's refusal of our certificate is worth a longer wait than a
+ * ticket: without it the consumer gets a socket the server will close.
+ */
+#define TLSHD_VERDICT_WAIT_MAX_MS 2000
 #define TLSHD_TICKET_DEFAULT_LIFETIME 3600
 
 static void tlshd_resumption_load_key(struct tlshd_resumption *r,
@@ -177,13 +182,15 @@ static int64_t tlshd_resumption_wait_ms(const struct tlshd_resumption *r,
 					const struct tlshd_resume_client *rc,
 					int64_t elapsed_ms)
 {
+	int64_t max = rc->verdict ? TLSHD_VERDICT_WAIT_MAX_MS :
+				    TLSHD_TICKET_WAIT_MAX_MS;
 	int64_t wait = 3 * elapsed_ms;
 	int fixed = r->ticket_wait_ms;
 
 	if (wait < TLSHD_TICKET_WAIT_MIN_MS)
 		wait = TLSHD_TICKET_WAIT_MIN_MS;
-	if (wait > TLSHD_TICKET_WAIT_MAX_MS)
-		wait = TLSHD_TICKET_WAIT_MAX_MS;
+	if (wait > max)
+		wait = max;
 	if (fixed > 0 || (fixed == 0 && !rc->verdict))
 		wait = fixed;
 	return wait;
