@@ -8,6 +8,7 @@
 #
 #   bench.sh [--build DIR] [--mem MiB] [--concurrency LIST] [--rounds N]
 #            [--duration SEC] [--timeout SEC] [--quick] [--resume-only]
+#            [--rekey-only [--rekey-every SIZE]]
 #
 #   defaults: 2048 MiB, concurrency 1,8, 6 rounds after a warm-up, 1 s
 #   samples, 870 s for the whole guest run
@@ -18,6 +19,10 @@
 #   --quick                           one cipher, 2 rounds: a smoke run
 #   --resume-only                     only the resumption rows (resume.*),
 #                                     for up to --timeout minus boot
+#   --rekey-only                      in a 7.3 guest (kTLS rekey), TLS 1.3
+#                                     TX with a KeyUpdate every SIZE (default
+#                                     1M) against none, every cipher, and the
+#                                     cost of one update (rekey.*)
 #
 # The suite stops beginning rounds when the next one would not fit.
 #
@@ -28,7 +33,7 @@
 set -euo pipefail
 
 build=build mem=2048 conc=1,8 rounds=6 duration=1 timeout=870 quick=0
-guest=0 limit=0 ronly=0
+guest=0 limit=0 ronly=0 rekey=0 rekey_every=1M
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -39,6 +44,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--quick) quick=1; rounds=2; shift ;;
 	--resume-only) ronly=1; shift ;;
+	--rekey-only) rekey=1; shift ;;
+	--rekey-every) rekey_every=$2; shift 2 ;;
 	--in-guest) guest=1; shift ;;
 	--time-limit) limit=$2; shift 2 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ {exit} NR > 2' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -47,6 +54,24 @@ while [ $# -gt 0 ]; do
 done
 cd "$(dirname "$0")/.."
 
+if [ "$guest" = 0 ] && [ "$rekey" = 1 ]; then
+	ko=$build/kmod/7.3/kmod/ktls_test_consumer.ko
+	[ -e "$ko" ] || { echo "bench.sh: $ko missing: run make modules SERIES=7.3" >&2; exit 1; }
+	out=$build/bench
+	mkdir -p "$out"
+	rm -f "$out"/rekey.{txt,json}
+	echo "bench.sh: 7.3 guest, KeyUpdate every $rekey_every against none, $rounds rounds; at most ${timeout} s" >&2
+	start=$(date +%s)
+	set +e
+	selftests/vm/run-guest.sh -k 7.3 -m "$mem" -t "$timeout" -i "$ko" \
+		-o "$out" -- scripts/bench.sh --in-guest --rekey-only \
+		--rekey-every "$rekey_every" --build "$build" --rounds "$rounds" \
+		--duration "$duration" --time-limit $((timeout - 120))
+	rc=$?
+	set -e
+	echo "bench.sh: $(( $(date +%s) - start )) s; results in $out/rekey.txt" >&2
+	exit $rc
+fi
 if [ "$guest" = 0 ]; then
 	ko=$build/kmod/6.12/kmod/ktls_test_consumer.ko
 	[ -e "$ko" ] || { echo "bench.sh: $ko missing: run make modules" >&2; exit 1; }
@@ -79,6 +104,22 @@ fi
 # ---- inside the guest ----
 export PATH=$PWD/$build/bin:$PATH
 vmout=${VM_OUT:-/tmp}
+if [ "$rekey" = 1 ]; then
+	# Rekeying against not, in the same rounds: the sender's ktls_key_update
+	# and the receiver's follow, both through the kernel (6.14+).
+	kargs=(--tx-paths ktls-write,ktls-rekey --rekey-every "$rekey_every"
+		--tls 1.3 --rounds "$rounds" --duration "$duration")
+	[ "$limit" -gt 0 ] && kargs+=(--time-limit "$limit")
+	echo "== ktls-bench tx ${kargs[*]}"
+	grep Rekey /proc/net/tls_stat >"$vmout/rekey-stat-before.txt" || true
+	rc=0
+	ktls-bench tx "${kargs[@]}" --json="$vmout/rekey.json" \
+		--table "$vmout/rekey.txt" || rc=$?
+	cat "$vmout/rekey.txt"
+	echo "tls_stat after:"
+	grep Rekey /proc/net/tls_stat | tee "$vmout/rekey-stat-after.txt"
+	exit $rc
+fi
 T=$(mktemp -d /tmp/bench.XXXXXX)
 tlshd_pid=
 cleanup() {

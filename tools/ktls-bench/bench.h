@@ -25,6 +25,17 @@ enum bench_kind {
 	BENCH_UPCALL,		/* handshakes through the kernel upcall */
 };
 
+/* What a command measures. */
+enum bench_what {
+	WHAT_TX = 1 << 0,
+	WHAT_RX = 1 << 1,
+	WHAT_CEILING = 1 << 2,
+	WHAT_HS = 1 << 3,
+	WHAT_UPCALL = 1 << 4,
+	WHAT_UPCALL_IF = 1 << 5,	/* upcall if the device is there */
+	WHAT_RESUME = 1 << 6,	/* resumed against full, ECDSA and RSA */
+};
+
 /* How one end of a loopback connection talks. */
 enum ep_mode {
 	EP_TCP = 1,		/* no TLS */
@@ -50,6 +61,8 @@ struct sample {
 	uint64_t hash_sent, hash_rcvd;
 	unsigned int count, resumed, errors;
 	unsigned int resubmits;	/* upcall: submits refused with EAGAIN */
+	unsigned int rekeys;	/* ktls-rekey: KeyUpdates the sender sent */
+	double rekey_us;	/* ktls-rekey: mean time in ktls_key_update */
 	double *lat_ms;		/* handshakes: one per handshake (malloc) */
 	unsigned int nlat;
 	char kernel_cipher[64];	/* getsockopt(TLS_TX), or the AEAD driver */
@@ -96,6 +109,7 @@ struct bench_opts {
 	const char *device;
 	const char *tmpdir;
 	int queue_depth;	/* io_uring chain length */
+	uint64_t rekey_every;	/* ktls-rekey: bytes per transmit key */
 	double time_limit;	/* seconds for the whole run, 0: none */
 	int kernel_aead;	/* measure the kernel's AEAD too (AF_ALG) */
 	int system_trust;	/* clients also trust the system store */
@@ -103,6 +117,7 @@ struct bench_opts {
 	int quiet;
 	const char *json, *csv, *plot, *table;
 	int json_stdout, csv_stdout;
+	int want_versions;	/* --tls given */
 };
 
 /* One server certificate and key, and what clients trust it by. */
@@ -129,6 +144,10 @@ struct bench_ctx {
 	char gnutls_version[32];
 	double started;
 };
+
+/* options.c: -1 to go on, else the exit status (help, errors). */
+int bench_options_parse(int argc, char **argv, struct bench_opts *o,
+			const char **cmd, unsigned int *what);
 
 /* util.c */
 double bench_now(void);

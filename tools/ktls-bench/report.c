@@ -17,13 +17,16 @@ struct stats {
 	double cpu_proc, cpu_guest;	/* medians */
 	double p50, p99;		/* handshakes: pooled latencies */
 	unsigned int n, count, resumed, errors, resubmits;
+	unsigned int rekeys;		/* ktls-rekey: all samples */
+	double rekey_us;		/* ktls-rekey: median per sample */
 };
 
 static void stats_of(const struct bench_item *it, struct stats *st)
 {
 	double v[BENCH_MAX_SAMPLES], cp[BENCH_MAX_SAMPLES], cg[BENCH_MAX_SAMPLES];
+	double rk[BENCH_MAX_SAMPLES];
 	double *lat;
-	unsigned int i, j, nlat = 0;
+	unsigned int i, j, nlat = 0, nrk = 0;
 
 	memset(st, 0, sizeof(*st));
 	st->n = it->n;
@@ -37,8 +40,14 @@ static void stats_of(const struct bench_item *it, struct stats *st)
 		st->resumed += it->s[i].resumed;
 		st->errors += it->s[i].errors;
 		st->resubmits += it->s[i].resubmits;
+		st->rekeys += it->s[i].rekeys;
+		if (it->s[i].rekeys)
+			rk[nrk++] = it->s[i].rekey_us;
 		nlat += it->s[i].nlat;
 	}
+	qsort(rk, nrk, sizeof(double), bench_cmp_double);
+	if (nrk)
+		st->rekey_us = bench_quantile(rk, nrk, 0.5);
 	qsort(v, it->n, sizeof(double), bench_cmp_double);
 	qsort(cp, it->n, sizeof(double), bench_cmp_double);
 	qsort(cg, it->n, sizeof(double), bench_cmp_double);
@@ -230,6 +239,8 @@ static const struct target targets[] = {
 	  "ktls-read-nopad", "ktls-read", 0, 0 },
 	{ "ktls-uring-send TX / ktls-write TX", BENCH_TX, BENCH_TX,
 	  "ktls-uring-send", "ktls-write", 0, 0 },
+	{ "ktls-rekey TX / ktls-write TX", BENCH_TX, BENCH_TX,
+	  "ktls-rekey", "ktls-write", 0, 0 },
 };
 
 /* Calls fn for every target instance this run has both sides of. */
@@ -345,22 +356,13 @@ static void table_cpu(FILE *f, const struct stats *st)
 		fprintf(f, " %15s", "-");
 }
 
-void report_table(FILE *f, const struct bench_ctx *ctx,
-		  const struct bench_result *r)
+/* Throughput rows: MiB/s, the ratio to the AEAD ceiling, CPU, the check. */
+static void table_throughput(FILE *f, const struct bench_result *r)
 {
-	const struct bench_opts *o = ctx->o;
 	const struct bench_item *it, *ref;
-	struct stats st, sref;
+	struct stats st;
 	double med, lo, hi;
 	unsigned int i, any;
-	char impl[32];
-
-	fprintf(f, "ktls-bench on %s, GnuTLS %s: %u round%s%s, %s per sample, "
-		"%zu-byte writes, %zu-byte file\n",
-		ctx->kernel, ctx->gnutls_version, r->rounds,
-		r->rounds > 1 ? "s" : "", o->warmup ? " after a warm-up" : "",
-		o->bytes ? "a byte count" : "a time", o->write_size,
-		o->file_size);
 
 	any = 0;
 	for (i = 0; i < r->nitems; i++) {
@@ -412,6 +414,17 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 		if (it->failed)
 			fprintf(f, "%35s! %s\n", "", it->error);
 	}
+}
+
+/* Handshake rows: rate, latency, CPU, the ratio to plain GnuTLS. */
+static void table_handshakes(FILE *f, const struct bench_ctx *ctx,
+			     const struct bench_result *r)
+{
+	const struct bench_item *it, *ref;
+	struct stats st;
+	double med, lo, hi;
+	unsigned int i, any;
+	char impl[32];
 
 	any = 0;
 	for (i = 0; i < r->nitems; i++) {
@@ -465,12 +478,16 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 		if (st.errors || it->failed)
 			fprintf(f, "%33s! %u failed: %s\n", "", st.errors, it->error);
 	}
+}
 
-	fprintf(f, "\nTargets: median of per-round rate ratios [min-max]; cpu: the second's CPU\n"
-		"per unit of work over the first's (above 1: the first is cheaper).\n\n");
-	fprintf(f, "  %-40s %-22s %5s %-11s %5s\n", "ratio", "for", "rate",
-		"[min-max]", "cpu");
-	targets_each(r, table_target, f);
+/* What the rows alone do not say: upcall overhead, the kernel AEAD, rekeys. */
+static void table_notes(FILE *f, const struct bench_ctx *ctx,
+			const struct bench_result *r)
+{
+	const struct bench_item *it, *ref;
+	struct stats st, sref;
+	double med, lo, hi;
+	unsigned int i;
 
 	fprintf(f, "\nNotes:\n");
 	for (i = 0; i < r->nitems; i++) {
@@ -509,9 +526,51 @@ void report_table(FILE *f, const struct bench_ctx *ctx,
 			fprintf(f, "; ktls-sendfile runs at %.2f x the kernel's AEAD", med);
 		fprintf(f, "\n");
 	}
+	for (i = 0; i < r->nitems; i++) {
+		it = &r->items[i];
+		if (it->kind != BENCH_TX || strcmp(it->path, "ktls-rekey"))
+			continue;
+		stats_of(it, &st);
+		if (!st.rekeys)
+			continue;
+		fprintf(f, "  ktls-rekey, %s: a KeyUpdate every %llu bytes, %u in all; %.1f us each\n"
+			"    in ktls_key_update (next secret with HKDF, TLS_TX, the KeyUpdate record;\n"
+			"    median over rounds), the receiver following each with TLS_RX",
+			bench_cipher_short(it->cipher),
+			(unsigned long long)ctx->o->rekey_every, st.rekeys,
+			st.rekey_us);
+		ref = report_find(r, BENCH_TX, "ktls-write", it->cipher,
+				  it->version, 0, 0);
+		if (!report_ratio(it, ref, &med, &lo, &hi))
+			fprintf(f, "; throughput\n    %.2f [%.2f-%.2f] x ktls-write's (no rekey), same rounds",
+				med, lo, hi);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "  Under emulation (qemu TCG) the AEAD dominates and copies are relatively\n"
 		"  cheap, so kTLS's native advantage over user space shrinks; read ratios,\n"
 		"  not absolute rates.\n");
+}
+
+void report_table(FILE *f, const struct bench_ctx *ctx,
+		  const struct bench_result *r)
+{
+	const struct bench_opts *o = ctx->o;
+
+	fprintf(f, "ktls-bench on %s, GnuTLS %s: %u round%s%s, %s per sample, "
+		"%zu-byte writes, %zu-byte file\n",
+		ctx->kernel, ctx->gnutls_version, r->rounds,
+		r->rounds > 1 ? "s" : "", o->warmup ? " after a warm-up" : "",
+		o->bytes ? "a byte count" : "a time", o->write_size,
+		o->file_size);
+
+	table_throughput(f, r);
+	table_handshakes(f, ctx, r);
+	fprintf(f, "\nTargets: median of per-round rate ratios [min-max]; cpu: the second's CPU\n"
+		"per unit of work over the first's (above 1: the first is cheaper).\n\n");
+	fprintf(f, "  %-40s %-22s %5s %-11s %5s\n", "ratio", "for", "rate",
+		"[min-max]", "cpu");
+	targets_each(r, table_target, f);
+	table_notes(f, ctx, r);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -666,6 +725,12 @@ void report_json(FILE *f, const struct bench_ctx *ctx,
 			json_str(f, it->s[0].kernel_cipher);
 			fprintf(f, ", \"kernel_tls\": \"%s\"",
 				bench_version_name(it->s[0].kernel_version));
+			if (st.rekeys) {
+				fprintf(f, ", \"rekey_every\": %llu, \"rekeys\": %u, \"rekey_us\": ",
+					(unsigned long long)o->rekey_every,
+					st.rekeys);
+				json_num(f, st.rekey_us);
+			}
 		}
 		if (!is_throughput(it) && it->n) {
 			fprintf(f, ", \"p50_ms\": ");

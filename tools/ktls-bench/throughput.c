@@ -26,8 +26,8 @@
 #include "bench.h"
 
 typedef int64_t (*send_fn)(struct bench_ctx *ctx, struct endpoint *ep,
-			   double deadline, uint64_t limit, char *err,
-			   size_t errlen);
+			   double deadline, uint64_t limit, struct sample *out,
+			   char *err, size_t errlen);
 typedef int64_t (*recv_fn)(struct bench_ctx *ctx, struct endpoint *ep,
 			   size_t bufsize, struct stream_hash *h, char *err,
 			   size_t errlen);
@@ -47,8 +47,8 @@ static size_t tp_chunk(const struct bench_ctx *ctx, uint64_t pos,
 }
 
 static int64_t tp_send_sendfile(struct bench_ctx *ctx, struct endpoint *ep,
-				double deadline, uint64_t limit, char *err,
-				size_t errlen)
+				double deadline, uint64_t limit,
+				struct sample *out, char *err, size_t errlen)
 {
 	uint64_t pos = 0;
 	off_t off;
@@ -71,16 +71,70 @@ static int64_t tp_send_sendfile(struct bench_ctx *ctx, struct endpoint *ep,
 	return pos;
 }
 
-/* read(2) from the file, then the path's own write: what a server does. */
-static int64_t tp_send_copy(struct bench_ctx *ctx, struct endpoint *ep,
-			    double deadline, uint64_t limit, char *err,
-			    size_t errlen)
+/* All of buf through the endpoint's own write: GnuTLS records or send(2). */
+static int tp_write(struct endpoint *ep, const unsigned char *buf,
+		    size_t len, char *err, size_t errlen)
+{
+	size_t done;
+	ssize_t n;
+
+	for (done = 0; done < len; done += n) {
+		if (ep->mode == EP_GNUTLS) {
+			n = gnutls_record_send(ep->gs, buf + done, len - done);
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+				n = 0;
+				continue;
+			}
+			if (n < 0) {
+				snprintf(err, errlen, "gnutls_record_send: %s",
+					 gnutls_strerror(n));
+				return -EIO;
+			}
+		} else {
+			n = send(ep->fd, buf + done, len - done, MSG_NOSIGNAL);
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0) {
+				snprintf(err, errlen, "send: %s", strerror(errno));
+				return -EIO;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A TLS 1.3 KeyUpdate and the next transmit key, timed. */
+static int tp_rekey(struct endpoint *ep, struct sample *out, char *err,
+		    size_t errlen)
+{
+	double t0 = bench_now();
+	int ret = ktls_key_update(ep->ks, 0);
+
+	if (ret) {
+		snprintf(err, errlen, "ktls_key_update: %s: %s", strerror(-ret),
+			 ktls_session_error(ep->ks));
+		return -EIO;
+	}
+	out->rekey_us += (bench_now() - t0) * 1e6;
+	out->rekeys++;
+	return 0;
+}
+
+/*
+ * read(2) from the file, then the path's own write: what a server does.
+ * With out->rekeys wanted (ktls-rekey), a KeyUpdate every rekey_every bytes.
+ */
+static int64_t tp_send_copy_rekey(struct bench_ctx *ctx, struct endpoint *ep,
+				  double deadline, uint64_t limit,
+				  uint64_t rekey_every, struct sample *out,
+				  char *err, size_t errlen)
 {
 	unsigned char *buf = malloc(ctx->o->write_size);
-	uint64_t pos = 0;
-	size_t len, done;
+	uint64_t pos = 0, next_rekey = rekey_every;
+	size_t len;
 	off_t off;
-	ssize_t n;
 
 	if (!buf) {
 		snprintf(err, errlen, "out of memory");
@@ -93,37 +147,17 @@ static int64_t tp_send_copy(struct bench_ctx *ctx, struct endpoint *ep,
 			snprintf(err, errlen, "read of the data file failed");
 			goto fail;
 		}
-		for (done = 0; done < len; done += n) {
-			if (ep->mode == EP_GNUTLS) {
-				n = gnutls_record_send(ep->gs, buf + done,
-						       len - done);
-				if (n == GNUTLS_E_AGAIN ||
-				    n == GNUTLS_E_INTERRUPTED) {
-					n = 0;
-					continue;
-				}
-				if (n < 0) {
-					snprintf(err, errlen,
-						 "gnutls_record_send: %s",
-						 gnutls_strerror(n));
-					goto fail;
-				}
-			} else {
-				n = send(ep->fd, buf + done, len - done,
-					 MSG_NOSIGNAL);
-				if (n < 0 && errno == EINTR) {
-					n = 0;
-					continue;
-				}
-				if (n <= 0) {
-					snprintf(err, errlen, "send: %s",
-						 strerror(errno));
-					goto fail;
-				}
-			}
-		}
+		if (tp_write(ep, buf, len, err, errlen))
+			goto fail;
 		pos += len;
+		if (rekey_every && pos >= next_rekey) {
+			if (tp_rekey(ep, out, err, errlen))
+				goto fail;
+			next_rekey = pos + rekey_every;
+		}
 	}
+	if (out->rekeys)
+		out->rekey_us /= out->rekeys;
 	free(buf);
 	return pos;
 fail:
@@ -131,16 +165,33 @@ fail:
 	return -EIO;
 }
 
+static int64_t tp_send_copy(struct bench_ctx *ctx, struct endpoint *ep,
+			    double deadline, uint64_t limit,
+			    struct sample *out, char *err, size_t errlen)
+{
+	return tp_send_copy_rekey(ctx, ep, deadline, limit, 0, out, err,
+				  errlen);
+}
+
+static int64_t tp_send_rekey(struct bench_ctx *ctx, struct endpoint *ep,
+			     double deadline, uint64_t limit,
+			     struct sample *out, char *err, size_t errlen)
+{
+	return tp_send_copy_rekey(ctx, ep, deadline, limit,
+				  ctx->o->rekey_every, out, err, errlen);
+}
+
 static int64_t tp_send_uring_splice(struct bench_ctx *ctx, struct endpoint *ep,
-				    double deadline, uint64_t limit, char *err,
+				    double deadline, uint64_t limit,
+				    struct sample *out, char *err,
 				    size_t errlen)
 {
 	return uring_send_splice(ctx, ep->fd, deadline, limit, err, errlen);
 }
 
 static int64_t tp_send_uring_buf(struct bench_ctx *ctx, struct endpoint *ep,
-				 double deadline, uint64_t limit, char *err,
-				 size_t errlen)
+				 double deadline, uint64_t limit,
+				 struct sample *out, char *err, size_t errlen)
 {
 	return uring_send_buf(ctx, ep->fd, deadline, limit, err, errlen);
 }
@@ -177,11 +228,15 @@ static int64_t tp_recv_plain(struct bench_ctx *ctx, struct endpoint *ep,
 					 gnutls_strerror(n));
 			break;
 		case EP_KTLS:
-			n = ktls_recv(ep->fd, buf, bufsize, 0, &alert);
+			/* The session's read follows the sender's KeyUpdates. */
+			n = ktls_session_recv(ep->ks, buf, bufsize, 0, &alert);
 			if (n < 0)
-				snprintf(err, errlen, "ktls_recv: %s%s%s",
+				snprintf(err, errlen, "ktls_session_recv: %s%s%s%s%s",
 					 strerror(-n), alert ? ", alert " : "",
-					 alert ? ktls_alert_name(alert) : "");
+					 alert ? ktls_alert_name(alert) : "",
+					 n == -EKEYEXPIRED ? ": " : "",
+					 n == -EKEYEXPIRED ?
+					 ktls_session_error(ep->ks) : "");
 			break;
 		default:
 			n = recv(ep->fd, buf, bufsize, 0);
@@ -230,6 +285,7 @@ static const struct tp_path {
 	{ BENCH_TX, "tcp-write", EP_TCP, EP_TCP, tp_send_copy, NULL, 0 },
 	{ BENCH_TX, "user", EP_GNUTLS, EP_KTLS, tp_send_copy, NULL, 0 },
 	{ BENCH_TX, "ktls-write", EP_KTLS, EP_KTLS, tp_send_copy, NULL, 0 },
+	{ BENCH_TX, "ktls-rekey", EP_KTLS, EP_KTLS, tp_send_rekey, NULL, 0 },
 	{ BENCH_TX, "ktls-sendfile", EP_KTLS, EP_KTLS, tp_send_sendfile, NULL, 0 },
 	{ BENCH_TX, "ktls-sendfile-zc", EP_KTLS, EP_KTLS, tp_send_sendfile, NULL,
 	  TLS_TX_ZEROCOPY_RO },
@@ -276,7 +332,8 @@ static void *tp_peer_run(void *arg)
 
 	if (p->sender) {
 		p->bytes = tp_send_sendfile(p->ctx, p->ep, p->deadline,
-					    p->limit, p->err, sizeof(p->err));
+					    p->limit, NULL, p->err,
+					    sizeof(p->err));
 		tp_send_end(p->ep);
 	} else {
 		p->bytes = tp_recv_plain(p->ctx, p->ep, BENCH_RX_CHUNK,
@@ -310,6 +367,14 @@ int throughput_run(struct bench_ctx *ctx, struct bench_item *it,
 	if (tp->sockopt == TLS_RX_EXPECT_NO_PAD &&
 	    it->version != KTLS_VERSION_1_3) {
 		snprintf(err, errlen, "skipped: TLS 1.3 only");
+		return -EINVAL;
+	}
+	if (tp->send == tp_send_rekey &&
+	    (it->version != KTLS_VERSION_1_3 || !ktls_kernel_can_rekey())) {
+		snprintf(err, errlen, "skipped: %s",
+			 it->version != KTLS_VERSION_1_3 ?
+			 "KeyUpdate is TLS 1.3 only" :
+			 "this kernel's kTLS cannot rekey (6.14 and later can)");
 		return -EINVAL;
 	}
 	ret = conn_pair_open(ctx, it->cipher, it->version, tp->measured,
@@ -355,7 +420,8 @@ int throughput_run(struct bench_ctx *ctx, struct bench_item *it,
 		goto out;
 	}
 	if (it->kind == BENCH_TX) {
-		mbytes = tp->send(ctx, &cli, deadline, limit, merr, sizeof(merr));
+		mbytes = tp->send(ctx, &cli, deadline, limit, out, merr,
+				  sizeof(merr));
 		tp_send_end(&cli);
 	} else {
 		mbytes = tp->recv(ctx, &cli, o->write_size, &mhash, merr,
