@@ -16,11 +16,13 @@
 #define RECORD_HS_CLIENT_HELLO 1
 #define RECORD_HS_KEY_UPDATE 24
 
-static int record_type(struct msghdr *msg)
+KTLS_EXPORT int ktls_record_type_from_msg(const struct msghdr *msg)
 {
+	/* CMSG_NXTHDR takes no const: it only reads. */
+	struct msghdr *m = (struct msghdr *)msg;
 	struct cmsghdr *c;
 
-	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
 		if (c->cmsg_level == SOL_TLS &&
 		    c->cmsg_type == TLS_GET_RECORD_TYPE)
 			return *CMSG_DATA(c);
@@ -46,7 +48,7 @@ int ktls_record_read(int fd, void *buf, size_t len, int flags, ssize_t *n)
 	} while (*n < 0 && errno == EINTR);
 	if (*n < 0)
 		return -errno;
-	return record_type(&msg);
+	return ktls_record_type_from_msg(&msg);
 }
 
 /*

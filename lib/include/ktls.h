@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct msghdr;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -303,6 +305,14 @@ ssize_t ktls_session_send(struct ktls_session *s, const void *buf, size_t len,
  */
 int ktls_session_handshake_record(struct ktls_session *s, const void *buf,
 				  size_t len);
+/*
+ * The type of the record a recvmsg(2) on a kTLS socket returned, from its
+ * TLS_GET_RECORD_TYPE control message: for callers that receive through
+ * io_uring (RECVMSG) and hold the struct msghdr when it completes. Give it
+ * msg_control room for CMSG_SPACE(1) bytes, or a record other than data
+ * fails the receive with EIO. KTLS_RECORD_DATA when no such message came.
+ */
+int ktls_record_type_from_msg(const struct msghdr *msg);
 /*
  * TLS 1.3, after offload: send a KeyUpdate and switch to our next transmit
  * key; request_peer asks the peer to update its own (it answers with a
