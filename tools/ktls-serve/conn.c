@@ -7,6 +7,10 @@
  *
  *   HANDSHAKE -> RECV -> SEND_HEAD -> [SEND_BODY] -> RECV ... -> close
  *
+ * This file owns the state: the phases (tls.c, tls_user.c, splice.c and
+ * the request handling here) return the next one, a waiting state once
+ * they have submitted ops or a verdict that conn_run() acts on at once.
+ *
  * Closing is graceful (close_notify, then a short linger after an error
  * response so the client reads it before our FIN) or an abort (the client
  * is gone or broke the protocol: just close).
@@ -19,7 +23,6 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <linux/tls.h>
 
 #include "serve.h"
 #include "files.h"
@@ -32,8 +35,7 @@ static int64_t conn_idle_ms(const struct conn *c)
 	return (int64_t)c->srv->opt.idle_timeout * 1000;
 }
 
-struct conn *conn_new(struct server *s, int fd,
-		      const struct sockaddr_storage *peer)
+struct conn *conn_new(struct server *s, int fd, const char *peer)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -51,7 +53,7 @@ struct conn *conn_new(struct server *s, int fd,
 	c->pipe[0] = c->pipe[1] = -1;
 	c->id = ++s->next_id;
 	c->t_accept = serve_now_ms();
-	server_format_addr(peer, c->peer, sizeof(c->peer));
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 
 	c->next = s->conns;
 	if (s->conns)
@@ -62,7 +64,8 @@ struct conn *conn_new(struct server *s, int fd,
 	return c;
 }
 
-static void conn_free(struct conn *c)
+/* Also at exit, once the ring is gone and nothing is in flight. */
+void conn_free(struct conn *c)
 {
 	struct server *s = c->srv;
 
@@ -72,8 +75,6 @@ static void conn_free(struct conn *c)
 			 c->inflight);
 		abort();
 	}
-	conn_info(c, "closed after %u request%s", c->nreq,
-		  c->nreq == 1 ? "" : "s");
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	splice_release(c);
@@ -91,19 +92,20 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	s->nconns--;
 	free(c);
-	server_arm_accept(s);
 }
 
-void conn_abort(struct conn *c)
+static enum conn_state conn_abort(struct conn *c)
 {
+	conn_info(c, "closed after %u request%s", c->nreq,
+		  c->nreq == 1 ? "" : "s");
 	conn_free(c);
+	return CONN_FREED;
 }
 
-static void conn_linger(struct conn *c)
+static enum conn_state conn_linger(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 
-	c->state = CONN_LINGER;
 	c->iov.iov_base = c->rx;
 	c->iov.iov_len = c->rx_cap;
 	memset(&c->msg, 0, sizeof(c->msg));
@@ -117,61 +119,35 @@ static void conn_linger(struct conn *c)
 	io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
 	sqe->flags |= IOSQE_IO_LINK;
 	ring_link_timeout(c, CONN_LINGER_MS);
+	return CONN_LINGER;
 }
 
 /* After close_notify (if any): linger or close. */
-void conn_close_finish(struct conn *c)
+static enum conn_state conn_close_finish(struct conn *c)
 {
 	if (c->linger && c->srv->opt.tls != SERVE_TLS_USER) {
 		shutdown(c->fd, SHUT_WR);
 		c->linger_bytes = 0;
-		conn_linger(c);
-		return;
+		return conn_linger(c);
 	}
-	conn_free(c);
+	return CONN_ABORT;
 }
 
-void conn_close(struct conn *c)
+static enum conn_state conn_close(struct conn *c)
 {
-	if (c->tls_up && tls_close_notify(c) == -EAGAIN)
-		return;	/* back through CONN_CLOSE_NOTIFY */
-	conn_close_finish(c);
+	if (c->tls_up)
+		return tls_close_notify(c);
+	return CONN_CLOSE_FINISH;
 }
 
-static void conn_linger_step(struct conn *c)
+static enum conn_state conn_linger_step(struct conn *c)
 {
 	if (c->r_recv > 0 && !c->timed_out) {
 		c->linger_bytes += c->r_recv;
-		if (c->linger_bytes < CONN_LINGER_MAX) {
-			conn_linger(c);
-			return;
-		}
+		if (c->linger_bytes < CONN_LINGER_MAX)
+			return conn_linger(c);
 	}
-	conn_free(c);
-}
-
-void conn_poll(struct conn *c, short events, int64_t ms)
-{
-	struct io_uring_sqe *sqe;
-
-	sqe = ring_conn_sqe(c, CONN_OP_POLL, ms >= 0 ? 2 : 1);
-	io_uring_prep_poll_add(sqe, c->fd, events);
-	if (ms >= 0) {
-		sqe->flags |= IOSQE_IO_LINK;
-		ring_link_timeout(c, ms);
-	}
-}
-
-void conn_start(struct conn *c)
-{
-	int one = 1;
-
-	/* Heads go out with MSG_MORE; what is left must not wait for ACKs. */
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (c->srv->opt.tls == SERVE_TLS_OFF)
-		conn_wait_request(c);
-	else
-		tls_start(c);
+	return CONN_ABORT;
 }
 
 /* Server shutdown: wake what only waits for the client. */
@@ -202,7 +178,7 @@ static void conn_log_request(struct conn *c)
 		  *why ? ": " : "", why, serve_now_ms() - c->t_request);
 }
 
-void conn_response_done(struct conn *c)
+static enum conn_state conn_response_done(struct conn *c)
 {
 	size_t used;
 
@@ -211,62 +187,53 @@ void conn_response_done(struct conn *c)
 		close(c->file_fd);
 		c->file_fd = -1;
 	}
-	if (!c->keep_alive || c->srv->stopping) {
-		conn_close(c);
-		return;
-	}
+	if (!c->keep_alive || c->srv->stopping)
+		return CONN_CLOSE;
 	used = c->req.header_len;
 	memmove(c->rx, c->rx + used, c->rx_len - used);
 	c->rx_len -= used;
-	conn_wait_request(c);
+	return CONN_WAIT_REQUEST;
 }
 
 /* Status line, headers and (for errors) a short body: one SEND. */
-static void conn_send_head(struct conn *c)
+static enum conn_state conn_send_head(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 	int more = c->body_left ? MSG_MORE : 0;
 
-	c->state = CONN_SEND_HEAD;
 	if (!c->head_len) {
 		conn_log(c, "BUG: response head does not fit in %d bytes",
 			 CONN_HEAD_MAX);
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
-	if (c->srv->opt.tls == SERVE_TLS_USER) {
-		user_send_head(c);
-		return;
-	}
+	if (c->srv->opt.tls == SERVE_TLS_USER)
+		return user_send_head(c);
 	/* A KeyUpdate the client asked for goes out before our data. */
 	if (c->tls && !c->head_sent && ktls_session_send(c->tls, "", 0, 0)) {
 		conn_log(c, "answering the client's KeyUpdate failed: %s",
 			 ktls_session_error(c->tls));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	sqe = ring_conn_sqe(c, CONN_OP_SEND, 2);
 	io_uring_prep_send(sqe, c->fd, c->head + c->head_sent,
 			   c->head_len - c->head_sent, MSG_NOSIGNAL | more);
 	sqe->flags |= IOSQE_IO_LINK;
 	ring_link_timeout(c, conn_idle_ms(c));
+	return CONN_SEND_HEAD;
 }
 
 /* Head (and error body) fully sent: the body, or the next request. */
-void conn_head_sent(struct conn *c)
+static enum conn_state conn_head_sent(struct conn *c)
 {
 	c->extra_sent = c->extra_len;
-	if (c->body_left) {
-		if (c->srv->opt.tls == SERVE_TLS_USER)
-			user_send_body(c);
-		else if (splice_begin(c))
-			conn_abort(c);
-		return;
-	}
-	conn_response_done(c);
+	if (!c->body_left)
+		return CONN_RESPONSE_DONE;
+	if (c->srv->opt.tls == SERVE_TLS_USER)
+		return user_send_body(c);
+	return splice_begin(c);
 }
 
-static void conn_send_step(struct conn *c)
+static enum conn_state conn_send_step(struct conn *c)
 {
 	if (c->r_send <= 0) {
 		if (c->timed_out)
@@ -275,28 +242,26 @@ static void conn_send_step(struct conn *c)
 		else
 			conn_log(c, "client disconnected before the response: %s",
 				 serve_errname(c->r_send ? c->r_send : -EPIPE));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	c->head_sent += c->r_send;
 	c->srv->stats.head_bytes += c->r_send;
-	if (c->head_sent < c->head_len) {
-		conn_send_head(c);
-		return;
-	}
-	conn_head_sent(c);
+	if (c->head_sent < c->head_len)
+		return conn_send_head(c);
+	return CONN_HEAD_SENT;
 }
 
 static void conn_prepare_head(struct conn *c, struct http_response *r)
 {
 	r->status = c->status;
 	r->keep_alive = c->keep_alive;
-	r->date = server_date(c->srv);
+	r->date = serve_date(c->srv);
 	c->head_len = http_format_head(c->head, sizeof(c->head), r);
 	c->head_sent = 0;
 }
 
-static void conn_respond_error(struct conn *c, int status, const char *why)
+static enum conn_state conn_respond_error(struct conn *c, int status,
+					  const char *why)
 {
 	struct http_response r = { 0 };
 	const char *body = http_error_body(status);
@@ -316,10 +281,10 @@ static void conn_respond_error(struct conn *c, int status, const char *why)
 		c->head_len += blen;
 		c->extra_len = blen;
 	}
-	conn_send_head(c);
+	return conn_send_head(c);
 }
 
-static void conn_handle(struct conn *c)
+static enum conn_state conn_handle(struct conn *c)
 {
 	struct server *s = c->srv;
 	struct http_request *req = &c->req;
@@ -333,31 +298,26 @@ static void conn_handle(struct conn *c)
 	c->file_size = 0;
 	if (req->method == HTTP_OTHER) {
 		c->linger = req->has_body;	/* its body is still coming */
-		conn_respond_error(c, 405, "method not allowed");
-		return;
+		return conn_respond_error(c, 405, "method not allowed");
 	}
 	ret = files_open(s->root_fd, req->path, &e);
 	if (ret == -EPERM) {
 		conn_log(c, "%s: %s", req->target, e.why);
 		c->keep_alive = 0;
 		c->linger = 1;
-		conn_respond_error(c, 400, e.why);
-		return;
+		return conn_respond_error(c, 400, e.why);
 	}
 	if (ret == -EXDEV)
 		conn_log(c, "%s: %s", req->target, e.why);
-	if (ret) {
-		conn_respond_error(c, 404, e.why);
-		return;
-	}
+	if (ret)
+		return conn_respond_error(c, 404, e.why);
 	c->file_size = e.st.st_size;
 	len = c->file_size;
 	c->status = 200;
 	switch (http_range_resolve(&req->range, c->file_size, &off, &len)) {
 	case HTTP_RANGE_UNSATISFIABLE:
 		close(e.fd);
-		conn_respond_error(c, 416, "range not satisfiable");
-		return;
+		return conn_respond_error(c, 416, "range not satisfiable");
 	case HTTP_RANGE_PARTIAL:
 		c->status = 206;
 		break;
@@ -382,17 +342,22 @@ static void conn_handle(struct conn *c)
 		close(e.fd);
 		c->body_left = 0;
 	}
-	conn_send_head(c);
+	return conn_send_head(c);
 }
 
-/* A request is complete (or broken) in rx: answer it. 0: need more. */
-int conn_parse(struct conn *c)
+static enum conn_state conn_submit_recvmsg(struct conn *c);
+
+/* Answer a request that is complete (or broken) in rx, or read on. */
+static enum conn_state conn_parse(struct conn *c)
 {
 	enum http_parse_result ret;
 
 	ret = http_parse_request(c->rx, c->rx_len, c->rx_cap, &c->req);
-	if (ret == HTTP_PARSE_INCOMPLETE)
-		return 0;
+	if (ret == HTTP_PARSE_INCOMPLETE) {
+		if (c->srv->opt.tls == SERVE_TLS_USER)
+			return user_read(c);	/* what GnuTLS has, or a POLL */
+		return conn_submit_recvmsg(c);
+	}
 	if (!c->t_request)
 		c->t_request = serve_now_ms();
 	c->nreq++;
@@ -404,14 +369,12 @@ int conn_parse(struct conn *c)
 		c->keep_alive = 0;
 		c->linger = 1;
 		c->file_size = 0;
-		conn_respond_error(c, c->req.status, c->req.error);
-		return 1;
+		return conn_respond_error(c, c->req.status, c->req.error);
 	}
-	conn_handle(c);
-	return 1;
+	return conn_handle(c);
 }
 
-static void conn_submit_recvmsg(struct conn *c)
+static enum conn_state conn_submit_recvmsg(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 
@@ -429,16 +392,15 @@ static void conn_submit_recvmsg(struct conn *c)
 	io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
 	sqe->flags |= IOSQE_IO_LINK;
 	ring_link_timeout(c, c->rx_deadline - serve_now_ms());
+	return CONN_RECV;
 }
 
 /* More request bytes are needed. */
-static void conn_submit_recv(struct conn *c)
+static enum conn_state conn_submit_recv(struct conn *c)
 {
-	c->state = CONN_RECV;
 	if (c->srv->opt.tls == SERVE_TLS_USER)
-		user_wait_recv(c);
-	else
-		conn_submit_recvmsg(c);
+		return user_wait_recv(c);
+	return conn_submit_recvmsg(c);
 }
 
 /*
@@ -446,21 +408,21 @@ static void conn_submit_recv(struct conn *c)
  * data, so a client that trickles a header byte by byte (slowloris) is cut
  * off after --idle-timeout like one that sends nothing.
  */
-void conn_wait_request(struct conn *c)
+static enum conn_state conn_wait_request(struct conn *c)
 {
-	c->state = CONN_RECV;
 	c->t_request = 0;
 	c->why = NULL;
 	c->rx_deadline = serve_now_ms() + conn_idle_ms(c);
 	if (c->rx_len) {
 		c->t_request = serve_now_ms();
-		if (c->srv->opt.tls != SERVE_TLS_USER && conn_parse(c))
-			return;
+		/* A pipelined request; user TLS takes it after a turn. */
+		if (c->srv->opt.tls != SERVE_TLS_USER)
+			return CONN_PARSE;
 	}
-	conn_submit_recv(c);
+	return conn_submit_recv(c);
 }
 
-void conn_recv_eof(struct conn *c, int close_notify)
+static enum conn_state conn_recv_eof(struct conn *c, int close_notify)
 {
 	if (close_notify) {
 		/* Between requests that is how a TLS client says goodbye. */
@@ -470,8 +432,7 @@ void conn_recv_eof(struct conn *c, int close_notify)
 		else
 			conn_info(c, "client sent close_notify after %u request%s",
 				  c->nreq, c->nreq == 1 ? "" : "s");
-		conn_close(c);
-		return;
+		return CONN_CLOSE;
 	}
 	if (c->rx_len)
 		conn_log(c, "client disconnected mid-request (%zu bytes of a request head received)",
@@ -482,10 +443,10 @@ void conn_recv_eof(struct conn *c, int close_notify)
 	else
 		conn_info(c, "client closed the connection after %u request%s",
 			  c->nreq, c->nreq == 1 ? "" : "s");
-	conn_abort(c);
+	return CONN_ABORT;
 }
 
-void conn_recv_timeout(struct conn *c)
+static enum conn_state conn_recv_timeout(struct conn *c)
 {
 	unsigned int t = c->srv->opt.idle_timeout;
 
@@ -496,55 +457,53 @@ void conn_recv_timeout(struct conn *c)
 	} else {
 		conn_info(c, "idle timeout: no request for %u s, closing", t);
 	}
-	conn_close(c);
+	return CONN_CLOSE;
 }
 
-void conn_recv_stopped(struct conn *c)
+static enum conn_state conn_recv_stopped(struct conn *c)
 {
 	conn_info(c, "closing idle connection: server shutting down");
-	conn_close(c);
+	return CONN_CLOSE;
 }
 
-void conn_recv_alert(struct conn *c, int level, int desc)
+static enum conn_state conn_recv_alert(struct conn *c)
 {
-	if (desc == 0) {	/* close_notify */
-		conn_recv_eof(c, 1);
-		return;
-	}
-	if (level == 2) {
+	int desc = c->peer_alert_desc;
+
+	if (desc == 0)	/* close_notify */
+		return conn_recv_eof(c, 1);
+	if (c->peer_alert_level == 2) {
 		conn_log(c, "client sent fatal alert: %s", ktls_alert_name(desc));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	conn_log(c, "client sent warning alert %s: ignored",
 		 ktls_alert_name(desc));
-	conn_submit_recv(c);
+	return conn_submit_recv(c);
 }
 
 /* A record that isn't application data arrived on the kTLS socket. */
-static void conn_control_record(struct conn *c, int type,
-				const unsigned char *p, int n)
+static enum conn_state conn_control_record(struct conn *c, int type,
+					   const unsigned char *p, int n)
 {
 	int ret;
 
 	if (type == KTLS_RECORD_ALERT && n >= 2) {
-		conn_recv_alert(c, p[0], p[1]);
-		return;
+		c->peer_alert_level = p[0];
+		c->peer_alert_desc = p[1];
+		return CONN_PEER_ALERT;
 	}
 	if (type == KTLS_RECORD_HANDSHAKE && n && p[0] == 24 && c->tls) {
 		ret = ktls_session_handshake_record(c->tls, p, n);
 		if (!ret) {
 			conn_info(c, "client sent a KeyUpdate%s: followed",
 				  n == 5 && p[4] ? " (update requested)" : "");
-			conn_submit_recv(c);
-			return;
+			return conn_submit_recv(c);
 		}
 		conn_log(c, "client's KeyUpdate: %s",
 			 ktls_session_error(c->tls));
 		if (ret == -EPROTO) {	/* the library sent the alert */
 			c->alert_sent = 1;
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 	}
 	if (!n)
@@ -558,17 +517,19 @@ static void conn_control_record(struct conn *c, int type,
 		conn_log(c, "client sent an unexpected TLS record (type %d, %d bytes)",
 			 type, n);
 	tls_alert(c, 10);	/* unexpected_message */
-	conn_abort(c);
+	return CONN_ABORT;
 }
 
 /* The receive failed: say why, in terms of what the client did. */
-void conn_recv_error(struct conn *c, int err, const char *detail)
+static enum conn_state conn_recv_error(struct conn *c)
 {
+	const char *detail = c->recv_detail;
+	int err = c->recv_err;
+
 	if (err == -ECONNRESET) {
 		conn_log(c, "client reset the connection%s", c->rx_len ?
 			 " mid-request" : "");
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	if (c->tls_up && (err == -EBADMSG || err == -EINVAL ||
 			  err == -EMSGSIZE || err == -EPROTO)) {
@@ -580,25 +541,13 @@ void conn_recv_error(struct conn *c, int err, const char *detail)
 		if (!c->alert_sent)
 			tls_alert(c, err == -EBADMSG ? 20 :
 				     err == -EMSGSIZE ? 22 : 50);
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	conn_log(c, "receive failed: %s", detail ? detail : serve_errname(err));
-	conn_abort(c);
+	return CONN_ABORT;
 }
 
-static int conn_record_type(struct msghdr *msg)
-{
-	struct cmsghdr *cm;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm))
-		if (cm->cmsg_level == SOL_TLS &&
-		    cm->cmsg_type == TLS_GET_RECORD_TYPE)
-			return *CMSG_DATA(cm);
-	return KTLS_RECORD_DATA;
-}
-
-static void conn_recv_step(struct conn *c)
+static enum conn_state conn_recv_step(struct conn *c)
 {
 	int res = c->r_recv, type;
 
@@ -608,73 +557,119 @@ static void conn_recv_step(struct conn *c)
 	 * stream that an empty data read is.
 	 */
 	if (res >= 0) {
-		type = c->offloaded ? conn_record_type(&c->msg) :
+		type = c->offloaded ? ktls_record_type_from_msg(&c->msg) :
 				      KTLS_RECORD_DATA;
-		if (res == 0 && type == KTLS_RECORD_DATA) {
-			conn_recv_eof(c, 0);
-			return;
-		}
-		if (type != KTLS_RECORD_DATA) {
-			conn_control_record(c, type,
-					    (unsigned char *)c->rx + c->rx_len,
-					    res);
-			return;
-		}
+		if (res == 0 && type == KTLS_RECORD_DATA)
+			return CONN_PEER_EOF;
+		if (type != KTLS_RECORD_DATA)
+			return conn_control_record(c, type,
+					(unsigned char *)c->rx + c->rx_len, res);
 		if (!c->t_request)
 			c->t_request = serve_now_ms();
 		c->rx_len += res;
-		if (!conn_parse(c))
-			conn_submit_recv(c);
-		return;
+		return CONN_PARSE;
 	}
 	if (c->timed_out)
-		conn_recv_timeout(c);
-	else if (res == -ECANCELED && c->srv->stopping)
-		conn_recv_stopped(c);
-	else
-		conn_recv_error(c, res, NULL);
+		return CONN_RECV_TIMEOUT;
+	if (res == -ECANCELED && c->srv->stopping)
+		return CONN_RECV_STOPPED;
+	c->recv_err = res;
+	c->recv_detail = NULL;
+	return CONN_RECV_ERROR;
 }
 
-static void conn_step(struct conn *c)
+/* The batch of a waiting state completed: its phase goes on. */
+static enum conn_state conn_step(struct conn *c)
 {
 	switch (c->state) {
 	case CONN_HANDSHAKE:
-		tls_step(c);
-		return;
+		return tls_step(c);
 	case CONN_CLOSE_NOTIFY:
-		tls_close_notify_step(c);
-		return;
+		return tls_close_notify_step(c);
 	case CONN_LINGER:
-		conn_linger_step(c);
-		return;
+		return conn_linger_step(c);
 	default:
 		break;
 	}
-	if (c->srv->opt.tls == SERVE_TLS_USER) {
-		user_step(c);
-		return;
-	}
+	if (c->srv->opt.tls == SERVE_TLS_USER)
+		return user_step(c);
 	switch (c->state) {
 	case CONN_RECV:
-		conn_recv_step(c);
-		break;
+		return conn_recv_step(c);
 	case CONN_SEND_HEAD:
-		conn_send_step(c);
-		break;
+		return conn_send_step(c);
 	case CONN_SEND_BODY:
-		splice_step(c);
-		break;
+		return splice_step(c);
 	default:
 		conn_log(c, "BUG: completion in state %d", c->state);
 		abort();
 	}
 }
 
-void conn_batch_reset(struct conn *c)
+/* A verdict: what it means for the connection, and the state after. */
+static enum conn_state conn_act(struct conn *c, enum conn_state next)
 {
-	c->r_poll = c->r_recv = c->r_send = CONN_NO_RESULT;
-	c->r_in = c->r_out = CONN_NO_RESULT;
-	c->timed_out = 0;
+	switch (next) {
+	case CONN_WAIT_REQUEST:
+		return conn_wait_request(c);
+	case CONN_PARSE:
+		return conn_parse(c);
+	case CONN_HEAD_SENT:
+		return conn_head_sent(c);
+	case CONN_RESPONSE_DONE:
+		return conn_response_done(c);
+	case CONN_PEER_CLOSE_NOTIFY:
+		return conn_recv_eof(c, 1);
+	case CONN_PEER_EOF:
+		return conn_recv_eof(c, 0);
+	case CONN_PEER_ALERT:
+		return conn_recv_alert(c);
+	case CONN_RECV_ERROR:
+		return conn_recv_error(c);
+	case CONN_RECV_TIMEOUT:
+		return conn_recv_timeout(c);
+	case CONN_RECV_STOPPED:
+		return conn_recv_stopped(c);
+	case CONN_CLOSE:
+		return conn_close(c);
+	case CONN_CLOSE_FINISH:
+		return conn_close_finish(c);
+	case CONN_ABORT:
+		return conn_abort(c);
+	default:
+		conn_log(c, "BUG: no verdict %d", next);
+		abort();
+	}
+}
+
+static int conn_waiting(enum conn_state state)
+{
+	return state < CONN_WAIT_REQUEST;
+}
+
+/* Act on verdicts until the connection waits for its ring ops, or is gone. */
+static void conn_run(struct conn *c, enum conn_state next)
+{
+	while (next != CONN_FREED && !conn_waiting(next))
+		next = conn_act(c, next);
+	if (next == CONN_FREED)
+		return;
+	if (!c->inflight) {
+		/* Nothing would ever wake it: fail loudly. */
+		conn_log(c, "BUG: state %d with no op in flight", next);
+		abort();
+	}
+	c->state = next;
+}
+
+void conn_start(struct conn *c)
+{
+	int one = 1;
+
+	/* Heads go out with MSG_MORE; what is left must not wait for ACKs. */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conn_run(c, c->srv->opt.tls == SERVE_TLS_OFF ? CONN_WAIT_REQUEST :
+						       tls_start(c));
 }
 
 void conn_on_cqe(struct conn *c, enum conn_op op, int res)
@@ -711,5 +706,5 @@ void conn_on_cqe(struct conn *c, enum conn_op op, int res)
 	}
 	if (--c->inflight)
 		return;
-	conn_step(c);
+	conn_run(c, conn_step(c));
 }

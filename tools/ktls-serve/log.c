@@ -2,7 +2,8 @@
 /*
  * Log lines on stderr: one per request, one per failure. --quiet keeps the
  * failures and drops the routine lines. Each line goes out in one write so
- * that a test reading the log never sees half of one.
+ * that a test reading the log never sees half of one. Also the clocks that
+ * the log and the responses read.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +27,22 @@ int64_t serve_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The Date header, formatted once a second. */
+const char *serve_date(struct server *s)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != s->date_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(s->date, sizeof(s->date), "%a, %d %b %Y %H:%M:%S GMT",
+			 &tm);
+		s->date_sec = ts.tv_sec;
+	}
+	return s->date;
 }
 
 static void log_emit(const struct conn *c, const char *fmt, va_list ap)

@@ -233,24 +233,13 @@ static int setup_signals(struct server *s)
 	return s->sig_fd < 0 ? -errno : 0;
 }
 
+/* After the ring is gone: no completion will come for what was in flight. */
 static void free_conns(struct server *s)
 {
-	struct conn *c, *next;
-
-	for (c = s->conns; c; c = next) {
-		next = c->next;
-		if (c->file_fd >= 0)
-			close(c->file_fd);
-		splice_release(c);
-		if (c->tls)
-			ktls_session_free(c->tls);
-		close(c->fd);
-		free(c->rx);
-		free(c->ubuf);
-		free(c);
+	while (s->conns) {
+		s->conns->inflight = 0;
+		conn_free(s->conns);
 	}
-	s->conns = NULL;
-	s->nconns = 0;
 }
 
 int main(int argc, char **argv)
@@ -284,7 +273,7 @@ int main(int argc, char **argv)
 		goto out;
 	server_arm_signal(&s);
 	server_arm_accept(&s);
-	ret = ring_run(&s);
+	ret = server_run(&s);
 	serve_log("exiting: %" PRIu64 " connections, %" PRIu64 " requests; sent %" PRIu64
 		  " head bytes, %" PRIu64 " body bytes by splice, %" PRIu64
 		  " body bytes copied through user space",

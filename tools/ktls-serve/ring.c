@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The io_uring event loop. Every request carries a user_data that says who
- * it belongs to: small numbers are the server's own ops (accept, signalfd,
+ * The io_uring ring. Every request carries a user_data that says who it
+ * belongs to: small numbers are the server's own ops (accept, signalfd,
  * backoff), anything else is a connection pointer with the op in its low
  * bits. A connection counts its ops in flight and only moves on (or is
  * freed) once all of them, linked timeouts included, have completed; so no
- * completion ever refers to freed memory.
+ * completion ever refers to freed memory. The loop that hands completions
+ * out is server.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,8 +62,12 @@ struct io_uring_sqe *ring_conn_sqe(struct conn *c, enum conn_op op,
 	struct io_uring_sqe *sqe = ring_sqe(c->srv, need);
 
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)c | op);
-	if (!c->inflight++)
-		conn_batch_reset(c);
+	if (!c->inflight++) {
+		/* A new batch: no results yet. */
+		c->r_poll = c->r_recv = c->r_send = CONN_NO_RESULT;
+		c->r_in = c->r_out = CONN_NO_RESULT;
+		c->timed_out = 0;
+	}
 	return sqe;
 }
 
@@ -79,6 +84,19 @@ void ring_link_timeout(struct conn *c, int64_t ms)
 	io_uring_prep_link_timeout(sqe, &c->ts, 0);
 }
 
+/* Wait for events on the connection's socket, for at most ms if ms >= 0. */
+void ring_poll(struct conn *c, short events, int64_t ms)
+{
+	struct io_uring_sqe *sqe;
+
+	sqe = ring_conn_sqe(c, CONN_OP_POLL, ms >= 0 ? 2 : 1);
+	io_uring_prep_poll_add(sqe, c->fd, events);
+	if (ms >= 0) {
+		sqe->flags |= IOSQE_IO_LINK;
+		ring_link_timeout(c, ms);
+	}
+}
+
 /* Cancel whatever a connection waits on (a poll or a recv). */
 void ring_cancel_conn(struct conn *c)
 {
@@ -92,51 +110,35 @@ void ring_cancel_conn(struct conn *c)
 	}
 }
 
-static void ring_dispatch(struct server *s, uint64_t ud, int res)
+/* Submit what is queued and wait for at least one completion. */
+int ring_wait(struct server *s)
 {
-	struct conn *c;
+	int ret = io_uring_submit_and_wait(&s->ring, 1);
 
-	if (ud < RING_GLOBAL_MAX) {
-		switch (ud) {
-		case RING_ACCEPT:
-			server_on_accept(s, res);
-			break;
-		case RING_SIGNAL:
-			server_on_signal(s, res);
-			break;
-		case RING_ACCEPT_RETRY:
-			s->accept_retry = 0;
-			server_arm_accept(s);
-			break;
-		default:
-			break;
-		}
-		return;
-	}
-	c = (struct conn *)(uintptr_t)(ud & ~(uint64_t)CONN_OP_MASK);
-	conn_on_cqe(c, ud & CONN_OP_MASK, res);
+	if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
+		return ret;
+	return 0;
 }
 
-int ring_run(struct server *s)
+/*
+ * The next completion, taken off the ring before it is handled: handlers
+ * may submit, even flush, the SQ. 0, or -EAGAIN when there is none.
+ */
+int ring_next(struct server *s, uint64_t *ud, int *res)
 {
 	struct io_uring_cqe *cqe;
-	uint64_t ud;
-	int ret, res;
 
-	while (!server_done(s)) {
-		ret = io_uring_submit_and_wait(&s->ring, 1);
-		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN) {
-			serve_log("io_uring_submit_and_wait: %s",
-				  serve_errname(ret));
-			return ret;
-		}
-		/* One at a time: handlers may submit, even flush, the SQ. */
-		while (io_uring_peek_cqe(&s->ring, &cqe) == 0) {
-			ud = io_uring_cqe_get_data64(cqe);
-			res = cqe->res;
-			io_uring_cqe_seen(&s->ring, cqe);
-			ring_dispatch(s, ud, res);
-		}
-	}
+	if (io_uring_peek_cqe(&s->ring, &cqe))
+		return -EAGAIN;
+	*ud = io_uring_cqe_get_data64(cqe);
+	*res = cqe->res;
+	io_uring_cqe_seen(&s->ring, cqe);
 	return 0;
+}
+
+/* The connection and op a user_data of RING_GLOBAL_MAX or more names. */
+struct conn *ring_conn(uint64_t ud, enum conn_op *op)
+{
+	*op = ud & CONN_OP_MASK;
+	return (struct conn *)(uintptr_t)(ud & ~(uint64_t)CONN_OP_MASK);
 }

@@ -93,13 +93,36 @@ enum conn_op {
 };
 #define CONN_OP_MASK 7u
 
+/*
+ * A connection's state. In the waiting states a batch of ops is in flight
+ * and its completion moves the connection on. The phases (tls.c,
+ * tls_user.c, splice.c and the request handling in conn.c) return the
+ * next state: a waiting one once they have submitted ops, else a verdict
+ * that conn.c acts on at once. Only conn.c sets c->state.
+ */
 enum conn_state {
+	/* Waiting: ops in flight. */
 	CONN_HANDSHAKE = 1,	/* POLL for the handshake */
 	CONN_RECV,		/* reading a request */
 	CONN_SEND_HEAD,		/* SEND of the response head */
 	CONN_SEND_BODY,		/* splices, or user-space TLS sends */
 	CONN_CLOSE_NOTIFY,	/* waiting for room to send close_notify */
 	CONN_LINGER,		/* after an error response: drain, then close */
+	/* Verdicts: acted on before the phase's caller returns. */
+	CONN_WAIT_REQUEST,	/* ready for the next request */
+	CONN_PARSE,		/* request bytes are in rx: answer, or read on */
+	CONN_HEAD_SENT,		/* the body, or the next request */
+	CONN_RESPONSE_DONE,	/* log it; keep alive or close */
+	CONN_PEER_CLOSE_NOTIFY,	/* the client sent close_notify */
+	CONN_PEER_EOF,		/* the client closed TCP without it */
+	CONN_PEER_ALERT,	/* an alert: peer_alert_level, _desc */
+	CONN_RECV_ERROR,	/* receiving failed: recv_err, recv_detail */
+	CONN_RECV_TIMEOUT,	/* no (complete) request in time */
+	CONN_RECV_STOPPED,	/* server shutdown ended the wait */
+	CONN_CLOSE,		/* close_notify if TLS is up, then finish */
+	CONN_CLOSE_FINISH,	/* linger or free */
+	CONN_ABORT,		/* free now */
+	CONN_FREED,		/* the connection is gone */
 };
 
 #define CONN_NO_RESULT INT_MIN	/* op not part of the batch */
@@ -121,6 +144,10 @@ struct conn {
 	int offloaded;			/* kTLS carries the records */
 	int notify_tried;
 	int alert_sent;		/* a fatal alert went out: no second one */
+	int peer_alert_level, peer_alert_desc;	/* CONN_PEER_ALERT */
+	int recv_err;			/* CONN_RECV_ERROR: negative errno */
+	const char *recv_detail;	/* and its cause, or NULL */
+	char recv_why[160];		/* room for a cause that is formatted */
 	int linger;			/* drain what the client still sends */
 	size_t linger_bytes;
 
@@ -162,7 +189,12 @@ struct conn {
 	size_t ubuf_len, ubuf_pos;
 };
 
-/* log.c */
+/*
+ * Who calls whom (no cycle): main -> server -> conn -> {tls, tls_user,
+ * splice} -> ring -> log. Only conn.c changes a connection's state.
+ */
+
+/* log.c: log lines and clocks */
 void serve_log_init(int quiet);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void serve_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -171,6 +203,7 @@ void conn_log(const struct conn *c, const char *fmt, ...)
 void conn_info(const struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int64_t serve_now_ms(void);
+const char *serve_date(struct server *s);
 const char *serve_errname(int err);
 
 /* ring.c */
@@ -180,57 +213,42 @@ struct io_uring_sqe *ring_sqe(struct server *s, unsigned int need);
 struct io_uring_sqe *ring_conn_sqe(struct conn *c, enum conn_op op,
 				   unsigned int need);
 void ring_link_timeout(struct conn *c, int64_t ms);
+void ring_poll(struct conn *c, short events, int64_t ms);
 void ring_cancel_conn(struct conn *c);
-int ring_run(struct server *s);
+int ring_wait(struct server *s);
+int ring_next(struct server *s, uint64_t *ud, int *res);
+struct conn *ring_conn(uint64_t ud, enum conn_op *op);
 
 /* server.c */
 int server_listen(struct server *s);
-void server_format_addr(const struct sockaddr_storage *ss, char *buf,
-			size_t len);
 void server_arm_accept(struct server *s);
 void server_arm_signal(struct server *s);
-void server_on_accept(struct server *s, int res);
-void server_on_signal(struct server *s, int res);
-const char *server_date(struct server *s);
-int server_done(const struct server *s);
+int server_run(struct server *s);
 
 /* conn.c */
-struct conn *conn_new(struct server *s, int fd,
-		      const struct sockaddr_storage *peer);
-void conn_batch_reset(struct conn *c);
-void conn_on_cqe(struct conn *c, enum conn_op op, int res);
+struct conn *conn_new(struct server *s, int fd, const char *peer);
 void conn_start(struct conn *c);
+void conn_on_cqe(struct conn *c, enum conn_op op, int res);
 void conn_stop(struct conn *c);
-void conn_poll(struct conn *c, short events, int64_t ms);
-void conn_wait_request(struct conn *c);
-int conn_parse(struct conn *c);
-void conn_head_sent(struct conn *c);
-void conn_response_done(struct conn *c);
-void conn_recv_eof(struct conn *c, int close_notify);
-void conn_recv_timeout(struct conn *c);
-void conn_recv_stopped(struct conn *c);
-void conn_recv_alert(struct conn *c, int level, int desc);
-void conn_recv_error(struct conn *c, int err, const char *detail);
-void conn_abort(struct conn *c);
-void conn_close(struct conn *c);
-void conn_close_finish(struct conn *c);
+void conn_free(struct conn *c);
 
-/* tls.c */
-void tls_start(struct conn *c);
-void tls_step(struct conn *c);
+/* tls.c: the handshake through libktls, alerts and close_notify */
+enum conn_state tls_start(struct conn *c);
+enum conn_state tls_step(struct conn *c);
 void tls_alert(struct conn *c, int description);
-int tls_close_notify(struct conn *c);
-void tls_close_notify_step(struct conn *c);
+enum conn_state tls_close_notify(struct conn *c);
+enum conn_state tls_close_notify_step(struct conn *c);
 
-/* splice.c */
-int splice_begin(struct conn *c);
-void splice_step(struct conn *c);
+/* splice.c: file bodies by splice */
+enum conn_state splice_begin(struct conn *c);
+enum conn_state splice_step(struct conn *c);
 void splice_release(struct conn *c);
 
-/* tls_user.c */
-void user_wait_recv(struct conn *c);
-void user_send_head(struct conn *c);
-void user_send_body(struct conn *c);
-void user_step(struct conn *c);
+/* tls_user.c: --tls=user, GnuTLS's record layer */
+enum conn_state user_wait_recv(struct conn *c);
+enum conn_state user_read(struct conn *c);
+enum conn_state user_send_head(struct conn *c);
+enum conn_state user_send_body(struct conn *c);
+enum conn_state user_step(struct conn *c);
 
 #endif /* SERVE_H */

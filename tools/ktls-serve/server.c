@@ -43,7 +43,7 @@ static int server_parse_addr(const char *str, unsigned int port,
 }
 
 /* "127.0.0.1:443" or "[::1]:443"; v4-mapped addresses shown as IPv4. */
-void server_format_addr(const struct sockaddr_storage *ss, char *buf,
+static void server_format_addr(const struct sockaddr_storage *ss, char *buf,
 			size_t len)
 {
 	const struct sockaddr_in6 *a6 = (const void *)ss;
@@ -159,8 +159,9 @@ static void server_accept_backoff(struct server *s)
 	s->accept_retry = 1;
 }
 
-void server_on_accept(struct server *s, int res)
+static void server_on_accept(struct server *s, int res)
 {
+	char peer[sizeof(((struct conn *)0)->peer)];
 	struct conn *c;
 
 	s->accept_armed = 0;
@@ -181,7 +182,8 @@ void server_on_accept(struct server *s, int res)
 		close(res);
 		return;
 	}
-	c = conn_new(s, res, &s->peer);
+	server_format_addr(&s->peer, peer, sizeof(peer));
+	c = conn_new(s, res, peer);
 	if (!c) {
 		serve_log("accept: no memory for a connection");
 		close(res);
@@ -190,6 +192,8 @@ void server_on_accept(struct server *s, int res)
 	}
 	server_arm_accept(s);
 	conn_start(c);
+	/* A connection that failed at once makes room again. */
+	server_arm_accept(s);
 }
 
 void server_arm_signal(struct server *s)
@@ -222,7 +226,7 @@ static void server_stop(struct server *s, const char *why)
 	}
 }
 
-void server_on_signal(struct server *s, int res)
+static void server_on_signal(struct server *s, int res)
 {
 	const char *name;
 
@@ -246,25 +250,55 @@ void server_on_signal(struct server *s, int res)
 	}
 }
 
-int server_done(const struct server *s)
+static int server_done(const struct server *s)
 {
 	return s->force ||
 	       (s->stopping && !s->nconns && !s->accept_armed &&
 		!s->accept_retry);
 }
 
-/* The Date header, formatted once a second. */
-const char *server_date(struct server *s)
+static void server_dispatch(struct server *s, uint64_t ud, int res)
 {
-	struct timespec ts;
-	struct tm tm;
+	enum conn_op op;
+	struct conn *c;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (ts.tv_sec != s->date_sec) {
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(s->date, sizeof(s->date), "%a, %d %b %Y %H:%M:%S GMT",
-			 &tm);
-		s->date_sec = ts.tv_sec;
+	switch (ud) {
+	case RING_IGNORE:
+		return;
+	case RING_ACCEPT:
+		server_on_accept(s, res);
+		return;
+	case RING_SIGNAL:
+		server_on_signal(s, res);
+		return;
+	case RING_ACCEPT_RETRY:
+		s->accept_retry = 0;
+		server_arm_accept(s);
+		return;
 	}
-	return s->date;
+	if (ud < RING_GLOBAL_MAX)
+		return;
+	c = ring_conn(ud, &op);
+	conn_on_cqe(c, op, res);
+	/* It may have closed: room for another. */
+	server_arm_accept(s);
+}
+
+/* The event loop: until shut down and drained, or a second signal. */
+int server_run(struct server *s)
+{
+	uint64_t ud;
+	int ret, res;
+
+	while (!server_done(s)) {
+		ret = ring_wait(s);
+		if (ret) {
+			serve_log("io_uring_submit_and_wait: %s",
+				  serve_errname(ret));
+			return ret;
+		}
+		while (!ring_next(s, &ud, &res))
+			server_dispatch(s, ud, res);
+	}
+	return 0;
 }

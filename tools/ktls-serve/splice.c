@@ -46,7 +46,7 @@ static int splice_pipe(struct conn *c)
 	return 0;
 }
 
-static void splice_submit(struct conn *c)
+static enum conn_state splice_submit(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 	unsigned int more;
@@ -61,8 +61,7 @@ static void splice_submit(struct conn *c)
 		if (ktls_key_update(c->tls, 0)) {
 			conn_log(c, "KeyUpdate failed: %s",
 				 ktls_session_error(c->tls));
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 		c->key_bytes = 0;
 	}
@@ -71,7 +70,7 @@ static void splice_submit(struct conn *c)
 		sqe = ring_conn_sqe(c, CONN_OP_SPLICE_OUT, 1);
 		io_uring_prep_splice(sqe, c->pipe[0], -1, c->fd, -1,
 				     c->pipe_bytes, more);
-		return;
+		return CONN_SEND_BODY;
 	}
 	/* End the chunk on a page boundary: each page takes a pipe slot. */
 	chunk = c->pipe_size - c->body_off % SPLICE_PAGE;
@@ -85,21 +84,19 @@ static void splice_submit(struct conn *c)
 	sqe->flags |= IOSQE_IO_LINK;
 	sqe = ring_conn_sqe(c, CONN_OP_SPLICE_OUT, 1);
 	io_uring_prep_splice(sqe, c->pipe[0], -1, c->fd, -1, chunk, more);
+	return CONN_SEND_BODY;
 }
 
-int splice_begin(struct conn *c)
+enum conn_state splice_begin(struct conn *c)
 {
-	int ret = splice_pipe(c);
-
-	if (ret)
-		return ret;
-	c->state = CONN_SEND_BODY;
+	if (splice_pipe(c))
+		return CONN_ABORT;
 	c->pipe_bytes = 0;
-	splice_submit(c);
-	return 0;
+	return splice_submit(c);
 }
 
-void splice_step(struct conn *c)
+/* A batch of splices, or the wait for room in the socket, completed. */
+enum conn_state splice_step(struct conn *c)
 {
 	int in = c->r_in, out = c->r_out;
 
@@ -109,30 +106,25 @@ void splice_step(struct conn *c)
 			conn_log(c, "client stopped reading: no room in the socket for %u s sending %s (%" PRIu64 " of %" PRIu64 " bytes sent)",
 				 c->srv->opt.idle_timeout, c->req.target,
 				 c->body_sent, c->body_len);
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 		if (c->r_poll < 0) {
 			conn_log(c, "poll for room in the socket failed: %s",
 				 serve_errname(c->r_poll));
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
-		splice_submit(c);
-		return;
+		return splice_submit(c);
 	}
 	if (in != CONN_NO_RESULT) {
 		if (in == 0) {
 			conn_log(c, "%s shrank while being sent: %" PRIu64 " bytes missing",
 				 c->req.target, c->body_left);
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 		if (in < 0) {
 			conn_log(c, "reading %s failed: %s", c->req.target,
 				 serve_errname(in));
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 		c->body_off += in;
 		c->body_left -= in;
@@ -145,22 +137,19 @@ void splice_step(struct conn *c)
 		c->srv->stats.body_spliced += out;
 	} else if (out == -EAGAIN) {
 		/* The socket is full: wait for the client to take some. */
-		conn_poll(c, POLLOUT, (int64_t)c->srv->opt.idle_timeout * 1000);
-		return;
+		ring_poll(c, POLLOUT, (int64_t)c->srv->opt.idle_timeout * 1000);
+		return CONN_SEND_BODY;
 	} else if (out == -ECANCELED && in > 0) {
 		/* A short file->pipe splice broke the link: go on from here. */
 	} else {
 		conn_log(c, "client disconnected mid-body: %" PRIu64 " of %" PRIu64 " bytes of %s sent (%s)",
 			 c->body_sent, c->body_len, c->req.target,
 			 serve_errname(out ? out : -EPIPE));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
-	if (!c->pipe_bytes && !c->body_left) {
-		conn_response_done(c);
-		return;
-	}
-	splice_submit(c);
+	if (!c->pipe_bytes && !c->body_left)
+		return CONN_RESPONSE_DONE;
+	return splice_submit(c);
 }
 
 void splice_release(struct conn *c)

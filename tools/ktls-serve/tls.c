@@ -19,7 +19,7 @@ static const char *tls_version_name(uint16_t v)
 	       v == KTLS_VERSION_1_2 ? "TLS1.2" : "TLS?";
 }
 
-static void tls_handshake(struct conn *c)
+static enum conn_state tls_handshake(struct conn *c)
 {
 	struct server *s = c->srv;
 	struct ktls_info info;
@@ -29,10 +29,9 @@ static void tls_handshake(struct conn *c)
 
 	ret = ktls_session_handshake(c->tls);
 	if (ret == -EAGAIN) {
-		c->state = CONN_HANDSHAKE;
-		conn_poll(c, ktls_session_poll_events(c->tls),
+		ring_poll(c, ktls_session_poll_events(c->tls),
 			  ktls_session_time_left(c->tls));
-		return;
+		return CONN_HANDSHAKE;
 	}
 	if (ret) {
 		const char *why = ktls_session_error(c->tls);
@@ -40,8 +39,7 @@ static void tls_handshake(struct conn *c)
 		if (!strncmp(why, "handshake failed: ", 18))
 			why += 18;
 		conn_log(c, "handshake failed: %s", why);
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	ktls_session_info(c->tls, &info);
 	if (s->opt.tls == SERVE_TLS_USER) {
@@ -50,16 +48,14 @@ static void tls_handshake(struct conn *c)
 			  tls_version_name(info.version), info.cipher_name,
 			  info.resumed ? " (resumed)" : "",
 			  (long long)(serve_now_ms() - c->t_accept));
-		conn_wait_request(c);
-		return;
+		return CONN_WAIT_REQUEST;
 	}
 
 	ret = ktls_session_offload(c->tls);
 	if (ret) {
 		conn_log(c, "kTLS offload failed: %s",
 			 ktls_session_error(c->tls));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	c->tls_up = 1;
 	c->offloaded = 1;
@@ -70,8 +66,7 @@ static void tls_handshake(struct conn *c)
 	if (n > c->rx_cap) {
 		conn_log(c, "%zu bytes of request came with the handshake, more than --max-header",
 			 n);
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	if (n)
 		memcpy(c->rx, data, n);
@@ -91,48 +86,43 @@ static void tls_handshake(struct conn *c)
 			  info.peer_record_limit, info.record_limit_kept ?
 			  "kept by kTLS (TLS_TX_MAX_PAYLOAD_LEN)" :
 			  "declined, this kernel's kTLS cannot limit its records");
-	conn_wait_request(c);
+	return CONN_WAIT_REQUEST;
 }
 
-void tls_start(struct conn *c)
+enum conn_state tls_start(struct conn *c)
 {
 	struct ktls_session_opts opts = {
 		.timeout_ms = c->srv->opt.handshake_timeout * 1000,
 	};
 	int ret;
 
-	c->state = CONN_HANDSHAKE;
 	ret = ktls_session_new(&c->tls, c->srv->cfg, c->fd, &opts);
 	if (ret) {
 		conn_log(c, "cannot set up a TLS session: %s",
 			 serve_errname(ret));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
-	tls_handshake(c);
+	return tls_handshake(c);
 }
 
 /* The POLL for the handshake completed (or its timeout fired). */
-void tls_step(struct conn *c)
+enum conn_state tls_step(struct conn *c)
 {
 	if (c->timed_out) {
 		conn_log(c, "handshake timeout: not complete after %u s",
 			 c->srv->opt.handshake_timeout);
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	if (c->r_poll == -ECANCELED && c->srv->stopping) {
 		conn_info(c, "handshake abandoned: server shutting down");
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	if (c->r_poll < 0) {
 		conn_log(c, "handshake: poll failed: %s",
 			 serve_errname(c->r_poll));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
-	tls_handshake(c);
+	return tls_handshake(c);
 }
 
 /* A fatal alert before an abort; best effort, never blocking. */
@@ -154,10 +144,10 @@ void tls_alert(struct conn *c, int description)
 }
 
 /*
- * close_notify, without blocking: if the socket has no room now, wait once
- * for POLLOUT (bounded), then give up. -EAGAIN: waiting.
+ * close_notify (if TLS is up), without blocking: if the socket has no room
+ * now, wait once for POLLOUT (bounded), then give up.
  */
-int tls_close_notify(struct conn *c)
+enum conn_state tls_close_notify(struct conn *c)
 {
 	int ret;
 
@@ -168,25 +158,24 @@ int tls_close_notify(struct conn *c)
 		ret = ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED ?
 			      -EAGAIN : ret < 0 ? -EIO : 0;
 	} else {
-		return 0;
+		return CONN_CLOSE_FINISH;
 	}
 	if (ret == -EAGAIN && !c->notify_tried) {
 		c->notify_tried = 1;
-		c->state = CONN_CLOSE_NOTIFY;
-		conn_poll(c, POLLOUT, c->srv->opt.idle_timeout * 1000);
-		return -EAGAIN;
+		ring_poll(c, POLLOUT, c->srv->opt.idle_timeout * 1000);
+		return CONN_CLOSE_NOTIFY;
 	}
 	if (ret)
 		conn_info(c, "close_notify not sent: %s", ret == -EAGAIN ?
 			  "no room in the socket" : serve_errname(ret));
-	return 0;
+	return CONN_CLOSE_FINISH;
 }
 
-void tls_close_notify_step(struct conn *c)
+/* The wait for room to send close_notify ended. */
+enum conn_state tls_close_notify_step(struct conn *c)
 {
 	if (!c->timed_out && c->r_poll >= 0)
-		tls_close_notify(c);
-	else
-		conn_info(c, "close_notify not sent: client stopped reading");
-	conn_close_finish(c);
+		return tls_close_notify(c);
+	conn_info(c, "close_notify not sent: client stopped reading");
+	return CONN_CLOSE_FINISH;
 }

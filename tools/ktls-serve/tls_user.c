@@ -30,59 +30,52 @@ static int64_t user_idle_ms(struct conn *c)
 	return (int64_t)c->srv->opt.idle_timeout * 1000;
 }
 
-static void user_read(struct conn *c)
+/*
+ * Request bytes, as many as there are: CONN_PARSE once some arrived (or
+ * rx is full, which the parser answers with 413), else why not.
+ */
+enum conn_state user_read(struct conn *c)
 {
 	gnutls_session_t gs = user_gs(c);
-	char detail[160];
 	ssize_t n;
 
-	if (c->rx_len && conn_parse(c))
-		return;
-	for (;;) {
-		if (c->rx_len == c->rx_cap) {
-			conn_parse(c);	/* a full buffer is an error (413) */
-			return;
-		}
-		n = gnutls_record_recv(gs, c->rx + c->rx_len,
-				       c->rx_cap - c->rx_len);
-		if (n > 0) {
-			if (!c->t_request)
-				c->t_request = serve_now_ms();
-			c->rx_len += n;
-			if (conn_parse(c))
-				return;
-			continue;
-		}
-		switch (n) {
-		case GNUTLS_E_AGAIN:
-		case GNUTLS_E_INTERRUPTED:
-			conn_poll(c, POLLIN, c->rx_deadline - serve_now_ms());
-			return;
-		case 0:
-			conn_recv_eof(c, 1);
-			return;
-		case GNUTLS_E_PREMATURE_TERMINATION:
-			conn_recv_eof(c, 0);
-			return;
-		case GNUTLS_E_WARNING_ALERT_RECEIVED:
-			conn_recv_alert(c, 1, gnutls_alert_get(gs));
-			return;
-		case GNUTLS_E_FATAL_ALERT_RECEIVED:
-			conn_recv_alert(c, 2, gnutls_alert_get(gs));
-			return;
-		case GNUTLS_E_PUSH_ERROR:
-		case GNUTLS_E_PULL_ERROR:
-			conn_recv_error(c, -ECONNRESET, NULL);
-			return;
-		default:
-			snprintf(detail, sizeof(detail), "GnuTLS: %s",
-				 gnutls_strerror(n));
-			/* GnuTLS's alert for it is the one the client gets. */
-			gnutls_alert_send_appropriate(gs, n);
-			c->alert_sent = 1;
-			conn_recv_error(c, -EBADMSG, detail);
-			return;
-		}
+	if (c->rx_len == c->rx_cap)
+		return CONN_PARSE;
+	n = gnutls_record_recv(gs, c->rx + c->rx_len, c->rx_cap - c->rx_len);
+	if (n > 0) {
+		if (!c->t_request)
+			c->t_request = serve_now_ms();
+		c->rx_len += n;
+		return CONN_PARSE;
+	}
+	switch (n) {
+	case GNUTLS_E_AGAIN:
+	case GNUTLS_E_INTERRUPTED:
+		ring_poll(c, POLLIN, c->rx_deadline - serve_now_ms());
+		return CONN_RECV;
+	case 0:
+		return CONN_PEER_CLOSE_NOTIFY;
+	case GNUTLS_E_PREMATURE_TERMINATION:
+		return CONN_PEER_EOF;
+	case GNUTLS_E_WARNING_ALERT_RECEIVED:
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		c->peer_alert_level = n == GNUTLS_E_FATAL_ALERT_RECEIVED ? 2 : 1;
+		c->peer_alert_desc = gnutls_alert_get(gs);
+		return CONN_PEER_ALERT;
+	case GNUTLS_E_PUSH_ERROR:
+	case GNUTLS_E_PULL_ERROR:
+		c->recv_err = -ECONNRESET;
+		c->recv_detail = NULL;
+		return CONN_RECV_ERROR;
+	default:
+		snprintf(c->recv_why, sizeof(c->recv_why), "GnuTLS: %s",
+			 gnutls_strerror(n));
+		/* GnuTLS's alert for it is the one the client gets. */
+		gnutls_alert_send_appropriate(gs, n);
+		c->alert_sent = 1;
+		c->recv_err = -EBADMSG;
+		c->recv_detail = c->recv_why;
+		return CONN_RECV_ERROR;
 	}
 }
 
@@ -91,70 +84,63 @@ static void user_read(struct conn *c)
  * request, are taken after a turn of the ring (a POLLOUT that is ready at
  * once) rather than here, so that back-to-back requests don't recurse.
  */
-void user_wait_recv(struct conn *c)
+enum conn_state user_wait_recv(struct conn *c)
 {
-	c->state = CONN_RECV;
 	if (c->rx_len || gnutls_record_check_pending(user_gs(c)))
-		conn_poll(c, POLLOUT, c->rx_deadline - serve_now_ms());
+		ring_poll(c, POLLOUT, c->rx_deadline - serve_now_ms());
 	else
-		conn_poll(c, POLLIN, c->rx_deadline - serve_now_ms());
+		ring_poll(c, POLLIN, c->rx_deadline - serve_now_ms());
+	return CONN_RECV;
 }
 
-void user_send_head(struct conn *c)
+enum conn_state user_send_head(struct conn *c)
 {
 	ssize_t n;
 
-	c->state = CONN_SEND_HEAD;
 	while (c->head_sent < c->head_len) {
 		n = gnutls_record_send(user_gs(c), c->head + c->head_sent,
 				       c->head_len - c->head_sent);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			conn_poll(c, POLLOUT, user_idle_ms(c));
-			return;
+			ring_poll(c, POLLOUT, user_idle_ms(c));
+			return CONN_SEND_HEAD;
 		}
 		if (n < 0) {
 			conn_log(c, "client disconnected before the response: GnuTLS: %s",
 				 gnutls_strerror(n));
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 		c->head_sent += n;
 		c->srv->stats.head_bytes += n;
 	}
-	conn_head_sent(c);
+	return CONN_HEAD_SENT;
 }
 
-void user_send_body(struct conn *c)
+enum conn_state user_send_body(struct conn *c)
 {
 	size_t sent = 0, want;
 	ssize_t n;
 
-	c->state = CONN_SEND_BODY;
 	if (!c->ubuf) {
 		c->ubuf = malloc(USER_CHUNK);
 		if (!c->ubuf) {
 			conn_log(c, "no memory for a send buffer");
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 	}
 	for (;;) {
 		if (c->ubuf_pos == c->ubuf_len) {
-			if (!c->body_left) {
-				conn_response_done(c);
-				return;
-			}
+			if (!c->body_left)
+				return CONN_RESPONSE_DONE;
 			if (sent >= USER_BUDGET) {
-				conn_poll(c, POLLOUT, user_idle_ms(c));
-				return;
+				ring_poll(c, POLLOUT, user_idle_ms(c));
+				return CONN_SEND_BODY;
 			}
 			want = c->body_left < USER_CHUNK ? c->body_left : USER_CHUNK;
 			n = pread(c->file_fd, c->ubuf, want, c->body_off);
 			if (n <= 0) {
 				conn_log(c, "reading %s failed: %s", c->req.target,
 					 n ? serve_errname(-errno) : "file shrank");
-				conn_abort(c);
-				return;
+				return CONN_ABORT;
 			}
 			c->ubuf_len = n;
 			c->ubuf_pos = 0;
@@ -166,15 +152,14 @@ void user_send_body(struct conn *c)
 		n = gnutls_record_send(user_gs(c), c->ubuf + c->ubuf_pos,
 				       c->ubuf_len - c->ubuf_pos);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			conn_poll(c, POLLOUT, user_idle_ms(c));
-			return;
+			ring_poll(c, POLLOUT, user_idle_ms(c));
+			return CONN_SEND_BODY;
 		}
 		if (n < 0) {
 			conn_log(c, "client disconnected mid-body: %" PRIu64 " of %" PRIu64 " bytes of %s sent (GnuTLS: %s)",
 				 c->body_sent, c->body_len, c->req.target,
 				 gnutls_strerror(n));
-			conn_abort(c);
-			return;
+			return CONN_ABORT;
 		}
 		c->ubuf_pos += n;
 		c->body_sent += n;
@@ -182,39 +167,33 @@ void user_send_body(struct conn *c)
 	}
 }
 
-/* A POLL for this connection completed. */
-void user_step(struct conn *c)
+/*
+ * A POLL for this connection completed. In CONN_RECV: request bytes that
+ * are already in, else what GnuTLS has.
+ */
+enum conn_state user_step(struct conn *c)
 {
 	if (c->timed_out) {
-		if (c->state == CONN_RECV) {
-			conn_recv_timeout(c);
-			return;
-		}
+		if (c->state == CONN_RECV)
+			return CONN_RECV_TIMEOUT;
 		conn_log(c, "client stopped reading: no progress for %u s (%" PRIu64 " of %" PRIu64 " body bytes sent)",
 			 c->srv->opt.idle_timeout, c->body_sent, c->body_len);
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	if (c->r_poll == -ECANCELED && c->srv->stopping &&
-	    c->state == CONN_RECV) {
-		conn_recv_stopped(c);
-		return;
-	}
+	    c->state == CONN_RECV)
+		return CONN_RECV_STOPPED;
 	if (c->r_poll < 0) {
 		conn_log(c, "poll failed: %s", serve_errname(c->r_poll));
-		conn_abort(c);
-		return;
+		return CONN_ABORT;
 	}
 	switch (c->state) {
 	case CONN_RECV:
-		user_read(c);
-		break;
+		return c->rx_len ? CONN_PARSE : user_read(c);
 	case CONN_SEND_HEAD:
-		user_send_head(c);
-		break;
+		return user_send_head(c);
 	case CONN_SEND_BODY:
-		user_send_body(c);
-		break;
+		return user_send_body(c);
 	default:
 		conn_log(c, "BUG: user TLS completion in state %d", c->state);
 		abort();
