@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <linux/tls.h>
 #include <liburing.h>
 
 #include "bench.h"
@@ -268,17 +267,6 @@ struct uring_rx {
 	} ctrl;
 };
 
-static int uring_record_type(struct msghdr *msg)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
-		if (c->cmsg_level == SOL_TLS &&
-		    c->cmsg_type == TLS_GET_RECORD_TYPE)
-			return *CMSG_DATA(c);
-	return KTLS_RECORD_DATA;
-}
-
 ssize_t uring_recv(struct bench_ctx *ctx, int sock, struct stream_hash *h,
 		   char *err, size_t errlen)
 {
@@ -333,7 +321,7 @@ ssize_t uring_recv(struct bench_ctx *ctx, int sock, struct stream_hash *h,
 				break;
 			}
 			p = bufs + i * w;
-			switch (uring_record_type(&rx[i].msg)) {
+			switch (ktls_record_type_from_msg(&rx[i].msg)) {
 			case KTLS_RECORD_DATA:
 				stream_hash_update(h, p, res[i]);
 				total += res[i];
