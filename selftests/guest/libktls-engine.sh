@@ -13,7 +13,7 @@
 #             both ways; bad keys give ENOKEY/EKEYREJECTED/EKEYREVOKED/EACCES
 #   nonblock  both handshakes driven by one poll loop
 cd "$(dirname "$0")/../.." || exit 1
-. selftests/guest/engine-common.bash
+. selftests/guest/libktls-common.bash
 need_ktls
 engine_certs || { echo "cannot make certificates"; exit 1; }
 

@@ -18,7 +18,7 @@
 # gives EKEYEXPIRED with a named cause. Whether the kernel can is probed
 # by libktls; it must agree with tls_stat having the rekey counters.
 cd "$(dirname "$0")/../.." || exit 1
-. selftests/guest/engine-common.bash
+. selftests/guest/libktls-common.bash
 need_ktls
 engine_certs || { echo "cannot make certificates"; exit 1; }
 MIB_EACH=${KEY_UPDATE_MIB:-32}

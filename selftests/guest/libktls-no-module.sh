@@ -10,7 +10,7 @@
 # Without CAP_NET_ADMIN, so TCP_ULP can't load the module back by itself.
 # Skips if tls is built in or busy; loads tls again in any case.
 cd "$(dirname "$0")/../.." || exit 1
-. selftests/guest/engine-common.bash
+. selftests/guest/libktls-common.bash
 need_ktls
 engine_certs || { echo "cannot make certificates"; exit 1; }
 trap 'modprobe tls; engine_cleanup' EXIT

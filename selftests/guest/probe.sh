@@ -8,7 +8,7 @@
 # by field; so are the modern one's text report, a name mismatch, the exit
 # codes, tlshd's verdict (its default policy refuses TLS 1.0 and RSA key
 # exchange: exit 4 and 6), and that the offload try really installed keys (TlsTxSw rises).
-. "$(dirname "$0")/engine-common.bash"
+. "$(dirname "$0")/libktls-common.bash"
 need_ktls
 command -v ktls-probe >/dev/null || { echo "FAIL: ktls-probe not built"; exit 1; }
 

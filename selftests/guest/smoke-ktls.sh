@@ -5,7 +5,7 @@
 # `openssl s_server -rev` (TLS 1.3, then TLS 1.2), keys handed to the kernel,
 # a line through kTLS that the server must answer reversed, the socket seen
 # by `ss -tie` with the tls ULP, and /proc/net/tls_stat counters rising.
-. "$(dirname "$0")/engine-common.bash"
+. "$(dirname "$0")/libktls-common.bash"
 need_ktls
 engine_certs || { echo "cannot make certificates"; exit 1; }
 modprobe -q tcp_diag

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Sourced by selftests/guest/engine-*.sh: certificates made at run time,
+# Sourced by selftests/guest/libktls-*.sh: certificates made at run time,
 # server start-up, /proc/net/tls_stat counters, verdicts.
 set -u
 B=${BUILD:-build}

@@ -10,7 +10,7 @@
 #   engine client -> gnutls-serv --echo      (256 KiB of text echoed byte-exact)
 #   engine server <- openssl s_client, gnutls-cli (a line echoed back)
 cd "$(dirname "$0")/../.." || exit 1
-. selftests/guest/engine-common.bash
+. selftests/guest/libktls-common.bash
 need_ktls
 engine_certs || { echo "cannot make certificates"; exit 1; }
 

@@ -8,7 +8,7 @@
 # then 1 MiB goes each way and must come back byte-exact. Every engine
 # session must show up in /proc/net/tls_stat. Then PSK, both roles.
 cd "$(dirname "$0")/../.." || exit 1
-. selftests/guest/engine-common.bash
+. selftests/guest/libktls-common.bash
 need_ktls
 engine_certs || { echo "cannot make certificates"; exit 1; }
 

@@ -8,7 +8,7 @@
 #   a CHACHA20-only offer on a kernel whose kTLS lacks it (module removed)
 #     -> EOPNOTSUPP (95) before any handshake byte, naming the cipher
 cd "$(dirname "$0")/../.." || exit 1
-. selftests/guest/engine-common.bash
+. selftests/guest/libktls-common.bash
 need_ktls
 engine_certs || { echo "cannot make certificates"; exit 1; }
 rx0=$(tls_stat TlsRxSw)
