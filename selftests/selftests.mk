@@ -30,6 +30,7 @@ LINK_host/uapi_ktls_test_consumer =
 LINK_bin/echo-gnutls = $(GNUTLS_LIBS) -lpthread
 LINK_bin/echo-openssl = $(SSL_LIBS) -lpthread
 LINK_bin/tls-poke = $(GNUTLS_LIBS)
+LINK_bin/tls-rekey-proxy = $(GNUTLS_LIBS)
 LINK_bin/hs-agent = $(NL_LIBS) -lkeyutils
 LINK_bin/hs-nl = $(HS_NL_LIB)
 LINK_bin/hs-nl-close = $(HS_NL_LIB)
