@@ -47,14 +47,11 @@ KTLS_EXPORT const char *ktls_alert_name(int description)
 
 static const char *errors_version(uint16_t v)
 {
-	switch (v) {
-	case 0x0300: return "SSL 3.0";
-	case 0x0301: return "TLS 1.0";
-	case 0x0302: return "TLS 1.1";
-	case 0x0303: return "TLS 1.2";
-	case 0x0304: return "TLS 1.3";
-	default: return v < 0x0300 ? "SSL 2" : "an unknown version";
-	}
+	const char *name = ktls_version_name(v);
+
+	if (name)
+		return name;
+	return v < 0x0300 ? "SSL 2" : "an unknown version";
 }
 
 static void errors_ciphers(unsigned int mask, char *buf, size_t len)

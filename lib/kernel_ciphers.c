@@ -27,34 +27,6 @@ static unsigned int probe_mask;
 static int probe_tx_limit;
 static int probe_rekey;
 
-static const struct {
-	unsigned int bit;
-	int type;
-	socklen_t len;
-	const char *name;
-} probe_ciphers[] = {
-	{ KTLS_CIPHER_AES_128_GCM, TLS_CIPHER_AES_GCM_128,
-	  sizeof(struct tls12_crypto_info_aes_gcm_128), "AES-128-GCM" },
-	{ KTLS_CIPHER_AES_256_GCM, TLS_CIPHER_AES_GCM_256,
-	  sizeof(struct tls12_crypto_info_aes_gcm_256), "AES-256-GCM" },
-	{ KTLS_CIPHER_CHACHA20_POLY1305, TLS_CIPHER_CHACHA20_POLY1305,
-	  sizeof(struct tls12_crypto_info_chacha20_poly1305),
-	  "CHACHA20-POLY1305" },
-	{ KTLS_CIPHER_AES_128_CCM, TLS_CIPHER_AES_CCM_128,
-	  sizeof(struct tls12_crypto_info_aes_ccm_128), "AES-128-CCM" },
-};
-#define PROBE_N (sizeof(probe_ciphers) / sizeof(probe_ciphers[0]))
-
-KTLS_EXPORT const char *ktls_cipher_name(unsigned int cipher)
-{
-	size_t i;
-
-	for (i = 0; i < PROBE_N; i++)
-		if (probe_ciphers[i].bit == cipher)
-			return probe_ciphers[i].name;
-	return "unknown cipher";
-}
-
 /* A connected loopback socket; the listener's backlog completes it. */
 static int probe_connect(const struct sockaddr_in *addr)
 {
@@ -81,7 +53,8 @@ fail:
 }
 
 /* 1: the kernel takes this cipher, 0: not, -1: can't tell, -2: no kTLS. */
-static int probe_one(const struct sockaddr_in *addr, size_t i)
+static int probe_one(const struct sockaddr_in *addr,
+		     const struct ktls_cipher_desc *d)
 {
 	union ktls_crypto_info ci;
 	int fd, ret = 0;
@@ -95,8 +68,8 @@ static int probe_one(const struct sockaddr_in *addr, size_t i)
 	}
 	memset(&ci, 0, sizeof(ci));
 	ci.info.version = TLS_1_3_VERSION;
-	ci.info.cipher_type = probe_ciphers[i].type;
-	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci, probe_ciphers[i].len) == 0) {
+	ci.info.cipher_type = d->kernel;
+	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci, d->info_len) == 0) {
 		uint16_t limit = 4096;
 
 		ret = 1;
@@ -105,7 +78,7 @@ static int probe_one(const struct sockaddr_in *addr, size_t i)
 			       sizeof(limit)) == 0)
 			probe_tx_limit = 1;
 		if (!probe_rekey &&
-		    setsockopt(fd, SOL_TLS, TLS_TX, &ci, probe_ciphers[i].len) == 0)
+		    setsockopt(fd, SOL_TLS, TLS_TX, &ci, d->info_len) == 0)
 			probe_rekey = 1;
 	}
 out:
@@ -117,6 +90,7 @@ static unsigned int probe_run(void)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(addr);
+	const struct ktls_cipher_desc *d;
 	unsigned int mask = 0;
 	int lfd, r;
 	size_t i;
@@ -126,16 +100,16 @@ static unsigned int probe_run(void)
 	if (lfd < 0)
 		return 0;
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(lfd, PROBE_N) < 0 ||
+	    listen(lfd, 4) < 0 ||	/* one per cipher */
 	    getsockname(lfd, (struct sockaddr *)&addr, &alen) < 0)
 		goto out;
-	for (i = 0; i < PROBE_N; i++) {
-		r = probe_one(&addr, i);
+	for (i = 0; (d = ktls_cipher_desc_at(i)); i++) {
+		r = probe_one(&addr, d);
 		if (r == -2)
 			break;
 		/* r == -1: no working loopback; let TLS_TX itself decide. */
 		if (r)
-			mask |= probe_ciphers[i].bit;
+			mask |= d->bit;
 	}
 out:
 	close(lfd);

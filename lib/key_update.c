@@ -140,21 +140,9 @@ void ktls_key_update_offloaded(struct ktls_session *s)
 
 uint64_t ktls_key_update_rfc_limit(unsigned int cipher)
 {
-	switch (cipher) {
-	case KTLS_CIPHER_AES_128_GCM:
-	case KTLS_CIPHER_AES_256_GCM:
-		/* RFC 8446, 5.5: 2^24.5 full-size records */
-		return 23726566;
-	case KTLS_CIPHER_AES_128_CCM:
-		/*
-		 * RFC 8446 names none; CCM's bound is tighter than GCM's,
-		 * so half of it (2^23.5): conservative, not a standard's.
-		 */
-		return 11863283;
-	default:
-		/* ChaCha20-Poly1305: the sequence number wraps first */
-		return 0;
-	}
+	const struct ktls_cipher_desc *d = ktls_cipher_desc(cipher);
+
+	return d ? d->rfc_limit : 0;
 }
 
 /* Why this session cannot update its keys, or NULL if it can. */

@@ -213,7 +213,27 @@ int ktls_crypto_info_set(union ktls_crypto_info *ci,
 			 const unsigned char seq[8], socklen_t *len);
 int ktls_crypto_info_fill(gnutls_session_t gs, int read,
 			  union ktls_crypto_info *ci, socklen_t *len);
-unsigned int ktls_cipher_from_gnutls(gnutls_cipher_algorithm_t c);
+
+/* cipher_table.c: all libktls knows of one cipher kTLS takes. */
+struct ktls_cipher_desc {
+	unsigned int bit;		/* KTLS_CIPHER_* */
+	const char *name;		/* GnuTLS's and ours: "AES-128-GCM" */
+	const char *short_name;		/* "aes128gcm" */
+	gnutls_cipher_algorithm_t gnutls;
+	uint16_t kernel;		/* TLS_CIPHER_* */
+	socklen_t info_len;		/* sizeof its tls12_crypto_info_* */
+	/* Offsets and sizes in that struct (salt_len 0: it has none). */
+	uint8_t key_off, key_len;
+	uint8_t salt_off, salt_len;
+	uint8_t iv_off, iv_len;
+	uint8_t rec_seq_off;		/* 8 bytes */
+	uint64_t rfc_limit;		/* records per key, 0: none */
+};
+/* Row i (0 .. while not NULL), in a server's order of preference. */
+const struct ktls_cipher_desc *ktls_cipher_desc_at(size_t i);
+const struct ktls_cipher_desc *ktls_cipher_desc(unsigned int cipher);
+const struct ktls_cipher_desc *
+ktls_cipher_desc_gnutls(gnutls_cipher_algorithm_t algorithm);
 
 /* kernel_ciphers.c: tests on kernels without kTLS pretend one. */
 void ktls_kernel_ciphers_override(unsigned int mask);

@@ -19,34 +19,13 @@
 
 #include "ktls-internal.h"
 
-unsigned int ktls_cipher_from_gnutls(gnutls_cipher_algorithm_t c)
+/* GnuTLS's iv for this cipher and version has the size the layout needs. */
+static int offload_iv_fits(const struct ktls_cipher_desc *d,
+			   const gnutls_datum_t *iv, int tls13)
 {
-	switch (c) {
-	case GNUTLS_CIPHER_AES_128_GCM: return KTLS_CIPHER_AES_128_GCM;
-	case GNUTLS_CIPHER_AES_256_GCM: return KTLS_CIPHER_AES_256_GCM;
-	case GNUTLS_CIPHER_CHACHA20_POLY1305: return KTLS_CIPHER_CHACHA20_POLY1305;
-	case GNUTLS_CIPHER_AES_128_CCM: return KTLS_CIPHER_AES_128_CCM;
-	default: return 0;
-	}
-}
-
-/* Copy salt/iv for the AES suites, whose structs share one layout. */
-static int offload_aes(unsigned char *salt, unsigned char *iv,
-		       const gnutls_datum_t *giv, const unsigned char *seq,
-		       int tls13)
-{
-	if (tls13) {
-		if (giv->size != 12)
-			return -EINVAL;
-		memcpy(salt, giv->data, 4);
-		memcpy(iv, giv->data + 4, 8);
-	} else {
-		if (giv->size < 4)
-			return -EINVAL;
-		memcpy(salt, giv->data, 4);
-		memcpy(iv, seq, 8);
-	}
-	return 0;
+	if (!d->salt_len || tls13)
+		return iv->size == (unsigned int)d->salt_len + d->iv_len;
+	return iv->size >= d->salt_len;
 }
 
 int ktls_crypto_info_set(union ktls_crypto_info *ci,
@@ -54,54 +33,27 @@ int ktls_crypto_info_set(union ktls_crypto_info *ci,
 			 const gnutls_datum_t *key, const gnutls_datum_t *iv,
 			 const unsigned char seq[8], socklen_t *len)
 {
-	int ret = 0;
+	const struct ktls_cipher_desc *d = ktls_cipher_desc_gnutls(cipher);
+	unsigned char *p = (unsigned char *)ci;
 
 	memset(ci, 0, sizeof(*ci));
 	ci->info.version = tls13 ? TLS_1_3_VERSION : TLS_1_2_VERSION;
-	switch (cipher) {
-	case GNUTLS_CIPHER_AES_128_GCM:
-		if (key->size != TLS_CIPHER_AES_GCM_128_KEY_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-		memcpy(ci->gcm128.key, key->data, key->size);
-		memcpy(ci->gcm128.rec_seq, seq, 8);
-		ret = offload_aes(ci->gcm128.salt, ci->gcm128.iv, iv, seq, tls13);
-		*len = sizeof(ci->gcm128);
-		break;
-	case GNUTLS_CIPHER_AES_256_GCM:
-		if (key->size != TLS_CIPHER_AES_GCM_256_KEY_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
-		memcpy(ci->gcm256.key, key->data, key->size);
-		memcpy(ci->gcm256.rec_seq, seq, 8);
-		ret = offload_aes(ci->gcm256.salt, ci->gcm256.iv, iv, seq, tls13);
-		*len = sizeof(ci->gcm256);
-		break;
-	case GNUTLS_CIPHER_AES_128_CCM:
-		if (key->size != TLS_CIPHER_AES_CCM_128_KEY_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_AES_CCM_128;
-		memcpy(ci->ccm128.key, key->data, key->size);
-		memcpy(ci->ccm128.rec_seq, seq, 8);
-		ret = offload_aes(ci->ccm128.salt, ci->ccm128.iv, iv, seq, tls13);
-		*len = sizeof(ci->ccm128);
-		break;
-	case GNUTLS_CIPHER_CHACHA20_POLY1305:
-		if (key->size != TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE ||
-		    iv->size != TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE)
-			return -EINVAL;
-		ci->info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
-		memcpy(ci->chacha.key, key->data, key->size);
-		memcpy(ci->chacha.iv, iv->data, iv->size);
-		memcpy(ci->chacha.rec_seq, seq, 8);
-		*len = sizeof(ci->chacha);
-		break;
-	default:
+	if (!d)
 		return -EOPNOTSUPP;
-	}
-	if (ret)
-		gnutls_memset(ci, 0, sizeof(*ci));
-	return ret;
+	if (key->size != d->key_len || !offload_iv_fits(d, iv, tls13))
+		return -EINVAL;
+	ci->info.cipher_type = d->kernel;
+	memcpy(p + d->key_off, key->data, d->key_len);
+	memcpy(p + d->rec_seq_off, seq, 8);
+	if (d->salt_len)
+		memcpy(p + d->salt_off, iv->data, d->salt_len);
+	if (d->salt_len && !tls13)
+		/* TLS 1.2's explicit nonce: the sequence number */
+		memcpy(p + d->iv_off, seq, d->iv_len);
+	else
+		memcpy(p + d->iv_off, iv->data + d->salt_len, d->iv_len);
+	*len = d->info_len;
+	return 0;
 }
 
 int ktls_crypto_info_fill(gnutls_session_t gs, int read,

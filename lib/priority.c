@@ -12,16 +12,6 @@
 
 #include "ktls-internal.h"
 
-static const struct {
-	unsigned int bit;
-	const char *gnutls;
-} priority_ciphers[] = {
-	{ KTLS_CIPHER_AES_128_GCM, "+AES-128-GCM" },
-	{ KTLS_CIPHER_AES_256_GCM, "+AES-256-GCM" },
-	{ KTLS_CIPHER_CHACHA20_POLY1305, "+CHACHA20-POLY1305" },
-	{ KTLS_CIPHER_AES_128_CCM, "+AES-128-CCM" },
-};
-
 static int priority_add(char *buf, size_t len, size_t *pos, const char *s)
 {
 	int n = snprintf(buf + *pos, len - *pos, "%s", s);
@@ -38,6 +28,7 @@ int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 	unsigned int ciphers = cfg->offered ? cfg->offered : cfg->ciphers;
 	int cert_kx = !psk;
 	int psk_kx = psk || (cfg->role == KTLS_ROLE_SERVER && cfg->psks);
+	const struct ktls_cipher_desc *d;
 	size_t pos = 0, i;
 	int ret;
 
@@ -51,14 +42,13 @@ int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 		ret = priority_add(buf, len, &pos, ":+VERS-TLS1.2");
 	if (!ret)
 		ret = priority_add(buf, len, &pos, ":-CIPHER-ALL");
-	for (i = 0; i < sizeof(priority_ciphers) / sizeof(priority_ciphers[0]);
-	     i++) {
-		if (!(ciphers & priority_ciphers[i].bit) || ret)
+	/* The table's names are GnuTLS's, in a server's order. */
+	for (i = 0; (d = ktls_cipher_desc_at(i)); i++) {
+		if (!(ciphers & d->bit) || ret)
 			continue;
-		ret = priority_add(buf, len, &pos, ":");
+		ret = priority_add(buf, len, &pos, ":+");
 		if (!ret)
-			ret = priority_add(buf, len, &pos,
-					   priority_ciphers[i].gnutls);
+			ret = priority_add(buf, len, &pos, d->name);
 	}
 	if (!ret)
 		ret = priority_add(buf, len, &pos, ":-MAC-ALL:+AEAD:-KX-ALL");

@@ -111,17 +111,6 @@ static const struct tlshd_config_key tlshd_config_keys[] = {
 	{ SECTION_RESUMPTION, "psk_ke", KIND_BOOL, OFF(psk_ke), 0, 0, 0 },
 };
 
-/* Names as in ciphers=, which are also ktls_cipher_name()'s. */
-static const struct {
-	const char *name;
-	unsigned int bit;
-} tlshd_config_ciphers[] = {
-	{ "AES-128-GCM", KTLS_CIPHER_AES_128_GCM },
-	{ "AES-256-GCM", KTLS_CIPHER_AES_256_GCM },
-	{ "CHACHA20-POLY1305", KTLS_CIPHER_CHACHA20_POLY1305 },
-	{ "AES-128-CCM", KTLS_CIPHER_AES_128_CCM },
-};
-
 #define NKEYS (sizeof(tlshd_config_keys) / sizeof(tlshd_config_keys[0]))
 _Static_assert(NKEYS <= TLSHD_CONFIG_MAX_KEYS, "raise TLSHD_CONFIG_MAX_KEYS");
 
@@ -356,7 +345,7 @@ static int tlshd_config_set_ciphers(struct tlshd_config_parser *p,
 				    const char *s, const char *e)
 {
 	int *dst = (int *)((char *)p->cfg + k->offset);
-	unsigned int mask = 0, i;
+	unsigned int mask = 0, bit;
 	const char *is, *ie;
 
 	while (s < e) {
@@ -368,19 +357,15 @@ static int tlshd_config_set_ciphers(struct tlshd_config_parser *p,
 		tlshd_config_trim(&is, &ie);
 		if (is == ie)
 			continue;
-		for (i = 0; i < sizeof(tlshd_config_ciphers) /
-				sizeof(tlshd_config_ciphers[0]); i++)
-			if (tlshd_config_is(is, ie, tlshd_config_ciphers[i].name))
-				break;
-		if (i == sizeof(tlshd_config_ciphers) /
-			 sizeof(tlshd_config_ciphers[0])) {
+		bit = ktls_cipher_parse(is, ie - is);
+		if (!bit) {
 			tlshd_config_report(p, TLSHD_CONFIG_ERROR,
 					    "key '%s': unknown cipher '%.*s' (known: AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305, AES-128-CCM)",
 					    k->name,
 					    (int)(ie - is > 40 ? 40 : ie - is), is);
 			return 0;
 		}
-		mask |= tlshd_config_ciphers[i].bit;
+		mask |= bit;
 	}
 	if (!mask) {
 		tlshd_config_report(p, TLSHD_CONFIG_ERROR,

@@ -332,7 +332,24 @@ int ktls_close_notify(int fd);
 
 /* Which ciphers this kernel's kTLS accepts (probed once, cached). */
 unsigned int ktls_kernel_ciphers(void);
+
+/*
+ * The cipher table (ktls_cipher_parse(3)). A cipher is one KTLS_CIPHER_*
+ * bit; what is not in the table gives 0 (GNUTLS_CIPHER_UNKNOWN for
+ * ktls_cipher_gnutls), "unknown cipher" (ktls_cipher_name) or NULL.
+ */
+/* GnuTLS's name, "AES-128-GCM"; the short one, "aes128gcm". */
 const char *ktls_cipher_name(unsigned int cipher);
+const char *ktls_cipher_short_name(unsigned int cipher);
+/* Either name, any case, len bytes (no NUL needed). */
+unsigned int ktls_cipher_parse(const char *name, size_t len);
+/* GnuTLS's gnutls_cipher_algorithm_t, both ways. */
+unsigned int ktls_cipher_from_gnutls(int algorithm);
+int ktls_cipher_gnutls(unsigned int cipher);
+/* The kernel's TLS_CIPHER_* number (struct tls_crypto_info's cipher_type). */
+unsigned int ktls_cipher_from_kernel(int type);
+/* "TLS 1.3" .. "SSL 3.0" for a version on the wire, or NULL. */
+const char *ktls_version_name(uint16_t version);
 const char *ktls_alert_name(int description);
 
 #ifdef __cplusplus

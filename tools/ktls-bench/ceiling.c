@@ -16,21 +16,10 @@
 #define CEIL_RECORD 16384
 #define CEIL_TAG 16
 
-static gnutls_cipher_algorithm_t ceiling_algo(unsigned int cipher)
-{
-	switch (cipher) {
-	case KTLS_CIPHER_AES_128_GCM: return GNUTLS_CIPHER_AES_128_GCM;
-	case KTLS_CIPHER_AES_256_GCM: return GNUTLS_CIPHER_AES_256_GCM;
-	case KTLS_CIPHER_CHACHA20_POLY1305: return GNUTLS_CIPHER_CHACHA20_POLY1305;
-	case KTLS_CIPHER_AES_128_CCM: return GNUTLS_CIPHER_AES_128_CCM;
-	default: return GNUTLS_CIPHER_UNKNOWN;
-	}
-}
-
 int ceiling_run(struct bench_ctx *ctx, struct bench_item *it,
 		struct sample *out, char *err, size_t errlen)
 {
-	gnutls_cipher_algorithm_t algo = ceiling_algo(it->cipher);
+	gnutls_cipher_algorithm_t algo = ktls_cipher_gnutls(it->cipher);
 	gnutls_aead_cipher_hd_t hd = NULL;
 	unsigned char keybuf[32], nonce[12], aad[5] = { 23, 3, 3, 0x40, 0x11 };
 	gnutls_datum_t key = { keybuf, 0 };

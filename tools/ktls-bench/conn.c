@@ -226,13 +226,7 @@ int conn_kernel_cipher(int fd, char *name, size_t len, uint16_t *version)
 
 	if (getsockopt(fd, SOL_TLS, TLS_TX, &ci, &optlen) < 0)
 		return -errno;
-	switch (ci.cipher_type) {
-	case TLS_CIPHER_AES_GCM_128: bit = KTLS_CIPHER_AES_128_GCM; break;
-	case TLS_CIPHER_AES_GCM_256: bit = KTLS_CIPHER_AES_256_GCM; break;
-	case TLS_CIPHER_CHACHA20_POLY1305: bit = KTLS_CIPHER_CHACHA20_POLY1305; break;
-	case TLS_CIPHER_AES_CCM_128: bit = KTLS_CIPHER_AES_128_CCM; break;
-	default: bit = 0;
-	}
+	bit = ktls_cipher_from_kernel(ci.cipher_type);
 	snprintf(name, len, "%s", bit ? ktls_cipher_name(bit) : "unknown");
 	*version = ci.version;
 	return 0;

@@ -259,16 +259,6 @@ int creds_ktls_config(struct bench_ctx *ctx, enum ktls_role role,
 	return 0;
 }
 
-static const char *creds_gnutls_cipher(unsigned int cipher)
-{
-	switch (cipher) {
-	case KTLS_CIPHER_AES_256_GCM: return "+AES-256-GCM";
-	case KTLS_CIPHER_CHACHA20_POLY1305: return "+CHACHA20-POLY1305";
-	case KTLS_CIPHER_AES_128_CCM: return "+AES-128-CCM";
-	default: return "+AES-128-GCM";
-	}
-}
-
 int creds_gnutls_session(struct bench_ctx *ctx, int server,
 			 unsigned int cipher, uint16_t version,
 			 gnutls_session_t *out, char *err, size_t errlen)
@@ -278,10 +268,12 @@ int creds_gnutls_session(struct bench_ctx *ctx, int server,
 	const char *errpos = NULL;
 	int ret;
 
+	/* libktls's cipher names are GnuTLS's; none given: AES-128-GCM */
 	snprintf(prio, sizeof(prio),
-		 "NORMAL:-VERS-ALL:+VERS-TLS%s:-CIPHER-ALL:%s:-MAC-ALL:+AEAD:"
+		 "NORMAL:-VERS-ALL:+VERS-TLS%s:-CIPHER-ALL:+%s:-MAC-ALL:+AEAD:"
 		 "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA",
-		 bench_version_name(version), creds_gnutls_cipher(cipher));
+		 bench_version_name(version),
+		 ktls_cipher_name(cipher ? cipher : KTLS_CIPHER_AES_128_GCM));
 	ret = gnutls_init(&gs, server ? GNUTLS_SERVER : GNUTLS_CLIENT);
 	if (ret < 0) {
 		snprintf(err, errlen, "gnutls_init: %s", gnutls_strerror(ret));

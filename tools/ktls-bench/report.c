@@ -654,7 +654,8 @@ void report_json(FILE *f, const struct bench_ctx *ctx,
 			kind_name(it->kind));
 		json_str(f, it->path);
 		fprintf(f, ", \"cipher\": ");
-		json_str(f, it->cipher ? ktls_cipher_name(it->cipher) : "AES-128-GCM");
+		json_str(f, ktls_cipher_name(it->cipher ? it->cipher :
+					     KTLS_CIPHER_AES_128_GCM));
 		fprintf(f, ", \"tls\": \"%s\"", bench_version_name(it->version));
 		if (!is_throughput(it))
 			fprintf(f, ", \"mode\": \"%s\", \"concurrency\": %d",
@@ -773,7 +774,8 @@ void report_csv(FILE *f, const struct bench_ctx *ctx,
 			med = NAN;
 		fprintf(f, "%s,%s,%s,%s,%s,%d,%s,%u,%.4g,%.4g,%.4g,%.4g,%.4g,",
 			kind_name(it->kind), it->path,
-			it->cipher ? ktls_cipher_name(it->cipher) : "AES-128-GCM",
+			ktls_cipher_name(it->cipher ? it->cipher :
+					 KTLS_CIPHER_AES_128_GCM),
 			bench_version_name(it->version),
 			is_throughput(it) ? "" : it->resumed ? "resumed" : "full",
 			it->conc, is_throughput(it) ? "MiB/s" : "handshakes/s",

@@ -79,41 +79,24 @@ uint64_t bench_parse_size(const char *s, int *ok)
 	return v * mul;
 }
 
-static const struct {
-	unsigned int bit;
-	const char *shortname;
-	const char *alias;
-} bench_ciphers[] = {
-	{ KTLS_CIPHER_AES_128_GCM, "aes128gcm", "aes-128-gcm" },
-	{ KTLS_CIPHER_AES_256_GCM, "aes256gcm", "aes-256-gcm" },
-	{ KTLS_CIPHER_CHACHA20_POLY1305, "chacha20", "chacha20-poly1305" },
-	{ KTLS_CIPHER_AES_128_CCM, "aes128ccm", "aes-128-ccm" },
-};
-
 const char *bench_cipher_short(unsigned int cipher)
 {
-	size_t i;
+	const char *name = ktls_cipher_short_name(cipher);
 
-	for (i = 0; i < sizeof(bench_ciphers) / sizeof(bench_ciphers[0]); i++)
-		if (bench_ciphers[i].bit == cipher)
-			return bench_ciphers[i].shortname;
-	return "-";
+	return name ? name : "-";
 }
 
 unsigned int bench_cipher_parse(const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(bench_ciphers) / sizeof(bench_ciphers[0]); i++)
-		if (!strcasecmp(s, bench_ciphers[i].shortname) ||
-		    !strcasecmp(s, bench_ciphers[i].alias))
-			return bench_ciphers[i].bit;
-	return 0;
+	return ktls_cipher_parse(s, strlen(s));
 }
 
+/* "1.3": the number in libktls's "TLS 1.3". */
 const char *bench_version_name(uint16_t v)
 {
-	return v == KTLS_VERSION_1_3 ? "1.3" : v == KTLS_VERSION_1_2 ? "1.2" : "-";
+	const char *name = ktls_version_name(v);
+
+	return name ? strchr(name, ' ') + 1 : "-";
 }
 
 int bench_cmp_double(const void *a, const void *b)

@@ -84,7 +84,7 @@ static void offer_describe(gnutls_session_t gs, struct probe_hs *hs)
 		 sig == GNUTLS_SIGN_UNKNOWN ? "" :
 					      offer_str(gnutls_sign_get_name(sig)));
 	offer_kx(gs, hs);
-	hs->ktls_cipher = probe_ktls_cipher(c);
+	hs->ktls_cipher = ktls_cipher_from_gnutls(c);
 	hs->tls_version = v == GNUTLS_TLS1_3 ? KTLS_VERSION_1_3 :
 			  v == GNUTLS_TLS1_2 ? KTLS_VERSION_1_2 : 0;
 }

@@ -14,17 +14,6 @@
 #include "ktls.h"
 #include "probe.h"
 
-unsigned int probe_ktls_cipher(gnutls_cipher_algorithm_t c)
-{
-	switch (c) {
-	case GNUTLS_CIPHER_AES_128_GCM: return KTLS_CIPHER_AES_128_GCM;
-	case GNUTLS_CIPHER_AES_256_GCM: return KTLS_CIPHER_AES_256_GCM;
-	case GNUTLS_CIPHER_CHACHA20_POLY1305: return KTLS_CIPHER_CHACHA20_POLY1305;
-	case GNUTLS_CIPHER_AES_128_CCM: return KTLS_CIPHER_AES_128_CCM;
-	default: return 0;
-	}
-}
-
 /* A reason that needs no connection, or NULL. */
 static int offload_ruled_out(const struct probe_report *r, char *buf,
 			     size_t len)

@@ -94,7 +94,6 @@ int probe_creds(const struct probe_opts *o,
 
 /* offload.c */
 void probe_offload(const struct probe_opts *o, struct probe_report *r);
-unsigned int probe_ktls_cipher(gnutls_cipher_algorithm_t c);
 
 /* verdict.c */
 void probe_tlshd_verdict(struct probe_report *r);

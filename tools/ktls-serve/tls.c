@@ -8,15 +8,19 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <gnutls/gnutls.h>
 
 #include "serve.h"
 
-static const char *tls_version_name(uint16_t v)
+/* The log's "TLS1.3": libktls's "TLS 1.3" without the space. */
+static const char *tls_version_name(uint16_t v, char *buf, size_t len)
 {
-	return v == KTLS_VERSION_1_3 ? "TLS1.3" :
-	       v == KTLS_VERSION_1_2 ? "TLS1.2" : "TLS?";
+	const char *name = ktls_version_name(v);
+
+	snprintf(buf, len, "TLS%s", name ? strchr(name, ' ') + 1 : "?");
+	return buf;
 }
 
 static enum conn_state tls_handshake(struct conn *c)
@@ -24,6 +28,7 @@ static enum conn_state tls_handshake(struct conn *c)
 	struct server *s = c->srv;
 	struct ktls_info info;
 	const void *data;
+	char version[8];
 	size_t n;
 	int ret;
 
@@ -45,7 +50,8 @@ static enum conn_state tls_handshake(struct conn *c)
 	if (s->opt.tls == SERVE_TLS_USER) {
 		c->tls_up = 1;
 		conn_info(c, "%s %s%s in %lld ms, user-space record layer",
-			  tls_version_name(info.version), info.cipher_name,
+			  tls_version_name(info.version, version, sizeof(version)),
+			  info.cipher_name,
 			  info.resumed ? " (resumed)" : "",
 			  (long long)(serve_now_ms() - c->t_accept));
 		return CONN_WAIT_REQUEST;
@@ -77,7 +83,8 @@ static enum conn_state tls_handshake(struct conn *c)
 		c->tls = NULL;
 	}
 	conn_info(c, "%s %s%s in %lld ms, kTLS TX+RX%s",
-		  tls_version_name(info.version), info.cipher_name,
+		  tls_version_name(info.version, version, sizeof(version)),
+		  info.cipher_name,
 		  info.resumed ? " (resumed)" : "",
 		  (long long)(serve_now_ms() - c->t_accept),
 		  n ? ", request bytes taken over from GnuTLS" : "");
