@@ -5,6 +5,7 @@
  * copies of an attribute and ignores trailing junk: we want both reported.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,16 +18,40 @@
 
 #include "msg.h"
 
-static const char *const tlshd_accept_attr_names[] = {
-	[HANDSHAKE_A_ACCEPT_SOCKFD] = "SOCKFD",
-	[HANDSHAKE_A_ACCEPT_HANDLER_CLASS] = "HANDLER_CLASS",
-	[HANDSHAKE_A_ACCEPT_MESSAGE_TYPE] = "MESSAGE_TYPE",
-	[HANDSHAKE_A_ACCEPT_TIMEOUT] = "TIMEOUT",
-	[HANDSHAKE_A_ACCEPT_AUTH_MODE] = "AUTH_MODE",
-	[HANDSHAKE_A_ACCEPT_PEER_IDENTITY] = "PEER_IDENTITY",
-	[HANDSHAKE_A_ACCEPT_CERTIFICATE] = "CERTIFICATE",
-	[HANDSHAKE_A_ACCEPT_PEERNAME] = "PEERNAME",
-	[HANDSHAKE_A_ACCEPT_KEYRING] = "KEYRING",
+/* What an ACCEPT attribute holds, and so how it is parsed. */
+enum tlshd_accept_kind {
+	TLSHD_ACCEPT_U32,	/* a u32, kept at .offset if it has one */
+	TLSHD_ACCEPT_SOCKFD,	/* a non-negative s32 (tlshd_msg_find_sockfd) */
+	TLSHD_ACCEPT_PEERID,	/* a u32 key serial, may repeat */
+	TLSHD_ACCEPT_CERT,	/* nested X509_CERT and X509_PRIVKEY */
+	TLSHD_ACCEPT_PEERNAME,	/* a host name or address, NUL-terminated */
+};
+
+#define TLSHD_ACCEPT_NOWHERE ((size_t)-1)
+
+static const struct tlshd_accept_attr {
+	const char *name;
+	enum tlshd_accept_kind kind;
+	int required;
+	size_t offset;		/* TLSHD_ACCEPT_U32: where in the request */
+} tlshd_accept_attrs[HANDSHAKE_A_ACCEPT_MAX + 1] = {
+	[HANDSHAKE_A_ACCEPT_SOCKFD] = { "SOCKFD", TLSHD_ACCEPT_SOCKFD, 1, 0 },
+	[HANDSHAKE_A_ACCEPT_HANDLER_CLASS] = { "HANDLER_CLASS",
+		TLSHD_ACCEPT_U32, 0, TLSHD_ACCEPT_NOWHERE },
+	[HANDSHAKE_A_ACCEPT_MESSAGE_TYPE] = { "MESSAGE_TYPE", TLSHD_ACCEPT_U32,
+		1, offsetof(struct tlshd_request, message_type) },
+	[HANDSHAKE_A_ACCEPT_TIMEOUT] = { "TIMEOUT", TLSHD_ACCEPT_U32, 0,
+		offsetof(struct tlshd_request, timeout_ms) },
+	[HANDSHAKE_A_ACCEPT_AUTH_MODE] = { "AUTH_MODE", TLSHD_ACCEPT_U32, 1,
+		offsetof(struct tlshd_request, auth_mode) },
+	[HANDSHAKE_A_ACCEPT_PEER_IDENTITY] = { "PEER_IDENTITY",
+		TLSHD_ACCEPT_PEERID, 0, 0 },
+	[HANDSHAKE_A_ACCEPT_CERTIFICATE] = { "CERTIFICATE", TLSHD_ACCEPT_CERT,
+		0, 0 },
+	[HANDSHAKE_A_ACCEPT_PEERNAME] = { "PEERNAME", TLSHD_ACCEPT_PEERNAME,
+		0, 0 },
+	[HANDSHAKE_A_ACCEPT_KEYRING] = { "KEYRING", TLSHD_ACCEPT_U32, 0,
+		offsetof(struct tlshd_request, keyring) },
 };
 
 const char *tlshd_msg_type_name(uint32_t type)
@@ -228,9 +253,71 @@ static void tlshd_msg_find_sockfd(struct nlattr *head, int attrlen,
 		req->sockfd = fd;
 }
 
+/* One attribute of an ACCEPT reply, of a type in the table. */
+static int tlshd_msg_accept_attr(const struct nlattr *a,
+				 const struct tlshd_accept_attr *d,
+				 struct tlshd_request *req, char *err)
+{
+	uint32_t v;
+	int ret;
+
+	if (d->kind == TLSHD_ACCEPT_CERT)
+		return tlshd_msg_parse_cert(a, req, err);
+	if (d->kind == TLSHD_ACCEPT_PEERNAME)
+		return tlshd_msg_parse_peername(a, req, err);
+	ret = tlshd_msg_u32(a, d->name, &v, err);
+	if (ret)
+		return ret;
+	if (d->kind == TLSHD_ACCEPT_SOCKFD && (int32_t)v < 0) {
+		snprintf(err, TLSHD_MSG_ERRLEN,
+			 "attribute SOCKFD is negative (%d)", (int32_t)v);
+		return -EINVAL;
+	}
+	if (d->kind == TLSHD_ACCEPT_PEERID) {
+		if (req->npeerids == TLSHD_MAX_PEERIDS) {
+			snprintf(err, TLSHD_MSG_ERRLEN,
+				 "more than %d PEER_IDENTITY attributes",
+				 TLSHD_MAX_PEERIDS);
+			return -EINVAL;
+		}
+		req->peerids[req->npeerids++] = v;
+	}
+	if (d->kind == TLSHD_ACCEPT_U32 && d->offset != TLSHD_ACCEPT_NOWHERE)
+		memcpy((char *)req + d->offset, &v, sizeof(v));
+	return 0;
+}
+
+/* After the walk: the required attributes came, with values we know. */
+static int tlshd_msg_accept_complete(unsigned int seen,
+				     const struct tlshd_request *req, char *err)
+{
+	int type;
+
+	for (type = 1; type <= HANDSHAKE_A_ACCEPT_MAX; type++) {
+		if (!tlshd_accept_attrs[type].required || (seen & (1u << type)))
+			continue;
+		snprintf(err, TLSHD_MSG_ERRLEN, "ACCEPT reply lacks %s",
+			 tlshd_accept_attrs[type].name);
+		return -EINVAL;
+	}
+	/* The names' functions know the values the kernel may send. */
+	if (!strcmp(tlshd_msg_type_name(req->message_type), "unknown")) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "unknown MESSAGE_TYPE %u",
+			 req->message_type);
+		return -EINVAL;
+	}
+	if (!strcmp(tlshd_msg_auth_name(req->auth_mode), "unknown")) {
+		snprintf(err, TLSHD_MSG_ERRLEN, "unknown AUTH_MODE %u",
+			 req->auth_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int tlshd_msg_parse_accept(const void *buf, size_t len,
 			   struct tlshd_request *req, char *err)
 {
+	const struct tlshd_accept_attr *d;
 	unsigned int seen = 0;
 	struct nlattr *head, *a;
 	int cmd, attrlen, rem, ret;
@@ -251,99 +338,24 @@ int tlshd_msg_parse_accept(const void *buf, size_t len,
 
 	nla_for_each_attr(a, head, attrlen, rem) {
 		int type = nla_type(a);
-		const char *name;
-		uint32_t v;
 
 		if (type <= 0 || type > HANDSHAKE_A_ACCEPT_MAX)
 			continue;	/* newer kernels may add more */
-		name = tlshd_accept_attr_names[type];
-		if (type != HANDSHAKE_A_ACCEPT_PEER_IDENTITY &&
-		    (seen & (1u << type))) {
+		d = &tlshd_accept_attrs[type];
+		if (d->kind != TLSHD_ACCEPT_PEERID && (seen & (1u << type))) {
 			snprintf(err, TLSHD_MSG_ERRLEN,
-				 "attribute %s appears twice", name);
+				 "attribute %s appears twice", d->name);
 			return -EINVAL;
 		}
 		seen |= 1u << type;
-
-		switch (type) {
-		case HANDSHAKE_A_ACCEPT_CERTIFICATE:
-			ret = tlshd_msg_parse_cert(a, req, err);
-			break;
-		case HANDSHAKE_A_ACCEPT_PEERNAME:
-			ret = tlshd_msg_parse_peername(a, req, err);
-			break;
-		default:
-			ret = tlshd_msg_u32(a, name, &v, err);
-			break;
-		}
+		ret = tlshd_msg_accept_attr(a, d, req, err);
 		if (ret)
 			return ret;
-
-		switch (type) {
-		case HANDSHAKE_A_ACCEPT_SOCKFD:
-			if ((int32_t)v < 0) {
-				snprintf(err, TLSHD_MSG_ERRLEN,
-					 "attribute SOCKFD is negative (%d)",
-					 (int32_t)v);
-				return -EINVAL;
-			}
-			break;
-		case HANDSHAKE_A_ACCEPT_MESSAGE_TYPE:
-			req->message_type = v;
-			break;
-		case HANDSHAKE_A_ACCEPT_TIMEOUT:
-			req->timeout_ms = v;
-			break;
-		case HANDSHAKE_A_ACCEPT_AUTH_MODE:
-			req->auth_mode = v;
-			break;
-		case HANDSHAKE_A_ACCEPT_KEYRING:
-			req->keyring = v;
-			break;
-		case HANDSHAKE_A_ACCEPT_PEER_IDENTITY:
-			if (req->npeerids == TLSHD_MAX_PEERIDS) {
-				snprintf(err, TLSHD_MSG_ERRLEN,
-					 "more than %d PEER_IDENTITY attributes",
-					 TLSHD_MAX_PEERIDS);
-				return -EINVAL;
-			}
-			req->peerids[req->npeerids++] = v;
-			break;
-		default:
-			break;
-		}
 	}
 	ret = tlshd_msg_trailing(rem, "the ACCEPT reply", err);
 	if (ret)
 		return ret;
-
-	if (!(seen & (1u << HANDSHAKE_A_ACCEPT_SOCKFD))) {
-		snprintf(err, TLSHD_MSG_ERRLEN, "ACCEPT reply lacks SOCKFD");
-		return -EINVAL;
-	}
-	if (!(seen & (1u << HANDSHAKE_A_ACCEPT_MESSAGE_TYPE))) {
-		snprintf(err, TLSHD_MSG_ERRLEN,
-			 "ACCEPT reply lacks MESSAGE_TYPE");
-		return -EINVAL;
-	}
-	if (!(seen & (1u << HANDSHAKE_A_ACCEPT_AUTH_MODE))) {
-		snprintf(err, TLSHD_MSG_ERRLEN, "ACCEPT reply lacks AUTH_MODE");
-		return -EINVAL;
-	}
-	if (req->message_type != HANDSHAKE_MSG_TYPE_CLIENTHELLO &&
-	    req->message_type != HANDSHAKE_MSG_TYPE_SERVERHELLO) {
-		snprintf(err, TLSHD_MSG_ERRLEN, "unknown MESSAGE_TYPE %u",
-			 req->message_type);
-		return -EINVAL;
-	}
-	if (req->auth_mode != HANDSHAKE_AUTH_UNAUTH &&
-	    req->auth_mode != HANDSHAKE_AUTH_PSK &&
-	    req->auth_mode != HANDSHAKE_AUTH_X509) {
-		snprintf(err, TLSHD_MSG_ERRLEN, "unknown AUTH_MODE %u",
-			 req->auth_mode);
-		return -EINVAL;
-	}
-	return 0;
+	return tlshd_msg_accept_complete(seen, req, err);
 }
 
 int tlshd_msg_parse_ready(const void *buf, size_t len,
