@@ -8,7 +8,11 @@
 #   - tlshd's headers include one another without a cycle;
 #   - tlshd keeps no writable file-scope state outside daemon.c, except
 #     the listed ones (the logger, and function-local statics that only
-#     rate-limit logging).
+#     rate-limit logging);
+#   - one cipher table: the kernel's TLS_CIPHER_* numbers and GnuTLS's
+#     cipher ids are named in lib/cipher_table.c and nowhere else of lib,
+#     tlshd or tools (tests keep their own tables on purpose, as
+#     cross-checks, and are not looked at).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
@@ -74,4 +78,11 @@ for o in "$build"/obj/tlshd/*.o; do
 		awk '/ O / && $4 ~ /^\.(data|bss)/ && $4 !~ /^\.data\.rel\.ro/ {print $NF}')
 done
 [ "$found" -gt 0 ] || fail "no state found at all: is objdump reading the objects?"
-echo "layout: lib includes nothing above it, tools use ktls.h only, no include cycle in tlshd, $found listed state symbols and nothing else outside daemon.c"
+# 5. One cipher table. GNUTLS_CIPHER_UNKNOWN is what a lookup misses with.
+pattern='(^|[^K])TLS_CIPHER_[A-Z0-9]|GNUTLS_CIPHER_[A-Z0-9]'
+bad=$(grep -rnE --include='*.[ch]' "$pattern" lib tlshd tools |
+	grep -v '^lib/cipher_table\.c:' | sed 's/GNUTLS_CIPHER_UNKNOWN//g' |
+	grep -E "$pattern")
+[ -z "$bad" ] || fail "cipher facts outside lib/cipher_table.c (ask ktls_cipher_*() of ktls.h instead): $bad"
+
+echo "layout: lib includes nothing above it, tools use ktls.h only, no include cycle in tlshd, $found listed state symbols and nothing else outside daemon.c, one cipher table"
