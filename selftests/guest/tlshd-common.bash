@@ -191,6 +191,34 @@ tlshd_fds()
 	ls "/proc/$TLSHD_PID/fd" | wc -l
 }
 
+# tlshd_rss: tlshd's resident set, kB.
+tlshd_rss()
+{
+	awk '$1 == "VmRSS:" {print $2}' "/proc/$TLSHD_PID/status"
+}
+
+# tlshd_oks PORT: handshakes tlshd logged ok with 127.0.0.1:PORT.
+tlshd_oks()
+{
+	grep -c "handshake ok: peer localhost 127\.0\.0\.1:$1" "$T/tlshd.log"
+}
+
+# warm_up PORT COUNT: COUNT handshakes (hs-load) against the echo server
+# on PORT, so GnuTLS, the workers and malloc's arenas reach their working
+# size; then the steady-state baseline the load tests measure from:
+# FDS0, RSS0 and OK0 (every warm-up handshake logged ok).
+warm_up()
+{
+	hs-load --connect "127.0.0.1:$1" --count "$2" --peername localhost \
+		--timeout-ms 60000 >"$T/warm.out" 2>&1 ||
+		fail "warm-up of $2 failed: $(tail -n 5 "$T/warm.out")"
+	sleep 1
+	FDS0=$(tlshd_fds)
+	RSS0=$(tlshd_rss)
+	OK0=$(tlshd_oks "$1")
+	[ "$OK0" = "$2" ] || fail "$OK0 'handshake ok' log lines for $2 warm-up handshakes"
+}
+
 # tlshd_status: the running daemon's status line (from "N handshakes in
 # flight" on), asked through tlshd --status.
 tlshd_status()

@@ -30,19 +30,11 @@ ulimit -n 8192
 start_echo_server 4640
 start_tlshd
 
-rss() { awk '$1 == "VmRSS:" {print $2}' "/proc/$TLSHD_PID/status"; }
-oks() { grep -c "handshake ok: peer localhost 127\.0\.0\.1:4640" "$T/tlshd.log"; }
+rss() { tlshd_rss; }
+oks() { tlshd_oks 4640; }
 
-# Warm up: GnuTLS, the workers and malloc's arenas reach their working
-# size, so the baseline is the steady state, not the empty daemon.
-hs-load --connect 127.0.0.1:4640 --count $WARM --peername localhost \
-	--timeout-ms 60000 >"$T/warm.out" 2>&1 ||
-	fail "warm-up of $WARM failed: $(tail -n 5 "$T/warm.out")"
-sleep 1
-fds0=$(tlshd_fds)
-rss0=$(rss)
-ok0=$(oks)
-[ "$ok0" = $WARM ] || fail "$ok0 'handshake ok' log lines for $WARM warm-up handshakes"
+warm_up 4640 $WARM
+fds0=$FDS0 rss0=$RSS0 ok0=$OK0
 
 hs-load --connect 127.0.0.1:4640 --count "$N" --peername localhost \
 	--timeout-ms 600000 >"$T/load.out" 2>&1

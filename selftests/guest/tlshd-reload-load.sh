@@ -32,7 +32,7 @@ write_conf() {
 	mv -f "$LIVE.new" "$LIVE"
 }
 count() { grep -cE -- "$1" "$T/tlshd.log"; }
-oks() { count 'handshake ok: peer localhost 127\.0\.0\.1:4650'; }
+oks() { tlshd_oks 4650; }
 RELOADED='reloaded the configuration from .*live\.conf'
 REFUSED='reload of .*live\.conf failed: keeping the previous configuration'
 
@@ -42,13 +42,8 @@ start_echo_server 4650
 write_conf 1
 start_tlshd "$LIVE"
 pid0=$TLSHD_PID
-hs-load --connect 127.0.0.1:4650 --count $WARM --peername localhost \
-	--timeout-ms 60000 >"$T/warm.out" 2>&1 ||
-	fail "warm-up of $WARM failed: $(tail -n 5 "$T/warm.out")"
-sleep 1
-fds0=$(tlshd_fds)
-ok0=$(oks)
-[ "$ok0" = $WARM ] || fail "$ok0 'handshake ok' lines for $WARM warm-up handshakes"
+warm_up 4650 $WARM
+fds0=$FDS0 ok0=$OK0
 reloads0=$(count "$RELOADED")
 
 # --no-echo: under this much load hs-load's echo read after a good

@@ -43,8 +43,8 @@ start_echo_server 4721		# tickets: tlshd's client resumes
 GLIBC_TUNABLES=glibc.malloc.tcache_count=0 start_tlshd
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
-rss() { awk '$1 == "VmRSS:" {print $2}' "/proc/$TLSHD_PID/status"; }
-oks() { grep -c "handshake ok: peer localhost 127\.0\.0\.1:$1" "$T/tlshd.log"; }
+rss() { tlshd_rss; }
+oks() { tlshd_oks "$1"; }
 load()
 {
 	local name=$1 rc
