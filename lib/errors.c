@@ -31,10 +31,23 @@ int ktls_session_fail(struct ktls_session *s, int err, const char *fmt, ...)
 	return err;
 }
 
+/* Why this thread's last ktls_session_new() made no session. */
+static __thread char new_errbuf[160];
+
+int ktls_session_new_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(new_errbuf, sizeof(new_errbuf), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 KTLS_EXPORT const char *ktls_session_error(const struct ktls_session *s)
 {
 	if (!s)
-		return "no session";
+		return new_errbuf[0] ? new_errbuf : "no session";
 	return s->errbuf[0] ? s->errbuf : "no error";
 }
 

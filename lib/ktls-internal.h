@@ -164,6 +164,21 @@ int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 			size_t len);
 
 /* resume.c */
+/*
+ * Extensible public structs (extensible.c), whose first field is their
+ * size_t size. In: dst (ours, dst_size bytes) gets src's fields, zero for
+ * those src is too old to have; NULL src gives all zero. Out: dst (the
+ * caller's) gets as much of src as its size holds, zero past src_size.
+ * -EINVAL for a size below sizeof(size_t), -E2BIG for a newer src that
+ * sets fields we do not know.
+ */
+/* ktls_session_new() failed before there was a session: the cause for
+ * ktls_session_error(NULL), in this thread. Returns err. */
+int ktls_session_new_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ktls_struct_in(void *dst, size_t dst_size, const void *src);
+int ktls_struct_out(void *dst, const void *src, size_t src_size);
+
 int ktls_resume_setup_client(struct ktls_session *s,
 			     const struct ktls_session_opts *opts);
 int ktls_resume_setup_server(struct ktls_session *s,

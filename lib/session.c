@@ -145,15 +145,22 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 				 struct ktls_config *cfg, int fd,
 				 const struct ktls_session_opts *opts)
 {
-	static const struct ktls_session_opts none;
+	struct ktls_session_opts known;
 	struct ktls_session *s;
 	int ret;
 
 	*out = NULL;
+	ktls_session_new_fail(0, "%s", "");	/* no stale cause */
 	if (!cfg || fd < 0)
 		return -EINVAL;
-	if (!opts)
-		opts = &none;
+	/* NULL opts: all defaults. A caller's older struct: zero-extended. */
+	ret = ktls_struct_in(&known, sizeof(known), opts);
+	if (ret)
+		return ktls_session_new_fail(ret, ret == -E2BIG ?
+			"ktls_session_opts.size %zu: this libktls knows %zu bytes and the rest is not zero" :
+			"ktls_session_opts.size %zu is below %zu: set it with KTLS_SESSION_OPTS_INIT()",
+			opts->size, ret == -E2BIG ? sizeof(known) : sizeof(size_t));
+	opts = &known;
 	ret = ktls_config_freeze(cfg);
 	if (ret)
 		return ret;
@@ -447,15 +454,20 @@ static void session_info_fill(const struct ktls_session *s,
 KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,
 				  struct ktls_info *info)
 {
-	if (s->state != KTLS_ST_DONE && s->state != KTLS_ST_OFFLOADED) {
-		memset(info, 0, sizeof(*info));
-		return -EINVAL;
+	struct ktls_info known = { .size = sizeof(known) };
+	int done = s->state == KTLS_ST_DONE || s->state == KTLS_ST_OFFLOADED;
+	int ret;
+
+	if (done) {
+		known = s->info;
+		known.size = sizeof(known);
+		/* Set by the offload, after the handshake. */
+		known.record_limit_kept = s->record_limit_kept;
+		known.key_update = s->ku_ready;
+		known.key_updates_sent = s->ku_sent;
+		known.key_updates_received = s->ku_received;
 	}
-	*info = s->info;
-	/* Set by the offload, after the handshake. */
-	info->record_limit_kept = s->record_limit_kept;
-	info->key_update = s->ku_ready;
-	info->key_updates_sent = s->ku_sent;
-	info->key_updates_received = s->ku_received;
-	return 0;
+	/* Only as much as the caller's struct holds (zero if not done). */
+	ret = ktls_struct_out(info, &known, sizeof(known));
+	return ret ? ret : done ? 0 : -EINVAL;
 }

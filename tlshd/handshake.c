@@ -125,7 +125,7 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 			    const struct tlshd_creds *creds,
 			    const struct tlshd_resumption *resumption)
 {
-	struct ktls_session_opts opts = { 0 };
+	struct ktls_session_opts opts = KTLS_SESSION_OPTS_INIT();
 	uint32_t timeout;
 	int ret;
 
@@ -186,7 +186,7 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 /* Server PSK: tell the kernel which key the client proved it holds. */
 static void tlshd_handshake_psk_identity(struct tlshd_handshake *hs)
 {
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	uint32_t serial;
 
 	if (!hs->choice.npsks || ktls_session_info(hs->session, &info))
@@ -205,7 +205,7 @@ static void tlshd_handshake_psk_identity(struct tlshd_handshake *hs)
  */
 static void tlshd_handshake_x509_identity(struct tlshd_handshake *hs)
 {
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	const void *der;
 	size_t len;
 	long k;
@@ -352,7 +352,7 @@ static void tlshd_handshake_log(const struct tlshd_handshake *hs)
 	const struct tlshd_request *req = &hs->req;
 	long long ms = tlshd_now_ms() - hs->start_ms;
 	const char *ename = strerrorname_np(hs->status);
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	const char *peer = req->peername[0] ? req->peername : "-";
 	const char *type = req->message_type == HANDSHAKE_MSG_TYPE_SERVERHELLO ?
 			   "server" : "client";

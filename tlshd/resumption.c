@@ -144,7 +144,7 @@ int tlshd_resumption_wants_tickets(const struct tlshd_resumption *r,
 				   struct tlshd_resume_client *rc,
 				   struct ktls_session *session)
 {
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 
 	if (ktls_session_info(session, &info))
 		return 0;
@@ -247,7 +247,7 @@ void tlshd_resumption_store(const struct tlshd_resumption *r,
 {
 	struct tlshd_session_cache *c = r->cache;
 	struct tlshd_session_cache_stats st;
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	unsigned int lifetime;
 	void *data;
 	size_t len;

@@ -148,8 +148,23 @@ int ktls_config_set_ticket_key(struct ktls_config *cfg, const void *key,
 int ktls_config_set_key_update_limit(struct ktls_config *cfg,
 				     uint64_t records);
 
-/* Per-session options. Zero-initialise, then fill what applies. */
+/*
+ * Extensible structs (ktls_session_opts in, ktls_info out): size is the
+ * caller's sizeof, set by KTLS_SESSION_OPTS_INIT() / KTLS_INFO_INIT().
+ * Fields are only appended, so a program built with an older, smaller
+ * struct keeps working: the library reads what its size covers and takes
+ * 0 (the default) for the rest, and writes no further than its size. A
+ * size larger than the library's is accepted if the bytes it does not
+ * know are zero (else -E2BIG). A size not covering the size field
+ * itself: -EINVAL.
+ */
+#define KTLS_SESSION_OPTS_INIT(...) \
+	{ .size = sizeof(struct ktls_session_opts), __VA_ARGS__ }
+#define KTLS_INFO_INIT(...) { .size = sizeof(struct ktls_info), __VA_ARGS__ }
+
+/* Per-session options: KTLS_SESSION_OPTS_INIT(.field = ..., ...). */
 struct ktls_session_opts {
+	size_t size;		/* sizeof(struct ktls_session_opts) */
 	const char *peername;	/* client: SNI and name check; NULL: none */
 	int no_name_check;	/* client: skip the hostname check */
 	const char *psk_identity;	/* client PSK */
@@ -227,7 +242,9 @@ void ktls_session_alert(struct ktls_session *s, int gnutls_alert);
 /* Why the last call failed, for a log line; never NULL. */
 const char *ktls_session_error(const struct ktls_session *s);
 
+/* Filled by ktls_session_info(): pass it KTLS_INFO_INIT(). */
 struct ktls_info {
+	size_t size;		/* sizeof(struct ktls_info), set by the caller */
 	uint16_t version;	/* KTLS_VERSION_* */
 	unsigned int cipher;	/* one KTLS_CIPHER_* bit */
 	char cipher_name[32];

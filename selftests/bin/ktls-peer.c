@@ -566,10 +566,10 @@ static void peer_linger(struct peer_io *io)
 int main(int argc, char **argv)
 {
 	struct peer_opts o = { 0 };
-	struct ktls_session_opts so = { 0 };
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT();
 	struct ktls_config *cfg;
 	struct ktls_session *s = NULL;
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	struct peer_io io = { 0 };
 	const void *pending;
 	size_t npending;

@@ -128,9 +128,10 @@ static void *side_handshake(void *arg)
 static void make_pair(struct side *c, struct side *s, unsigned int cipher,
 		      uint64_t limit)
 {
-	struct ktls_session_opts co = { .peername = "localhost",
-					.timeout_ms = 60000 };
-	struct ktls_session_opts so = { .timeout_ms = 60000 };
+	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 60000);
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.timeout_ms = 60000);
 	pthread_t t;
 
 	memset(c, 0, sizeof(*c));
@@ -389,7 +390,7 @@ static int test_transfer(size_t mib, size_t every, int request,
 	struct side c, s;
 	struct side *d[2] = { &c, &s };
 	struct flow f[4];
-	struct ktls_info ci[2];
+	struct ktls_info ci[2] = { KTLS_INFO_INIT(), KTLS_INFO_INIT() };
 	long before[NSTATS], after[NSTATS], delta[NSTATS];
 	unsigned long sent = 0, recvd = 0;
 	size_t total = mib << 20, i, expect;

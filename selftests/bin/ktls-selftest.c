@@ -112,9 +112,10 @@ static struct ktls_config *make_config(enum ktls_role role, uint16_t version,
 static void make_pair(struct side *c, struct side *s, uint16_t version,
 		      unsigned int cipher)
 {
-	struct ktls_session_opts co = { .peername = "localhost",
-					.timeout_ms = 60000 };
-	struct ktls_session_opts so = { .timeout_ms = 60000 };
+	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 60000);
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.timeout_ms = 60000);
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -377,7 +378,7 @@ static int test_matrix(void)
 	static const uint16_t versions[] = { KTLS_VERSION_1_2,
 					     KTLS_VERSION_1_3 };
 	unsigned int kernel = ktls_kernel_ciphers();
-	struct ktls_info ci, si;
+	struct ktls_info ci = KTLS_INFO_INIT(), si = KTLS_INFO_INIT();
 	struct side c, s;
 	size_t v, i;
 	int tx0, runs = 0;
@@ -628,8 +629,9 @@ static key_serial_t add_user_key(const char *desc, const void *data,
 static void keyring_pair(struct side *c, struct side *s,
 			 struct ktls_session_opts *co, const char *what)
 {
-	struct ktls_session_opts so = { .timeout_ms = 60000 };
-	struct ktls_info info;
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.timeout_ms = 60000);
+	struct ktls_info info = KTLS_INFO_INIT();
 	int ret;
 
 	tcp_pair(&c->fd, &s->fd);
@@ -650,8 +652,8 @@ static int test_keyring(void)
 	static const unsigned char psk[32] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	gnutls_datum_t cert, ca, key;
 	key_serial_t kchain, kkey, kca, kpsk, kbad, krev, kpriv;
-	struct ktls_session_opts co = { .peername = "localhost",
-					.timeout_ms = 60000 };
+	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 60000);
 	unsigned char *chain;
 	struct ktls_config *cfg;
 	struct side c, s;
@@ -711,12 +713,12 @@ static int test_keyring(void)
 		DIE("ktls_config_new");
 	ret = ktls_config_add_psk_keyring(s.cfg, kpsk);
 	CHECK_MSG(!ret, "add_psk_keyring: %s", strerror(-ret));
-	memset(&co, 0, sizeof(co));
+	co = (struct ktls_session_opts)KTLS_SESSION_OPTS_INIT();
 	co.timeout_ms = 60000;
 	co.psk_key_serial = kpsk;
 	keyring_pair(&c, &s, &co, "PSK from a key");
 	if (s.s) {
-		struct ktls_info info;
+		struct ktls_info info = KTLS_INFO_INIT();
 
 		CHECK_MSG(!ktls_session_info(s.s, &info) &&
 		      !strcmp(info.peer_name, "ktls-selftest;psk id"),
@@ -754,7 +756,7 @@ static int test_keyring(void)
 	memset(&c, 0, sizeof(c));
 	memset(&s, 0, sizeof(s));
 	tcp_pair(&c.fd, &s.fd);
-	memset(&co, 0, sizeof(co));
+	co = (struct ktls_session_opts)KTLS_SESSION_OPTS_INIT();
 	co.psk_key_serial = krev;
 	ret = ktls_session_new(&c.s, cfg, c.fd, &co);
 	CHECK_MSG(ret == -EKEYREVOKED, "client PSK revoked: %d", ret);

@@ -91,8 +91,8 @@ static int check_stream(const union ktls_crypto_info *ci, int tls12_aes,
 static void run(int engine_server, uint16_t version, unsigned int cipher,
 		const struct test_cert *tc)
 {
-	struct ktls_session_opts so = { .peername = "localhost",
-					.timeout_ms = 10000 };
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 10000);
 	struct test_peer peer = { 0 };
 	union ktls_crypto_info tx, rx;
 	socklen_t txlen = 0, rxlen = 0;

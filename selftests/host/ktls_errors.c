@@ -35,6 +35,7 @@ static void pair(struct side *cli, struct side *srv)
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
 	cli->fd = sv[0];
 	srv->fd = sv[1];
+	cli->opts.size = srv->opts.size = sizeof(cli->opts);
 	cli->opts.timeout_ms = srv->opts.timeout_ms = 10000;
 	CHECK(ktls_session_new(&cli->s, cli->cfg, cli->fd, &cli->opts) == 0,
 	      "client session");
@@ -81,7 +82,7 @@ static void test_verification(const struct test_cert *good,
 			      const struct test_cert *expired)
 {
 	struct side c = { 0 }, s = { 0 };
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 
 	/* The good case first, so a failure below means something. */
 	c.cfg = test_engine_config(good, KTLS_ROLE_CLIENT, KTLS_VERSION_1_3,
@@ -184,6 +185,7 @@ static void offer(const struct test_cert *tc, const char *prio,
 	s.cfg = test_engine_config(tc, KTLS_ROLE_SERVER, KTLS_VERSION_1_2,
 				   KTLS_CIPHER_ALL);
 	ktls_config_set_versions(s.cfg, KTLS_VERSION_1_2, KTLS_VERSION_1_3);
+	s.opts.size = sizeof(s.opts);
 	s.opts.timeout_ms = 10000;
 	CHECK(ktls_session_new(&s.s, s.cfg, sv[1], &s.opts) == 0, "session");
 	peer.fd = sv[0];
@@ -273,7 +275,7 @@ static void test_psk(const struct test_cert *tc)
 	static const unsigned char bad[32] = "0123456789abcdef0123456789abcdeX";
 	uint16_t v;
 	struct side c = { 0 }, s = { 0 };
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 
 	for (v = KTLS_VERSION_1_2; v <= KTLS_VERSION_1_3; v++) {
 		CHECK(ktls_config_new(&c.cfg, KTLS_ROLE_CLIENT) == 0, "cfg");

@@ -33,8 +33,8 @@ static ssize_t control_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 static int run(int engine_server, uint16_t version, int control,
 	       const struct test_cert *tc)
 {
-	struct ktls_session_opts so = { .peername = "localhost",
-					.timeout_ms = 10000 };
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 10000);
 	struct test_peer peer = { 0 };
 	struct test_record r[16];
 	union ktls_crypto_info rx;

@@ -84,8 +84,8 @@ static void run(int engine_server, unsigned int cipher,
 		const struct test_cert *tc)
 {
 	static const char msg[] = "under the peer's next key";
-	struct ktls_session_opts so = { .peername = "localhost",
-					.timeout_ms = 10000 };
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 10000);
 	struct test_peer peer = { 0 };
 	union ktls_crypto_info cur, state, next;
 	struct test_record r[16];

@@ -28,12 +28,13 @@ static void nonblock(int fd)
 
 static void test_event_loop(const struct test_cert *tc, uint16_t version)
 {
-	struct ktls_session_opts co = { .peername = "localhost",
-					.timeout_ms = 10000 };
-	struct ktls_session_opts so = { .timeout_ms = 10000 };
+	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 10000);
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.timeout_ms = 10000);
 	struct ktls_config *ccfg, *scfg;
 	struct ktls_session *s[2];
-	struct ktls_info ci, si;
+	struct ktls_info ci = KTLS_INFO_INIT(), si = KTLS_INFO_INIT();
 	struct pollfd pfd[2];
 	int sv[2], ret[2] = { -EAGAIN, -EAGAIN }, again = 0, i, rounds = 0;
 
@@ -89,8 +90,8 @@ static void test_event_loop(const struct test_cert *tc, uint16_t version)
 /* A peer that never answers: the deadline must end the handshake. */
 static void test_timeout(const struct test_cert *tc, int blocking)
 {
-	struct ktls_session_opts co = { .peername = "localhost",
-					.timeout_ms = 300 };
+	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost", .timeout_ms = 300);
 	struct ktls_config *cfg;
 	struct ktls_session *s;
 	struct pollfd pfd;

@@ -75,7 +75,7 @@ static void run_server(const struct test_cert *tc, uint16_t v, int user)
 	struct test_peer peer = { 0 };
 	struct ktls_config *cfg;
 	struct ktls_session *s;
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	pthread_t th;
 	size_t off = 0;
 	ssize_t n;

@@ -74,9 +74,10 @@ static unsigned char *ticket_in(void *rd, size_t len, const unsigned char *mk)
 int main(void)
 {
 	struct ktls_config *ccfg, *scfg, *scfg2, *scfg3;
-	struct ktls_session_opts co = { .peername = "localhost" };
-	struct ktls_session_opts so = { 0 };
-	struct ktls_info ci, si;
+	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
+		.peername = "localhost");
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT();
+	struct ktls_info ci = KTLS_INFO_INIT(), si = KTLS_INFO_INIT();
 	unsigned char key[KTLS_TICKET_KEY_SIZE], other[KTLS_TICKET_KEY_SIZE];
 	struct test_cert tc;
 	unsigned char *bad;

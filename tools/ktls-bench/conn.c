@@ -97,8 +97,8 @@ static int conn_gnutls(struct conn_side *cs)
 
 static int conn_ktls(struct conn_side *cs)
 {
-	struct ktls_session_opts so = { .peername = cs->ctx->o->peername,
-					.timeout_ms = 30000 };
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.peername = cs->ctx->o->peername, .timeout_ms = 30000);
 	struct endpoint *ep = cs->ep;
 	struct ktls_config *cfg;
 	int ret;

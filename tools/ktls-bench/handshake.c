@@ -172,10 +172,10 @@ static int hs_ktls_client(void *p, int fd, int *resumed, char *err,
 			  size_t errlen)
 {
 	struct hs_ktls_arg *a = p;
-	struct ktls_session_opts so = { .peername = a->ctx->o->peername,
-					.timeout_ms = 20000 };
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
+		.peername = a->ctx->o->peername, .timeout_ms = 20000);
 	struct ktls_session *s;
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	void *data = NULL, *fresh = NULL, *old;
 	size_t len = 0, flen = 0;
 	int ret;

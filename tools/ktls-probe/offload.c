@@ -59,11 +59,10 @@ static int offload_config(const struct probe_report *r, struct ktls_config **cfg
 static void offload_try(const struct probe_opts *o, struct probe_report *r,
 			struct ktls_config *cfg)
 {
-	struct ktls_session_opts so = {
+	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
 		.peername = o->sni ? o->sni : o->host,
 		.no_name_check = 1,
-		.timeout_ms = o->timeout_ms,
-	};
+		.timeout_ms = o->timeout_ms);
 	struct ktls_session *s = NULL;
 	char addr[64];
 	int fd, ret;

@@ -26,7 +26,7 @@ static const char *tls_version_name(uint16_t v, char *buf, size_t len)
 static enum conn_state tls_handshake(struct conn *c)
 {
 	struct server *s = c->srv;
-	struct ktls_info info;
+	struct ktls_info info = KTLS_INFO_INIT();
 	const void *data;
 	char version[8];
 	size_t n;
@@ -98,9 +98,8 @@ static enum conn_state tls_handshake(struct conn *c)
 
 enum conn_state tls_start(struct conn *c)
 {
-	struct ktls_session_opts opts = {
-		.timeout_ms = c->srv->opt.handshake_timeout * 1000,
-	};
+	struct ktls_session_opts opts = KTLS_SESSION_OPTS_INIT(
+		.timeout_ms = c->srv->opt.handshake_timeout * 1000);
 	int ret;
 
 	ret = ktls_session_new(&c->tls, c->srv->cfg, c->fd, &opts);
