@@ -12,7 +12,10 @@
 #   - one cipher table: the kernel's TLS_CIPHER_* numbers and GnuTLS's
 #     cipher ids are named in lib/cipher_table.c and nowhere else of lib,
 #     tlshd or tools (tests keep their own tables on purpose, as
-#     cross-checks, and are not looked at).
+#     cross-checks, and are not looked at);
+#   - no second copy of what libktls owns, outside lib/ (selftests/ keep
+#     independent copies on purpose, as cross-checks): the kTLS record-type
+#     reader and the keyring reader; and conn_free once in ktls-serve.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
@@ -78,11 +81,48 @@ for o in "$build"/obj/tlshd/*.o; do
 		awk '/ O / && $4 ~ /^\.(data|bss)/ && $4 !~ /^\.data\.rel\.ro/ {print $NF}')
 done
 [ "$found" -gt 0 ] || fail "no state found at all: is objdump reading the objects?"
-# 5. One cipher table. GNUTLS_CIPHER_UNKNOWN is what a lookup misses with.
+# 5. No second copy. Code outside lib/ and selftests/, comments stripped
+# (a comment may name what it no longer does).
+stripped=$(mktemp)
+trap 'rm -f "$stripped"' EXIT
+find . \( -path ./lib -o -path ./selftests -o -path ./.git -o \
+	-path ./build -o -path "./$(basename "$build")" \) -prune -o \
+	\( -name '*.c' -o -name '*.h' \) -type f -print0 | sort -z |
+	xargs -0 -r awk '{
+		l = $0; gsub(/\/\*.*\*\//, "", l); sub(/\/\/.*/, "", l)
+		if (l ~ /^[[:space:]]*(\/\*|\*)/) l = ""
+		print substr(FILENAME, 3) ":" FNR ":" l }' >"$stripped"
+[ -s "$stripped" ] || fail "no C source found outside lib/"
+code_outside_lib()
+{
+	grep -E "^[^:]+:[0-9]+:.*$1" "$stripped"
+}
+# 5a. The record type of a kTLS recvmsg: ktls_record_type_from_msg (lib/record.c).
+bad=$(code_outside_lib '\bTLS_GET_RECORD_TYPE\b')
+[ -z "$bad" ] || fail "a second kTLS record-type reader (use ktls_record_type_from_msg): $bad"
+# 5b. Reading kernel keys is libktls's (ktls_keyring_*, the config and
+# session keyring calls); tlshd only links consumers' keyrings into its own
+# and adds peer keys, with these libkeyutils calls.
+bad=$(code_outside_lib '\b(keyctl_(read|describe|get_security)(_alloc)?|KEYCTL_(READ|DESCRIBE))\b')
+[ -z "$bad" ] || fail "kernel keys read outside libktls (use ktls_keyring_* or ktls_config_*_keyring): $bad"
+tlshd_keyutils='find_key_by_type_and_desc keyctl_link add_key keyctl_set_timeout'
+bad=$(code_outside_lib '\b(keyctl(_[a-z_]+)?|add_key|request_key|find_key_by_type_and_desc|recursive_(session_)?key_scan)\b' |
+	grep '^tlshd/' | while IFS= read -r line; do
+		for call in $(grep -oE '\b(keyctl(_[a-z_]+)?|add_key|request_key|find_key_by_type_and_desc|recursive_(session_)?key_scan)\b' <<<"$line"); do
+			grep -qw -- "$call" <<<"$tlshd_keyutils" || echo "$line"
+		done
+	done)
+[ -z "$bad" ] || fail "tlshd calls libkeyutils beyond linking keyrings and adding peers ($tlshd_keyutils): $bad"
+# 5c. One cipher table (of lib, tlshd and tools: lib/cipher_table.c).
+# GNUTLS_CIPHER_UNKNOWN is what a lookup misses with.
 pattern='(^|[^K])TLS_CIPHER_[A-Z0-9]|GNUTLS_CIPHER_[A-Z0-9]'
 bad=$(grep -rnE --include='*.[ch]' "$pattern" lib tlshd tools |
 	grep -v '^lib/cipher_table\.c:' | sed 's/GNUTLS_CIPHER_UNKNOWN//g' |
 	grep -E "$pattern")
 [ -z "$bad" ] || fail "cipher facts outside lib/cipher_table.c (ask ktls_cipher_*() of ktls.h instead): $bad"
+# 5d. ktls-serve frees a connection in one place (conn.c).
+defs=$(grep -nE '^[a-z_].*[^a-z_]conn_free\(' tools/ktls-serve/*.c | grep -vE ';[[:space:]]*$')
+[ "$(grep -c . <<<"$defs")" -eq 1 ] ||
+	fail "conn_free must be defined exactly once in tools/ktls-serve: ${defs:-none}"
 
-echo "layout: lib includes nothing above it, tools use ktls.h only, no include cycle in tlshd, $found listed state symbols and nothing else outside daemon.c, one cipher table"
+echo "layout: lib includes nothing above it, tools use ktls.h only, no include cycle in tlshd, $found listed state symbols and nothing else outside daemon.c, one cipher table, no second record-type or keyring reader, one conn_free"
