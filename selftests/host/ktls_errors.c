@@ -17,6 +17,8 @@ struct side {
 	char err[256];
 };
 
+#define SIDE_INIT { .opts = KTLS_SESSION_OPTS_INIT() }
+
 static void *side_run(void *arg)
 {
 	struct side *d = arg;
@@ -35,7 +37,6 @@ static void pair(struct side *cli, struct side *srv)
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
 	cli->fd = sv[0];
 	srv->fd = sv[1];
-	cli->opts.size = srv->opts.size = sizeof(cli->opts);
 	cli->opts.timeout_ms = srv->opts.timeout_ms = 10000;
 	CHECK(ktls_session_new(&cli->s, cli->cfg, cli->fd, &cli->opts) == 0,
 	      "client session");
@@ -57,8 +58,8 @@ static void unpair(struct side *cli, struct side *srv)
 	close(srv->fd);
 	ktls_config_put(cli->cfg);
 	ktls_config_put(srv->cfg);
-	memset(cli, 0, sizeof(*cli));
-	memset(srv, 0, sizeof(*srv));
+	*cli = (struct side)SIDE_INIT;
+	*srv = (struct side)SIDE_INIT;
 }
 
 static void expect(const char *what, const struct side *d, int err,
@@ -81,7 +82,7 @@ static void test_verification(const struct test_cert *good,
 			      const struct test_cert *other,
 			      const struct test_cert *expired)
 {
-	struct side c = { 0 }, s = { 0 };
+	struct side c = SIDE_INIT, s = SIDE_INIT;
 	struct ktls_info info = KTLS_INFO_INIT();
 
 	/* The good case first, so a failure below means something. */
@@ -148,7 +149,7 @@ static void test_verification(const struct test_cert *good,
 
 static void test_negotiation(const struct test_cert *tc)
 {
-	struct side c = { 0 }, s = { 0 };
+	struct side c = SIDE_INIT, s = SIDE_INIT;
 
 	c.cfg = test_engine_config(tc, KTLS_ROLE_CLIENT, KTLS_VERSION_1_3,
 				   KTLS_CIPHER_ALL);
@@ -177,7 +178,7 @@ static void offer(const struct test_cert *tc, const char *prio,
 		  const char *what, int err, const char *text)
 {
 	struct test_peer peer = { 0 };
-	struct side s = { 0 };
+	struct side s = SIDE_INIT;
 	pthread_t th;
 	int sv[2];
 
@@ -185,7 +186,6 @@ static void offer(const struct test_cert *tc, const char *prio,
 	s.cfg = test_engine_config(tc, KTLS_ROLE_SERVER, KTLS_VERSION_1_2,
 				   KTLS_CIPHER_ALL);
 	ktls_config_set_versions(s.cfg, KTLS_VERSION_1_2, KTLS_VERSION_1_3);
-	s.opts.size = sizeof(s.opts);
 	s.opts.timeout_ms = 10000;
 	CHECK(ktls_session_new(&s.s, s.cfg, sv[1], &s.opts) == 0, "session");
 	peer.fd = sv[0];
@@ -229,7 +229,7 @@ static void test_offers(const struct test_cert *tc)
 /* What the kernel lacks is refused before any byte, naming the cipher. */
 static void test_kernel_lacks(const struct test_cert *tc)
 {
-	struct side c = { 0 }, s = { 0 };
+	struct side c = SIDE_INIT, s = SIDE_INIT;
 	unsigned char b;
 	int sv[2];
 
@@ -249,7 +249,7 @@ static void test_kernel_lacks(const struct test_cert *tc)
 	ktls_config_put(c.cfg);
 	close(sv[0]);
 	close(sv[1]);
-	memset(&c, 0, sizeof(c));
+	c = (struct side)SIDE_INIT;
 
 	/* The client's config was frozen while the kernel "had" CHACHA. */
 	ktls_kernel_ciphers_override(KTLS_CIPHER_ALL);
@@ -274,7 +274,7 @@ static void test_psk(const struct test_cert *tc)
 	static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
 	static const unsigned char bad[32] = "0123456789abcdef0123456789abcdeX";
 	uint16_t v;
-	struct side c = { 0 }, s = { 0 };
+	struct side c = SIDE_INIT, s = SIDE_INIT;
 	struct ktls_info info = KTLS_INFO_INIT();
 
 	for (v = KTLS_VERSION_1_2; v <= KTLS_VERSION_1_3; v++) {
@@ -397,7 +397,7 @@ static void *flood_run(void *arg)
 /* What a handshake reads is bounded whatever GnuTLS makes of it. */
 static void test_input_cap(const struct test_cert *tc)
 {
-	struct side c = { 0 };
+	struct side c = SIDE_INIT;
 	struct flood f = { 0 };
 	pthread_t th;
 	int sv[2];
