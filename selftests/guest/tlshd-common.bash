@@ -203,18 +203,21 @@ tlshd_oks()
 	grep -c "handshake ok: peer localhost 127\.0\.0\.1:$1" "$T/tlshd.log"
 }
 
-# warm_up PORT COUNT: COUNT handshakes (hs-load) against the echo server
-# on PORT, so GnuTLS, the workers and malloc's arenas reach their working
-# size; then the steady-state baseline the load tests measure from:
-# FDS0, RSS0 and OK0 (every warm-up handshake logged ok).
-warm_up()
+# The load tests' baseline after common.bash's warm_up: tlshd's fds and
+# resident set.
+baseline_hook()
 {
-	hs-load --connect "127.0.0.1:$1" --count "$2" --peername localhost \
-		--timeout-ms 60000 >"$T/warm.out" 2>&1 ||
-		fail "warm-up of $2 failed: $(tail -n 5 "$T/warm.out")"
-	sleep 1
 	FDS0=$(tlshd_fds)
 	RSS0=$(tlshd_rss)
+}
+
+# tlshd_warm_up PORT COUNT: COUNT handshakes (hs-load) against the echo
+# server on PORT, then the baseline: FDS0, RSS0 and OK0, every warm-up
+# handshake logged ok.
+tlshd_warm_up()
+{
+	warm_up "$2 handshakes" hs-load --connect "127.0.0.1:$1" --count "$2" \
+		--peername localhost --timeout-ms 60000
 	OK0=$(tlshd_oks "$1")
 	[ "$OK0" = "$2" ] || fail "$OK0 'handshake ok' log lines for $2 warm-up handshakes"
 }

@@ -33,7 +33,7 @@ start_tlshd
 rss() { tlshd_rss; }
 oks() { tlshd_oks 4640; }
 
-warm_up 4640 $WARM
+tlshd_warm_up 4640 $WARM
 fds0=$FDS0 rss0=$RSS0 ok0=$OK0
 
 hs-load --connect 127.0.0.1:4640 --count "$N" --peername localhost \

@@ -42,7 +42,7 @@ start_echo_server 4650
 write_conf 1
 start_tlshd "$LIVE"
 pid0=$TLSHD_PID
-warm_up 4650 $WARM
+tlshd_warm_up 4650 $WARM
 fds0=$FDS0 ok0=$OK0
 reloads0=$(count "$RELOADED")
 

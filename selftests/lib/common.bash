@@ -36,3 +36,19 @@ expect_ok()
 	shift
 	out=$("$@" 2>&1) || fail "$what: $(tail -n 5 <<<"$out")"
 }
+
+# warm_up WHAT CMD...: CMD brings what the test measures to its working
+# size (GnuTLS, worker threads, malloc's arenas), so that the baseline is
+# the steady state, not the empty process. Fails with WHAT unless CMD
+# succeeds, lets things settle, then calls the family's baseline_hook (if
+# defined), which records the figures the test compares against.
+warm_up()
+{
+	local what=$1
+	shift
+	expect_ok "warm-up: $what" "$@"
+	sleep 1
+	if declare -F baseline_hook >/dev/null; then
+		baseline_hook
+	fi
+}
