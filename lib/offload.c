@@ -103,6 +103,33 @@ static int offload_take_pending(struct ktls_session *s)
 	return 0;
 }
 
+/*
+ * The ULP refused with ENOTCONN: the peer closed before the handover. A
+ * TLS 1.3 server that refused our certificate sends its alert first; read
+ * it with GnuTLS, while it is whole in the socket, so that the cause is
+ * the alert (EACCES, named) rather than a closed socket.
+ */
+static int offload_peer_verdict(struct ktls_session *s)
+{
+	unsigned char rec[5 + 256];
+	char buf[256];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		n = recv(s->fd, rec, sizeof(rec), MSG_PEEK | MSG_DONTWAIT);
+		if (n < 5 || n < 5 + (rec[3] << 8 | rec[4]))
+			return 0;	/* nothing, or not a whole small record */
+		n = gnutls_record_recv(s->gs, buf, sizeof(buf));
+		if (n == GNUTLS_E_FATAL_ALERT_RECEIVED)
+			return ktls_post_handshake_alert(s,
+						gnutls_alert_get(s->gs));
+		if (n >= 0 || gnutls_error_is_fatal(n))
+			return 0;
+	}
+	return 0;
+}
+
 KTLS_EXPORT int ktls_session_offload(struct ktls_session *s)
 {
 	union ktls_crypto_info tx, rx;
@@ -146,11 +173,15 @@ KTLS_EXPORT int ktls_session_offload(struct ktls_session *s)
 	}
 
 	if (setsockopt(s->fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) < 0) {
-		ret = errno == ENOENT ? -ENOPROTOOPT : -errno;
-		ret = ktls_session_fail(s, ret,
+		int err = errno;
+
+		ret = err == ENOTCONN ? offload_peer_verdict(s) : 0;
+		if (ret)
+			goto wipe;
+		ret = ktls_session_fail(s, err == ENOENT ? -ENOPROTOOPT : -err,
 					"setting the tls ULP failed: %s%s",
-					strerror(errno),
-					errno == ENOENT ? " (no tls module?)" : "");
+					strerror(err),
+					err == ENOENT ? " (no tls module?)" : "");
 		goto wipe;
 	}
 	if (setsockopt(s->fd, SOL_TLS, TLS_TX, &tx, txlen) < 0) {

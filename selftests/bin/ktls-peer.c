@@ -44,6 +44,7 @@ struct peer_opts {
 	const char *request;
 	unsigned int timeout_ms;
 	unsigned int hold_ms;
+	unsigned int offload_delay_ms;
 	long long reply_bytes;
 };
 
@@ -80,7 +81,9 @@ static void peer_usage(void)
 		"  --bind ADDR                server address (default 127.0.0.1)\n"
 		"  --timeout MS               handshake and I/O timeout (default 30000)\n"
 		"  --print-info               print what was negotiated\n"
-		"  --hold MS                  keep the kTLS socket open MS ms after the I/O\n");
+		"  --hold MS                  keep the kTLS socket open MS ms after the I/O\n"
+		"  --offload-delay MS         wait MS ms between handshake and offload (a\n"
+		"                             slow client: the peer's verdict comes first)\n");
 	exit(1);
 }
 
@@ -162,7 +165,8 @@ static void peer_parse(struct peer_opts *o, int argc, char **argv)
 	enum { O_TLS12 = 256, O_TLS13, O_CIPHER, O_CA, O_CRL, O_CERT, O_KEY,
 	       O_PSKID, O_PSKKEY, O_PEERNAME, O_NOVERIFY, O_VERIFYCLIENT,
 	       O_SEND, O_ECHO, O_EXPECT, O_REQUEST, O_BIND, O_TIMEOUT,
-	       O_INFO, O_TEXT, O_ECHOBYTES, O_HOLD, O_REPLYBYTES };
+	       O_INFO, O_TEXT, O_ECHOBYTES, O_HOLD, O_REPLYBYTES,
+	       O_OFFLOAD_DELAY };
 	static const struct option lo[] = {
 		{ "tls1.2", no_argument, NULL, O_TLS12 },
 		{ "tls1.3", no_argument, NULL, O_TLS13 },
@@ -186,6 +190,7 @@ static void peer_parse(struct peer_opts *o, int argc, char **argv)
 		{ "text", no_argument, NULL, O_TEXT },
 		{ "echo-bytes", required_argument, NULL, O_ECHOBYTES },
 		{ "hold", required_argument, NULL, O_HOLD },
+		{ "offload-delay", required_argument, NULL, O_OFFLOAD_DELAY },
 		{ "reply-bytes", required_argument, NULL, O_REPLYBYTES },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -222,6 +227,7 @@ static void peer_parse(struct peer_opts *o, int argc, char **argv)
 		case O_TEXT: peer_text = 1; break;
 		case O_ECHOBYTES: o->echo_bytes = atoll(optarg); break;
 		case O_HOLD: o->hold_ms = atoi(optarg); break;
+		case O_OFFLOAD_DELAY: o->offload_delay_ms = atoi(optarg); break;
 		case O_REPLYBYTES: o->reply_bytes = atoll(optarg); break;
 		default: peer_usage();
 		}
@@ -601,6 +607,8 @@ int main(int argc, char **argv)
 		rc = peer_fail("handshake", ret, s);
 		goto out;
 	}
+	if (o.offload_delay_ms)
+		usleep(o.offload_delay_ms * 1000u);
 	ret = ktls_session_offload(s);
 	if (ret) {
 		rc = peer_fail("offload", ret, s);

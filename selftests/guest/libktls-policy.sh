@@ -4,6 +4,8 @@
 # Refusals through ktls-peer, each with its errno (the exit status), its
 # cause, and no kTLS installed:
 #   wrong trust anchor, name mismatch   -> EACCES (13), the peer gets an alert
+#   a server's refusal (certificate_required) that closes the socket before
+#     our offload -> EACCES, the alert named, not the closed socket
 #   a TLS 1.0-only or RSA-key-exchange-only client -> EACCES, named
 #   a CHACHA20-only offer on a kernel whose kTLS lacks it (module removed)
 #     -> EOPNOTSUPP (95) before any handshake byte, naming the cipher
@@ -36,6 +38,19 @@ ktls-peer connect 127.0.0.1 $PORT --ca "$T/ca.pem" --peername www.example.org >"
 expect_fail "name mismatch" $? 13 "name mismatch: wanted www.example.org" "$T/cli.log"
 wait_server
 grep -q "alert:" "$T/srv.log" || { fail_later "the server got no alert"; cat "$T/srv.log"; }
+
+# A TLS 1.3 server that requires a client certificate refuses ours (none)
+# only after our Finished, and OpenSSL closes at once. A client slower to
+# offload than that (--offload-delay) finds the socket closed (the tls ULP
+# gives ENOTCONN); the cause must still be the server's alert.
+next_port
+start_server "$T/srv.log" openssl s_server -www -accept 127.0.0.1:$PORT -naccept 1 \
+	-tls1_3 -Verify 1 -cert "$T/server.pem" -key "$T/server.key" -CAfile "$T/ca.pem"
+ktls-peer connect 127.0.0.1 $PORT --ca "$T/ca.pem" --peername localhost \
+	--offload-delay 1500 >"$T/cli.log" 2>&1
+expect_fail "refused after our Finished, offload too late" $? 13 \
+	"alert after the handshake: .*peer wants a client certificate" "$T/cli.log"
+wait_server
 
 next_port
 start_server "$T/srv.log" ktls-peer serve $PORT --cert "$T/server.pem" --key "$T/server.key"
