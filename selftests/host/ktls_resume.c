@@ -21,27 +21,9 @@ static int run_pair(struct ktls_config *ccfg, struct ktls_config *scfg,
 		    struct ktls_info *si, void **resume, size_t *resume_len)
 {
 	struct ktls_session *s[2] = { NULL, NULL };
-	int sv[2], ret[2] = { -EAGAIN, -EAGAIN }, i, rounds = 0, err = 0;
-	struct pollfd pfd[2];
+	int sv[2], err;
 
-	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
-	for (i = 0; i < 2; i++)
-		fcntl(sv[i], F_SETFL, fcntl(sv[i], F_GETFL) | O_NONBLOCK);
-	CHECK(ktls_session_new(&s[0], ccfg, sv[0], co) == 0, "client");
-	CHECK(ktls_session_new(&s[1], scfg, sv[1], so) == 0, "server");
-	while (ret[0] == -EAGAIN || ret[1] == -EAGAIN) {
-		CHECK(++rounds < 1000, "no progress");
-		for (i = 0; i < 2; i++) {
-			if (ret[i] == -EAGAIN)
-				ret[i] = ktls_session_handshake(s[i]);
-			pfd[i].fd = sv[i];
-			pfd[i].events = ret[i] == -EAGAIN ?
-					ktls_session_poll_events(s[i]) : 0;
-		}
-		if (ret[0] == -EAGAIN || ret[1] == -EAGAIN)
-			poll(pfd, 2, 5000);
-	}
-	err = ret[0] ? ret[0] : ret[1];
+	err = test_handshake_pair(ccfg, scfg, co, so, s, sv);
 	if (!err) {
 		CHECK(ktls_session_info(s[0], ci) == 0, "client info");
 		CHECK(ktls_session_info(s[1], si) == 0, "server info");

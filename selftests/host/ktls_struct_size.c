@@ -33,32 +33,13 @@ static int run_pair(struct ktls_config *ccfg, struct ktls_config *scfg,
 		    const void *co, const void *so, struct ktls_session **cs)
 {
 	struct ktls_session *s[2] = { NULL, NULL };
-	int sv[2], ret[2] = { -EAGAIN, -EAGAIN }, i, rounds = 0;
-	struct pollfd pfd[2];
+	int sv[2], err;
 
-	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
-	for (i = 0; i < 2; i++)
-		fcntl(sv[i], F_SETFL, fcntl(sv[i], F_GETFL) | O_NONBLOCK);
-	CHECK(ktls_session_new(&s[0], ccfg, sv[0], co) == 0, "client: %s",
-	      ktls_session_error(NULL));
-	CHECK(ktls_session_new(&s[1], scfg, sv[1], so) == 0, "server: %s",
-	      ktls_session_error(NULL));
-	while (ret[0] == -EAGAIN || ret[1] == -EAGAIN) {
-		CHECK(++rounds < 1000, "no progress");
-		for (i = 0; i < 2; i++) {
-			if (ret[i] == -EAGAIN)
-				ret[i] = ktls_session_handshake(s[i]);
-			pfd[i].fd = sv[i];
-			pfd[i].events = ret[i] == -EAGAIN ?
-					ktls_session_poll_events(s[i]) : 0;
-		}
-		if (ret[0] == -EAGAIN || ret[1] == -EAGAIN)
-			poll(pfd, 2, 5000);
-	}
+	err = test_handshake_pair(ccfg, scfg, co, so, s, sv);
 	ktls_session_free(s[1]);
 	close(sv[1]);
 	*cs = s[0];		/* the caller reads its info, then frees it */
-	return ret[0] ? ret[0] : ret[1];
+	return err;
 }
 
 static int guard_intact(const unsigned char *p, size_t from, size_t to)

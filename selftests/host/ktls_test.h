@@ -9,6 +9,8 @@
 #define KTLS_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +413,43 @@ static inline int test_decrypt(const union ktls_crypto_info *ci,
 		return -1;
 	*inner = out[--outlen];
 	return outlen;
+}
+
+/*
+ * A client (s[0] on sv[0]) and a server (s[1] on sv[1]) over a
+ * non-blocking socketpair, both driven on this thread until their
+ * handshakes end: 0 or the first handshake error. Set-up failures stop
+ * the test. The caller frees both sessions and closes both sockets.
+ */
+static inline int test_handshake_pair(struct ktls_config *ccfg,
+				      struct ktls_config *scfg,
+				      const struct ktls_session_opts *co,
+				      const struct ktls_session_opts *so,
+				      struct ktls_session *s[2], int sv[2])
+{
+	int ret[2] = { -EAGAIN, -EAGAIN }, i, rounds = 0;
+	struct pollfd pfd[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	for (i = 0; i < 2; i++)
+		fcntl(sv[i], F_SETFL, fcntl(sv[i], F_GETFL) | O_NONBLOCK);
+	CHECK(ktls_session_new(&s[0], ccfg, sv[0], co) == 0, "client: %s",
+	      ktls_session_error(NULL));
+	CHECK(ktls_session_new(&s[1], scfg, sv[1], so) == 0, "server: %s",
+	      ktls_session_error(NULL));
+	while (ret[0] == -EAGAIN || ret[1] == -EAGAIN) {
+		CHECK(++rounds < 1000, "no progress");
+		for (i = 0; i < 2; i++) {
+			if (ret[i] == -EAGAIN)
+				ret[i] = ktls_session_handshake(s[i]);
+			pfd[i].fd = sv[i];
+			pfd[i].events = ret[i] == -EAGAIN ?
+					ktls_session_poll_events(s[i]) : 0;
+		}
+		if (ret[0] == -EAGAIN || ret[1] == -EAGAIN)
+			poll(pfd, 2, 5000);
+	}
+	return ret[0] ? ret[0] : ret[1];
 }
 
 #endif /* KTLS_TEST_H */
