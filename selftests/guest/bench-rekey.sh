@@ -16,7 +16,6 @@ case $B in /*) ;; *) B=$PWD/$B ;; esac
 PATH=$B/bin:$PATH
 T=$(mktemp -d /tmp/bench-rekey.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-tls_stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat; }
 
 [ -r /proc/net/tls_stat ] || skip "kernel $(uname -r) has no kTLS (tls module)"
 command -v ktls-bench >/dev/null || fail "ktls-bench not built"

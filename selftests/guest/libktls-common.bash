@@ -77,8 +77,6 @@ wait_server() {
 	wait "$SERVER_PID"
 }
 
-tls_stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat; }
-
 need_ktls() {
 	if [ ! -r /proc/net/tls_stat ]; then
 		echo "kernel has no kTLS (/proc/net/tls_stat missing)"

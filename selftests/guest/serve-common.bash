@@ -140,8 +140,6 @@ wait_log() {
 	return 1
 }
 
-tls_stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat; }
-
 sha() { sha256sum | cut -d' ' -f1; }
 file_sha() { sha256sum <"$1" | cut -d' ' -f1; }
 

@@ -275,12 +275,6 @@ server_count()
 	grep -c -- "$1" "$2"
 }
 
-# The sum of a /proc/net/tls_stat counter.
-tls_stat()
-{
-	awk -v k="$1" '$1 == k {print $2}' /proc/net/tls_stat
-}
-
 # hs-consumer with its output kept in $T/consumer.out; echoes it too.
 consumer()
 {

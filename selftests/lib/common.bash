@@ -37,6 +37,13 @@ expect_ok()
 	out=$("$@" 2>&1) || fail "$what: $(tail -n 5 <<<"$out")"
 }
 
+# tls_stat NAME: a /proc/net/tls_stat counter (empty where the kernel has
+# no such counter).
+tls_stat()
+{
+	awk -v k="$1" '$1 == k {print $2}' /proc/net/tls_stat
+}
+
 # warm_up WHAT CMD...: CMD brings what the test measures to its working
 # size (GnuTLS, worker threads, malloc's arenas), so that the baseline is
 # the steady state, not the empty process. Fails with WHAT unless CMD
