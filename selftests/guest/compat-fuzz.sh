@@ -32,7 +32,13 @@ hs-nl-fuzz --seconds "$seconds" ${COMPAT_FUZZ_SEED:+--seed $COMPAT_FUZZ_SEED} >"
 rc=$?
 cat "$T/fuzz"
 wait "${loads[@]}"
-[ $rc = 0 ] || fail "the fuzzer: rc $rc"
+if [ $rc != 0 ]; then
+	# A SIGKILL (137) with no cause of its own: show what the kernel saw
+	# (the OOM killer, an oops) and the memory left.
+	dmesg | tail -n +"$((compat_dmesg_start + 1))" | tail -n 40
+	grep -E 'MemFree|MemAvailable|Slab' /proc/meminfo
+	fail "the fuzzer: rc $rc"
+fi
 grep -qE '^sent=[1-9].* accepted=[1-9]' "$T/fuzz" ||
 	fail "the fuzzer never got hold of a real request"
 # The layer still works.
