@@ -106,13 +106,13 @@ run_guest()
 	# shutdown fit in that, so it is never killed before it reports.
 	if [ -n "$quiet" ]; then
 		# Beside another guest: only the per-test lines, live.
-		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" \
+		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" -n \
 			"${share_opt[@]}" "${mods[@]}" -- \
 			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))" |
 			grep --line-buffered -E '^# (\[|==)|^run-guest|^vm'
 		rc=${PIPESTATUS[0]}
 	else
-		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" \
+		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" -n \
 			"${share_opt[@]}" "${mods[@]}" -- \
 			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))"
 		rc=$?

@@ -5,4 +5,4 @@
 # The whole testssl.sh run (every check; under emulation well over an
 # hour's work) against ktls-serve over kTLS, judged as scan-ktls.sh judges.
 # The negotiation it probes is the same on every kernel: the primary's runs.
-SCAN_TESTSSL=all SCAN_TIMEOUT=7000 exec "$(dirname "$0")/scan-ktls.sh"
+SCAN_TESTSSL=all SCAN_FROM=guest SCAN_TIMEOUT=7000 exec "$(dirname "$0")/scan-ktls.sh"

@@ -59,3 +59,29 @@ warm_up()
 		baseline_hook
 	fi
 }
+
+# host_companion NAME SCRIPT [ARGS...]: run selftests/companion/SCRIPT.sh on
+# the host against this guest's port $VM_COMPANION_PORT (run-guest.sh --net)
+# and wait for it (up to 20 min). Its artefacts are in $VM_COMPANION/NAME/,
+# its output is printed, its exit status returned. Fails the test when the
+# guest was booted without a companion.
+host_companion()
+{
+	local name=$1 i
+	shift
+	[ -n "${VM_COMPANION:-}" ] && [ -d "$VM_COMPANION" ] ||
+		fail "no host companion (the guest was booted without run-guest.sh --net)"
+	rm -rf "$VM_COMPANION/$name" "$VM_COMPANION/$name".*
+	echo "$*" >"$VM_COMPANION/$name.req.tmp"
+	mv "$VM_COMPANION/$name.req.tmp" "$VM_COMPANION/$name.req"
+	for ((i = 0; i < 2400; i++)); do
+		[ -s "$VM_COMPANION/$name.rc" ] && break
+		# Say that the test lives (the runner's progress line).
+		[ $((i % 120)) = 119 ] && echo "host companion $name: running for $(((i + 1) / 2)) s"
+		sleep 0.5
+	done
+	cat "$VM_COMPANION/$name.out" 2>/dev/null
+	[ -s "$VM_COMPANION/$name.rc" ] ||
+		fail "host companion $name: no result after 20 min"
+	return "$(cat "$VM_COMPANION/$name.rc")"
+}

@@ -41,6 +41,22 @@ mkdir -p /lib/modules
 ln -sfn "$kdir/root/lib/modules/$rel" "/lib/modules/$rel"
 
 ip link set lo up
+# run-guest.sh --net: the restricted user-mode NIC, at the address its
+# host port forward names, and the host companion's request directory.
+if grep -qw 'vm.net=1' /proc/cmdline; then
+	modprobe virtio_net 2>>"$res/modprobe.err"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		nic=$(ls /sys/class/net | grep -vx lo | head -n1)
+		[ -n "$nic" ] && break
+		sleep 0.2
+	done
+	if [ -n "$nic" ] && ip addr add 10.0.2.15/24 dev "$nic" &&
+	   ip link set "$nic" up; then
+		export VM_COMPANION=$res/out/companion VM_COMPANION_PORT=4433
+	else
+		echo "vm: --net: no NIC came up" >>"$res/modprobe.err"
+	fi
+fi
 
 # Automatic loading of the AEADs does not happen: load them by name. The
 # list is per kernel: 7.x has GHASH built in (no ghash_clmulni_intel).
@@ -48,7 +64,7 @@ case $series in
 7.*) crypto="gcm ccm chacha20poly1305 aesni_intel" ;;
 *) crypto="gcm ccm chacha20poly1305 aesni_intel ghash_clmulni_intel" ;;
 esac
-modprobe -a tls $crypto inet_diag tcp_diag 2>"$res/modprobe.err"
+modprobe -a tls $crypto inet_diag tcp_diag 2>>"$res/modprobe.err"
 extra=$(cat "$res/modprobe.extra" 2>/dev/null)
 [ -n "$extra" ] && modprobe -a $extra 2>>"$res/modprobe.err"
 if [ -s "$res/insmod.list" ]; then

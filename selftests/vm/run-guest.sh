@@ -15,6 +15,12 @@
 #     -q, --quiet             don't echo the command's output live
 #     -s, --share DIR         a host directory the guest may write at
 #                             $VM_SHARE, shared with other guests given it
+#     -n, --net               a NIC on a restricted user-mode network (no
+#                             way out) whose guest port 4433 the host
+#                             reaches at 127.0.0.1:PORT, and the host
+#                             companion (host-companion.sh) that runs
+#                             selftests/companion/ scripts the guest asks
+#                             for at $VM_COMPANION
 #
 # The command runs as root in the repository's directory, on the host's root
 # file system (read-only, under a tmpfs overlay), with kTLS and its AEADs
@@ -26,7 +32,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=${BUILD:-$repo/build}
 
-series=6.12 mem=2048 cpus=2 timeout=900 quiet=0 out= share=
+series=6.12 mem=2048 cpus=2 timeout=900 quiet=0 out= share= net=0
 insmods=() modprobes=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +45,7 @@ while [ $# -gt 0 ]; do
 	-o|--out) out=$2; shift 2 ;;
 	-q|--quiet) quiet=1; shift ;;
 	-s|--share) share=$(realpath "$2"); shift 2 ;;
+	-n|--net) net=1; shift ;;
 	--) shift; break ;;
 	*) echo "run-guest: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -103,20 +110,31 @@ share_args=()
 [ -n "$share" ] && share_args=(-fsdev "local,id=fs2,path=$share,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=fs2,mount_tag=share)
 
+net_args=() companion=
+if [ "$net" = 1 ]; then
+	hostport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	net_args=(-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$hostport-10.0.2.15:4433"
+		-device virtio-net-pci,netdev=n0)
+	mkdir -p "$run/out/companion"
+	"$here/host-companion.sh" "$run/out/companion" "$hostport" "$$" &
+	companion=$!
+fi
+
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -cpu max -m "$mem" -smp "$cpus" \
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
 	-kernel "$kdir/root/boot/vmlinuz-$rel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 vm.repo=$repo vm.series=$series vm.kdir=$kdir" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 vm.repo=$repo vm.series=$series vm.kdir=$kdir vm.net=$net" \
 	-fsdev local,id=fs0,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot \
 	-fsdev local,id=fs1,path="$run",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=fs1,mount_tag=results \
-	"${share_args[@]}" \
+	"${share_args[@]}" "${net_args[@]}" \
 	</dev/null >"$run/console.log" 2>&1
 qrc=$?
 set -e
+[ -n "$companion" ] && { kill "$companion" 2>/dev/null; wait "$companion" 2>/dev/null || true; }
 [ -n "$tailpid" ] && { sleep 0.3; kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null || true; }
 [ "$quiet" = 1 ] && cat "$run/output"
 
