@@ -8,7 +8,7 @@
 #
 #   bench.sh [--build DIR] [--mem MiB] [--concurrency LIST] [--rounds N]
 #            [--duration SEC] [--timeout SEC] [--quick] [--resume-only]
-#            [--rekey-only [--rekey-every SIZE]]
+#            [--rekey-only [--rekey-every SIZE]] [--profile-only]
 #
 #   defaults: 2048 MiB, concurrency 1,8, 6 rounds after a warm-up, 1 s
 #   samples, 870 s for the whole guest run
@@ -23,6 +23,9 @@
 #                                     TX with a KeyUpdate every SIZE (default
 #                                     1M) against none, every cipher, and the
 #                                     cost of one update (rekey.*)
+#   --profile-only                    only profile.txt: syscalls per MiB
+#                                     of each path, and tlshd's syscalls
+#                                     and wake-ups per upcall handshake
 #
 # The suite stops beginning rounds when the next one would not fit.
 #
@@ -33,7 +36,7 @@
 set -euo pipefail
 
 build=build mem=2048 conc=1,8 rounds=6 duration=1 timeout=870 quick=0
-guest=0 limit=0 ronly=0 rekey=0 rekey_every=1M
+guest=0 limit=0 ronly=0 rekey=0 rekey_every=1M ponly=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--resume-only) ronly=1; shift ;;
 	--rekey-only) rekey=1; shift ;;
 	--rekey-every) rekey_every=$2; shift 2 ;;
+	--profile-only) ponly=1; shift ;;
 	--in-guest) guest=1; shift ;;
 	--time-limit) limit=$2; shift 2 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ {exit} NR > 2' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -87,6 +91,7 @@ if [ "$guest" = 0 ]; then
 	args=()
 	[ "$quick" = 1 ] && args+=(--quick)
 	[ "$ronly" = 1 ] && args+=(--resume-only)
+	[ "$ponly" = 1 ] && args+=(--profile-only)
 	args+=(--build "$build" --concurrency "$conc" --rounds "$rounds"
 		--duration "$duration" --time-limit $((timeout - 370)))
 	echo "bench.sh: 6.12 guest, ${mem} MiB, upcall concurrency $conc, $rounds rounds; at most ${timeout} s" >&2
@@ -179,7 +184,7 @@ rlimit=200
 if [ "$ronly" = 1 ]; then
 	# all the suite's time, less the profile's
 	rlimit=$((limit > 0 ? limit + 200 : 400))
-else
+elif [ "$ponly" = 0 ]; then
 	echo "== ktls-bench all ${bargs[*]}"
 	ktls-bench all "${bargs[@]}" --json="$vmout/bench.json" --csv="$vmout/bench.csv" \
 		--plot "$vmout/bench.png" --table "$T/bench.txt" || rc=$?
@@ -193,12 +198,53 @@ fi
 rargs=(--ca "$T/ca.pem" --ecdsa-cert "$T/srv.pem" --ecdsa-key "$T/srv.key"
 	--rsa-cert "$T/rsa.pem" --rsa-key "$T/rsa.key" --concurrency "$conc"
 	--rounds "$rounds" --hs-duration 1 --time-limit "$rlimit")
-echo "== ktls-bench resume ${rargs[*]}"
-ktls-bench resume "${rargs[@]}" --json="$vmout/resume.json" --csv="$vmout/resume.csv" \
-	--table "$T/resume.txt" || rc=$?
-cat "$T/resume.txt"
-cp "$T/resume.txt" "$vmout/resume.txt"
+if [ "$ponly" = 0 ]; then
+	echo "== ktls-bench resume ${rargs[*]}"
+	ktls-bench resume "${rargs[@]}" --json="$vmout/resume.json" \
+		--csv="$vmout/resume.csv" --table "$T/resume.txt" || rc=$?
+	cat "$T/resume.txt"
+	cp "$T/resume.txt" "$vmout/resume.txt"
+fi
 [ "$ronly" = 1 ] && exit $rc
+
+# upcall_syscalls CONC: strace -c attached to tlshd while ktls-bench drives
+# upcall handshakes at CONC concurrent; prints syscalls and wake-ups (poll
+# and epoll_wait returns) per handshake tlshd logged as done, its busiest
+# calls, and whether the total is within $SYSCALL_BUDGET.
+SYSCALL_BUDGET=40
+upcall_syscalls() {
+	local conc=$1 n0 n1 spid
+
+	n0=$(grep -c 'handshake ok' "$T/tlshd.log" || true)
+	strace -c -f -p "$tlshd_pid" -o "$T/st-upcall-$conc.txt" 2>/dev/null &
+	spid=$!
+	sleep 1
+	ktls-bench upcall -q --no-warmup -r 1 --hs-duration 3 --tls 1.3 \
+		--concurrency "$conc" --cert "$T/srv.pem" --key "$T/srv.key" \
+		--ca "$T/ca.pem" >"$T/st-upcall-$conc.out" 2>&1 ||
+		{ echo "  $conc concurrent: ktls-bench upcall failed:"; tail -n 5 "$T/st-upcall-$conc.out"; }
+	kill -INT "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null || true
+	n1=$(grep -c 'handshake ok' "$T/tlshd.log" || true)
+	python3 - "$conc" "$((n1 - n0))" "$T/st-upcall-$conc.txt" "$SYSCALL_BUDGET" <<'PY' || true
+import sys
+conc, n, st, budget = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+calls = []
+for line in open(st):
+    f = line.split()
+    if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+        calls.append((int(f[3]), f[-1]))
+calls.sort(reverse=True)
+if not n:
+    print("  %s concurrent: tlshd logged no handshake" % conc)
+    sys.exit(0)
+tot = sum(c for c, _ in calls)
+wake = sum(c for c, name in calls if name in ("poll", "ppoll", "epoll_wait", "epoll_pwait", "epoll_pwait2", "select", "pselect6"))
+print("  %s concurrent: %d handshakes, %.1f syscalls and %.1f wake-ups per handshake (%s): %s" % (
+    conc, n, tot / n, wake / n, "within budget" if tot / n <= budget else "OVER BUDGET",
+    ", ".join("%s %.1f" % (name, c / n) for c, name in calls[:8])))
+PY
+}
 
 # Where the time goes. strace -c -f counts the syscalls of each main path
 # (it slows every call down, so rates under it mean nothing; counts per MiB
@@ -243,5 +289,10 @@ if ms:
 else:
     print("  none logged")
 PY
+	echo
+	echo "tlshd's syscalls and wake-ups per upcall handshake (strace -c -f attached to tlshd, TLS 1.3, one 3 s sample; budget: $SYSCALL_BUDGET):"
+	for c in 1 8; do
+		upcall_syscalls "$c"
+	done
 } >"$vmout/profile.txt" 2>&1
 exit $rc
