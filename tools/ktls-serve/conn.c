@@ -260,28 +260,81 @@ static void conn_prepare_head(struct conn *c, struct http_response *r)
 	c->head_sent = 0;
 }
 
-static enum conn_state conn_respond_error(struct conn *c, int status,
-					  const char *why)
+/* An answer without a file body: the head and a short text body. */
+static enum conn_state conn_respond(struct conn *c, int status,
+				    const char *why, struct http_response *r)
 {
-	struct http_response r = { 0 };
 	const char *body = http_error_body(status);
 	size_t blen = strlen(body);
 
 	c->status = status;
 	c->why = why;
 	c->body_left = c->body_len = c->body_sent = 0;
-	r.content_length = blen;
-	r.content_type = "text/plain; charset=utf-8";
-	r.size = c->file_size;
-	conn_prepare_head(c, &r);
+	if (status != 304) {
+		r->content_length = blen;
+		r->content_type = "text/plain; charset=utf-8";
+	}
+	r->size = c->file_size;
+	conn_prepare_head(c, r);
 	c->extra_len = 0;
-	if (c->req.method != HTTP_HEAD && c->head_len &&
-	    c->head_len + blen <= sizeof(c->head)) {
+	if (c->req.method != HTTP_HEAD && c->head_len && blen &&
+	    status != 304 && c->head_len + blen <= sizeof(c->head)) {
 		memcpy(c->head + c->head_len, body, blen);
 		c->head_len += blen;
 		c->extra_len = blen;
 	}
 	return conn_send_head(c);
+}
+
+static enum conn_state conn_respond_error(struct conn *c, int status,
+					  const char *why)
+{
+	struct http_response r = { 0 };
+
+	return conn_respond(c, status, why, &r);
+}
+
+/* /dir -> /dir/, so that the index page's relative links resolve. */
+static enum conn_state conn_redirect_dir(struct conn *c)
+{
+	struct http_response r = { 0 };
+
+	r.location = c->req.raw_path;
+	r.location_query = c->req.query;
+	return conn_respond(c, 301, "directory: redirected to its path with a slash",
+			    &r);
+}
+
+/*
+ * RFC 9110 section 13.2.2 for GET and HEAD: If-None-Match, when present,
+ * decides alone; else If-Modified-Since. Returns why the client's copy is
+ * current, or NULL.
+ */
+static const char *conn_not_modified(const struct http_request *req,
+				     const char *etag, int64_t mtime)
+{
+	unsigned int i;
+
+	if (req->n_if_none_match) {
+		for (i = 0; i < req->n_if_none_match; i++)
+			if (http_etag_match(&req->if_none_match[i], etag, 1))
+				return "not modified (If-None-Match)";
+		return NULL;
+	}
+	if (req->if_modified_since >= 0 && mtime <= req->if_modified_since)
+		return "not modified (If-Modified-Since)";
+	return NULL;
+}
+
+/* If-Range: the range holds only if the client's validator is current. */
+static int conn_if_range_holds(const struct http_request *req,
+			       const char *etag, int64_t mtime)
+{
+	const struct http_field *f = &req->if_range;
+
+	if (f->v[0] == '"' || f->v[0] == 'W')
+		return http_etag_match(f, etag, 0);
+	return http_parse_date(f->v, f->n) == mtime;
 }
 
 static enum conn_state conn_handle(struct conn *c)
@@ -290,7 +343,11 @@ static enum conn_state conn_handle(struct conn *c)
 	struct http_request *req = &c->req;
 	struct http_response r = { 0 };
 	struct files_entry e;
+	char etag[64], last_modified[40];
+	const char *current;
 	uint64_t off = 0, len;
+	int64_t mtime;
+	size_t plen;
 	int ret;
 
 	c->keep_alive = req->keep_alive && !s->stopping;
@@ -307,10 +364,31 @@ static enum conn_state conn_handle(struct conn *c)
 		c->linger = 1;
 		return conn_respond_error(c, 400, e.why);
 	}
+	plen = strlen(req->path);
+	if (e.is_dir && (!ret || ret == -ENOENT) && req->path[plen - 1] != '/') {
+		if (e.fd >= 0)
+			close(e.fd);
+		return conn_redirect_dir(c);
+	}
 	if (ret == -EXDEV)
 		conn_log(c, "%s: %s", req->target, e.why);
 	if (ret)
 		return conn_respond_error(c, 404, e.why);
+	mtime = e.st.st_mtim.tv_sec;
+	files_etag(&e.st, etag, sizeof(etag));
+	http_format_date(last_modified, sizeof(last_modified), mtime);
+	r.etag = etag;
+	r.last_modified = last_modified;
+	current = conn_not_modified(req, etag, mtime);
+	if (current) {
+		close(e.fd);
+		return conn_respond(c, 304, current, &r);
+	}
+	if (req->range.kind != HTTP_RANGE_NONE && req->if_range.n &&
+	    !conn_if_range_holds(req, etag, mtime)) {
+		req->range.kind = HTTP_RANGE_NONE;
+		c->why = "If-Range does not match: the whole file";
+	}
 	c->file_size = e.st.st_size;
 	len = c->file_size;
 	c->status = 200;

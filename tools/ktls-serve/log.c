@@ -14,11 +14,12 @@
 
 #include "serve.h"
 
-static int log_quiet;
+static int log_quiet, log_debug;
 
-void serve_log_init(int quiet)
+void serve_log_init(int quiet, int debug)
 {
 	log_quiet = quiet;
+	log_debug = debug;
 }
 
 int64_t serve_now_ms(void)
@@ -100,6 +101,18 @@ void conn_info(const struct conn *c, const char *fmt, ...)
 	va_list ap;
 
 	if (log_quiet)
+		return;
+	va_start(ap, fmt);
+	log_emit(c, fmt, ap);
+	va_end(ap);
+}
+
+/* What only --debug shows: routine events that look like failures. */
+void conn_debug(const struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_debug)
 		return;
 	va_start(ap, fmt);
 	log_emit(c, fmt, ap);

@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 	s.listen_fd = s.sig_fd = s.root_fd = -1;
 	if (parse_opts(argc, argv, &s.opt))
 		return 2;
-	serve_log_init(s.opt.quiet);
+	serve_log_init(s.opt.quiet, s.opt.debug);
 	fit_fd_limit(&s.opt);
 
 	s.root_fd = files_open_root(s.opt.root);

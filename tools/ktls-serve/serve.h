@@ -127,7 +127,7 @@ enum conn_state {
 
 #define CONN_NO_RESULT INT_MIN	/* op not part of the batch */
 
-#define CONN_HEAD_MAX 1024
+#define CONN_HEAD_MAX 4096	/* a 301 repeats a target of up to 2 KiB */
 
 struct conn {
 	struct server *srv;
@@ -195,12 +195,14 @@ struct conn {
  */
 
 /* log.c: log lines and clocks */
-void serve_log_init(int quiet);
+void serve_log_init(int quiet, int debug);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void serve_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void conn_log(const struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void conn_info(const struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conn_debug(const struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int64_t serve_now_ms(void);
 const char *serve_date(struct server *s);

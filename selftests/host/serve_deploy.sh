@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tier: full
+# ktls-serve on the build machine, the HTTP a deployer expects: ETag and
+# Last-Modified, 304 for If-None-Match and If-Modified-Since, If-Range
+# with ranges, 301 for a directory without its slash, 414 for a long
+# target; and a TCP connect without a ClientHello (a load balancer's
+# probe) not logged as a failed handshake (--tls=user: no kTLS needed).
+# Clients: curl, openssl s_client, python sockets.
+# KTLS_SERVE=path runs another build (an ASan one, say).
+set -u
+SECONDS=0
+cd "$(dirname "$0")/../.." || exit 1
+B=${BUILD:-build}
+SERVE=${KTLS_SERVE:-$B/bin/ktls-serve}
+T=$(mktemp -d /tmp/serve_deploy.XXXXXX)
+ROOT=$T/root
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+. selftests/lib/common.bash
+ok() { echo "ok: $*"; }
+
+for t in curl openssl python3; do
+	command -v $t >/dev/null || { echo "$t is not installed (scripts/deps.sh installs it)"; exit 77; }
+done
+[ -x "$SERVE" ] || { echo "$SERVE not built"; exit 1; }
+
+mkdir -p "$ROOT/dir" "$ROOT/noindex"
+head -c 16385 /dev/urandom >"$ROOT/f"
+echo index >"$ROOT/dir/index.html"
+touch -d '2020-02-03 04:05:06 UTC' "$ROOT/f"
+
+# serve LOG ARGS...: start a server; sets PORT (and PID) or fails.
+serve() {
+	local log=$1 i
+	shift
+	"$SERVE" --port 0 --bind 127.0.0.1 --root "$ROOT" "$@" >"$log" 2>&1 &
+	PID=$!
+	PIDS+=("$PID")
+	PORT=
+	for i in $(seq 50); do
+		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\) (.*/\1/p' "$log")
+		[ -n "$PORT" ] && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if grep -q 'io_uring:' "$log"; then
+		echo "no io_uring here: $(cat "$log")"
+		exit 77
+	fi
+	echo "ktls-serve did not start: $(cat "$log")"
+	exit 1
+}
+
+LOG=$T/plain.log
+serve "$LOG" --tls=off --max-header 4096
+U=http://127.0.0.1:$PORT
+
+# status WANT CURL-ARGS...: the status, and the headers in $T/h.
+status() {
+	local want=$1 code what
+	shift
+	what=$(echo "$*" | cut -c1-90)
+	rm -f "$T/body"
+	code=$(curl -sS -m 5 -D "$T/h" -o "$T/body" -w '%{http_code}' "$@")
+	[ "$code" = "$want" ] && ok "$want for $what" ||
+		fail_later "$what: status $code, want $want"
+}
+header() { sed -n "s/^$1: \(.*\)\r$/\1/Ip" "$T/h"; }
+
+status 200 "$U/f"
+etag=$(header ETag)
+lm=$(header Last-Modified)
+[[ $etag =~ ^\"[0-9a-f]+-4001-[0-9a-f]+\"$ ]] && ok "strong ETag $etag" ||
+	fail_later "ETag '$etag'"
+[ "$lm" = "Mon, 03 Feb 2020 04:05:06 GMT" ] && ok "Last-Modified $lm" ||
+	fail_later "Last-Modified '$lm'"
+status 206 -r 0-9 "$U/f"
+[ "$(header ETag)" = "$etag" ] && [ "$(header Last-Modified)" = "$lm" ] &&
+	ok "206 carries ETag and Last-Modified" || fail_later "206 validators: $(cat "$T/h")"
+
+# 304: no body, the validators kept, the connection too.
+not_modified() {
+	status 304 "$@"
+	[ ! -s "$T/body" ] && [ "$(header ETag)" = "$etag" ] &&
+		[ "$(header Last-Modified)" = "$lm" ] && ! grep -qi '^Content-Length' "$T/h" ||
+		fail_later "304 for $*: $(cat "$T/h")"
+}
+not_modified -H "If-None-Match: $etag" "$U/f"
+not_modified -H "If-None-Match: \"nope\", W/$etag" "$U/f"
+not_modified -H "If-None-Match: \"a\"" -H "If-None-Match: $etag" "$U/f"
+not_modified -H 'If-None-Match: *' "$U/f"
+not_modified -H "If-Modified-Since: $lm" "$U/f"
+not_modified -H 'If-Modified-Since: Sunday, 01-Mar-20 00:00:00 GMT' "$U/f"
+status 304 -I -H "If-None-Match: $etag" "$U/f"
+[ "$(header ETag)" = "$etag" ] || fail_later "304 to HEAD: $(cat "$T/h")"
+status 200 -H 'If-None-Match: "other"' "$U/f"
+# If-None-Match decides alone, even with a later If-Modified-Since.
+status 200 -H 'If-None-Match: "other"' -H "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT" "$U/f"
+status 200 -H 'If-Modified-Since: Mon, 03 Feb 2020 04:05:05 GMT' "$U/f"
+status 200 -H 'If-Modified-Since: yesterday' "$U/f"
+[ "$(stat -c %s "$T/body")" = 16385 ] || fail_later "200 after a bad date: $(stat -c %s "$T/body") bytes"
+out=$(curl -sS -w '%{http_code} %{num_connects}\n' -o /dev/null -H "If-None-Match: $etag" \
+	"$U/f" --next -sS -w '%{http_code} %{num_connects}\n' -o /dev/null "$U/f")
+[ "$(echo "$out" | tr '\n' ' ')" = "304 1 200 0 " ] && ok "keep-alive after a 304" ||
+	fail_later "keep-alive after 304: $out"
+
+# If-Range: the range if the validator is current, else the whole file.
+status 206 -r 0-9 -H "If-Range: $etag" "$U/f"
+status 206 -r 0-9 -H "If-Range: $lm" "$U/f"
+status 200 -r 0-9 -H 'If-Range: "stale"' "$U/f"
+[ "$(stat -c %s "$T/body")" = 16385 ] && cmp -s "$T/body" "$ROOT/f" &&
+	ok "If-Range mismatch: the whole file" || fail_later "If-Range mismatch: wrong body"
+status 200 -r 0-9 -H "If-Range: W/$etag" "$U/f"
+status 200 -r 0-9 -H 'If-Range: Mon, 03 Feb 2020 04:05:07 GMT' "$U/f"
+grep -q 'If-Range does not match' "$LOG" || fail_later "If-Range mismatch not logged"
+
+# A directory without its slash: 301 to it, query kept.
+status 301 "$U/dir"
+[ "$(header Location)" = "/dir/" ] && ok "Location: /dir/" || fail_later "301: $(cat "$T/h")"
+status 301 "$U/dir?a=1&b"
+[ "$(header Location)" = "/dir/?a=1&b" ] && ok "Location keeps the query" ||
+	fail_later "301 with query: $(cat "$T/h")"
+status 301 "$U/noindex"
+status 200 -L "$U/dir"
+[ "$(cat "$T/body")" = index ] || fail_later "following the 301: $(cat "$T/body")"
+status 200 "$U/dir/"
+
+# 414: a target over 2 KiB, and a request line longer than --max-header.
+status 414 "$U/$(head -c 2100 /dev/zero | tr '\0' a)"
+status 414 "$U/x?$(head -c 5000 /dev/zero | tr '\0' a)"
+status 404 "$U/$(head -c 1000 /dev/zero | tr '\0' a)"
+kill -TERM "$PID"
+wait "$PID" || fail_later "the plain server exited with $?"
+
+# A probe: connect and close (or reset) without a ClientHello. Only a
+# real handshake failure is logged as one.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/key.pem" -out "$T/cert.pem" -days 2 -subj /CN=localhost \
+	2>/dev/null || { echo "openssl cannot make a certificate"; exit 1; }
+TLOG=$T/tls.log
+serve "$TLOG" --tls=user --cert "$T/cert.pem" --key "$T/key.pem"
+python3 - "$PORT" <<'EOF'
+import socket, struct, sys, time
+for rst in (False, True):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    time.sleep(0.2)
+    if rst:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+s.recv(100)
+s.close()
+EOF
+openssl s_client -connect "127.0.0.1:$PORT" </dev/null >/dev/null 2>&1
+for i in $(seq 30); do [ "$(grep -c 'closed after' "$TLOG")" -ge 4 ] && break; sleep 0.1; done
+n=$(grep -c 'handshake failed' "$TLOG")
+[ "$n" = 1 ] && grep -q 'conn 3 .*handshake failed' "$TLOG" &&
+	ok "probes not logged as failures; garbage is: $(grep 'handshake failed' "$TLOG" | sed 's/^ktls-serve: //')" ||
+	fail_later "probe logging: $n 'handshake failed' lines"
+grep -q 'conn 4 .*TLS1\.3' "$TLOG" && ok "openssl s_client handshake" ||
+	fail_later "openssl s_client did not complete a handshake"
+kill -TERM "$PID"
+wait "$PID" || fail_later "the TLS server exited with $?"
+
+for l in "$LOG" "$TLOG"; do
+	grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|(^|[^A-Za-z])BUG:' "$l" &&
+		fail_later "server log $l shows a bug"
+done
+if [ "$FAILS" -gt 0 ]; then
+	echo "--- server logs"
+	cat "$LOG" "$TLOG"
+	echo "$FAILS checks failed"
+	exit 1
+fi
+echo "all checks passed in ${SECONDS} s"
