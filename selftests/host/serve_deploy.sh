@@ -4,8 +4,9 @@
 # ktls-serve on the build machine, the HTTP a deployer expects: ETag and
 # Last-Modified, 304 for If-None-Match and If-Modified-Since, If-Range
 # with ranges, 301 for a directory without its slash, 414 for a long
-# target; and a TCP connect without a ClientHello (a load balancer's
-# probe) not logged as a failed handshake (--tls=user: no kTLS needed).
+# target; the connection limits (serve_limits.py); and a TCP connect
+# without a ClientHello (a load balancer's probe) not logged as a failed
+# handshake (--tls=user: no kTLS needed).
 # Clients: curl, openssl s_client, python sockets.
 # KTLS_SERVE=path runs another build (an ASan one, say).
 set -u
@@ -138,6 +139,29 @@ status 404 "$U/$(head -c 1000 /dev/zero | tr '\0' a)"
 kill -TERM "$PID"
 wait "$PID" || fail_later "the plain server exited with $?"
 
+# The limits: room made by closing an idle connection, else a 503, both
+# within 2 s; per client address and globally; log lines rate-limited.
+LLOG=$T/limits.log
+serve "$LLOG" --tls=off --max-conns 3 --max-conns-per-client 2
+python3 selftests/host/serve_limits.py "$PORT" >"$T/limits.out" 2>&1 ||
+	fail_later "limits: $(grep -v '^ok' "$T/limits.out")"
+grep '^ok' "$T/limits.out"
+grep -q '^ktls-serve: per-client connection limit (2) reached: closing idle connection [0-9]* (127.0.0.2:[0-9]*) to make room for 127.0.0.2$' "$LLOG" ||
+	fail_later "limits: per-client eviction not logged"
+grep -q '^ktls-serve: connection limit (3) reached: closing idle connection [0-9]* (127.0.0.3:[0-9]*) to make room for 127.0.0.4$' "$LLOG" ||
+	fail_later "limits: global eviction not logged"
+# Two 503s of each kind within a second: one line each.
+for l in 'per-client connection limit (2) reached and no idle connection to close: 127.0.0.2 turned away (503, Retry-After: 1)' \
+	 '^ktls-serve: connection limit (3) reached and no idle connection to close: 127.0.0.4 turned away (503'; do
+	[ "$(grep -c "$l" "$LLOG")" = 1 ] || fail_later "limits: not one log line '$l'"
+done
+grep -q 'closing idle connection after 1 request: room for a new client' "$LLOG" ||
+	fail_later "an evicted connection does not say why it closes"
+kill -TERM "$PID"
+wait "$PID" || fail_later "the limits server exited with $?"
+grep -q 'at the limits [0-9]* idle connections closed, 4 clients turned away' "$LLOG" ||
+	fail_later "limits: exit counters: $(grep exiting "$LLOG")"
+
 # A probe: connect and close (or reset) without a ClientHello. Only a
 # real handshake failure is logged as one.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -169,13 +193,37 @@ grep -q 'conn 4 .*TLS1\.3' "$TLOG" && ok "openssl s_client handshake" ||
 kill -TERM "$PID"
 wait "$PID" || fail_later "the TLS server exited with $?"
 
-for l in "$LOG" "$TLOG"; do
+# TLS at the limit with nothing idle: closed at once, no handshake spent.
+KLOG=$T/tls-limit.log
+serve "$KLOG" --tls=user --cert "$T/cert.pem" --key "$T/key.pem" --max-conns 1
+python3 - "$PORT" >"$T/hold.out" 2>&1 <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print("held", flush=True)
+time.sleep(4)
+EOF
+hold=$!
+for i in $(seq 50); do grep -q held "$T/hold.out" && break; sleep 0.1; done
+sleep 0.2
+t0=$(date +%s%N)
+timeout 5 openssl s_client -connect "127.0.0.1:$PORT" </dev/null >"$T/sc.out" 2>&1
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 2000 ] && ! grep -q 'Cipher is TLS' "$T/sc.out" &&
+	grep -q 'limit (1) reached and no idle connection to close: 127.0.0.1 turned away (closed at once)' "$KLOG" &&
+	ok "TLS at the limit: s_client closed in $ms ms" ||
+	fail_later "TLS at the limit: $ms ms, $(tail -3 "$T/sc.out")"
+kill "$hold" 2>/dev/null
+wait "$hold" 2>/dev/null
+kill -TERM "$PID"
+wait "$PID" || fail_later "the TLS limit server exited with $?"
+
+for l in "$LOG" "$LLOG" "$TLOG" "$KLOG"; do
 	grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|(^|[^A-Za-z])BUG:' "$l" &&
 		fail_later "server log $l shows a bug"
 done
 if [ "$FAILS" -gt 0 ]; then
 	echo "--- server logs"
-	cat "$LOG" "$TLOG"
+	cat "$LOG" "$LLOG" "$TLOG" "$KLOG"
 	echo "$FAILS checks failed"
 	exit 1
 fi

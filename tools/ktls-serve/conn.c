@@ -35,7 +35,8 @@ static int64_t conn_idle_ms(const struct conn *c)
 	return (int64_t)c->srv->opt.idle_timeout * 1000;
 }
 
-struct conn *conn_new(struct server *s, int fd, const char *peer)
+struct conn *conn_new(struct server *s, int fd, const char *peer,
+		      const struct in6_addr *addr)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -54,6 +55,7 @@ struct conn *conn_new(struct server *s, int fd, const char *peer)
 	c->id = ++s->next_id;
 	c->t_accept = serve_now_ms();
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->addr = *addr;
 
 	c->next = s->conns;
 	if (s->conns)
@@ -148,6 +150,19 @@ static enum conn_state conn_linger_step(struct conn *c)
 			return conn_linger(c);
 	}
 	return CONN_ABORT;
+}
+
+/* Waiting for the next request on a kept-alive connection, nothing in. */
+int conn_is_idle(const struct conn *c)
+{
+	return c->state == CONN_RECV && !c->rx_len && c->nreq && !c->evicted;
+}
+
+/* Make room: end the wait; the RECV (or POLL) comes back cancelled. */
+void conn_evict(struct conn *c)
+{
+	c->evicted = 1;
+	ring_cancel_conn(c);
 }
 
 /* Server shutdown: wake what only waits for the client. */
@@ -488,9 +503,13 @@ static enum conn_state conn_submit_recv(struct conn *c)
  */
 static enum conn_state conn_wait_request(struct conn *c)
 {
+	/* Chosen to make room while it was answering: done now. */
+	if (c->evicted)
+		return CONN_RECV_EVICTED;
 	c->t_request = 0;
 	c->why = NULL;
-	c->rx_deadline = serve_now_ms() + conn_idle_ms(c);
+	c->t_idle = serve_now_ms();
+	c->rx_deadline = c->t_idle + conn_idle_ms(c);
 	if (c->rx_len) {
 		c->t_request = serve_now_ms();
 		/* A pipelined request; user TLS takes it after a turn. */
@@ -541,6 +560,13 @@ static enum conn_state conn_recv_timeout(struct conn *c)
 static enum conn_state conn_recv_stopped(struct conn *c)
 {
 	conn_info(c, "closing idle connection: server shutting down");
+	return CONN_CLOSE;
+}
+
+static enum conn_state conn_recv_evicted(struct conn *c)
+{
+	conn_info(c, "closing idle connection after %u request%s: room for a new client",
+		  c->nreq, c->nreq == 1 ? "" : "s");
 	return CONN_CLOSE;
 }
 
@@ -651,6 +677,8 @@ static enum conn_state conn_recv_step(struct conn *c)
 		return CONN_RECV_TIMEOUT;
 	if (res == -ECANCELED && c->srv->stopping)
 		return CONN_RECV_STOPPED;
+	if (res == -ECANCELED && c->evicted)
+		return CONN_RECV_EVICTED;
 	c->recv_err = res;
 	c->recv_detail = NULL;
 	return CONN_RECV_ERROR;
@@ -708,6 +736,8 @@ static enum conn_state conn_act(struct conn *c, enum conn_state next)
 		return conn_recv_timeout(c);
 	case CONN_RECV_STOPPED:
 		return conn_recv_stopped(c);
+	case CONN_RECV_EVICTED:
+		return conn_recv_evicted(c);
 	case CONN_CLOSE:
 		return conn_close(c);
 	case CONN_CLOSE_FINISH:

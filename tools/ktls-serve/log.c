@@ -76,6 +76,28 @@ void serve_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+void serve_log_limited(struct serve_ratelimit *rl, const char *fmt, ...)
+{
+	int64_t now = serve_now_ms();
+	char msg[768];
+	va_list ap;
+
+	if (now < rl->next_ms) {
+		rl->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rl->suppressed)
+		serve_log("%s (and %lu more like it in the last second)", msg,
+			  rl->suppressed);
+	else
+		serve_log("%s", msg);
+	rl->suppressed = 0;
+	rl->next_ms = now + 1000;
+}
+
 void serve_info(const char *fmt, ...)
 {
 	va_list ap;

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
 #include <liburing.h>
 
 #include "ktls.h"
@@ -25,7 +26,8 @@ struct serve_opts {
 	const char *bind;		/* NULL: every address */
 	const char *root;
 	const char *cert, *key;
-	unsigned int max_conns;
+	unsigned int max_conns;		/* 0: sized for the machine */
+	unsigned int max_per_client;	/* per peer address, 0: default */
 	unsigned int idle_timeout;	/* seconds */
 	unsigned int handshake_timeout;	/* seconds */
 	unsigned int max_header;	/* bytes */
@@ -40,6 +42,14 @@ struct serve_stats {
 	uint64_t head_bytes;	/* status lines + headers, IORING_OP_SEND */
 	uint64_t body_spliced;	/* file bytes moved by IORING_OP_SPLICE */
 	uint64_t body_copied;	/* file bytes read into user space (user TLS) */
+	uint64_t evicted;	/* idle connections closed to make room */
+	uint64_t rejected;	/* clients turned away at a limit */
+};
+
+/* A log line that may come often: one a second, and a count of the rest. */
+struct serve_ratelimit {
+	int64_t next_ms;
+	unsigned long suppressed;
 };
 
 struct conn;
@@ -57,7 +67,8 @@ struct server {
 	uint64_t next_id;
 
 	int accept_armed;		/* an ACCEPT is in flight */
-	int accept_paused;		/* at max_conns: not re-armed */
+	/* limits.c's log lines: making room, turning away; global, per client */
+	struct serve_ratelimit rl_evict, rl_evict_client, rl_full, rl_client;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 
@@ -119,6 +130,7 @@ enum conn_state {
 	CONN_RECV_ERROR,	/* receiving failed: recv_err, recv_detail */
 	CONN_RECV_TIMEOUT,	/* no (complete) request in time */
 	CONN_RECV_STOPPED,	/* server shutdown ended the wait */
+	CONN_RECV_EVICTED,	/* closed to make room for a new client */
 	CONN_CLOSE,		/* close_notify if TLS is up, then finish */
 	CONN_CLOSE_FINISH,	/* linger or free */
 	CONN_ABORT,		/* free now */
@@ -134,10 +146,13 @@ struct conn {
 	struct conn *prev, *next;
 	uint64_t id;
 	char peer[64];
+	struct in6_addr addr;		/* the peer's, for the per-client limit */
 	int fd;
 	enum conn_state state;
 	unsigned int inflight;		/* ops not yet completed */
 	int64_t t_accept;		/* ms, CLOCK_MONOTONIC */
+	int64_t t_idle;			/* ms: began waiting for a request */
+	int evicted;			/* closed to make room (limits.c) */
 
 	struct ktls_session *tls;	/* handshake; kept in user mode */
 	int tls_up;			/* handshake done: close_notify at the end */
@@ -190,8 +205,8 @@ struct conn {
 };
 
 /*
- * Who calls whom (no cycle): main -> server -> conn -> {tls, tls_user,
- * splice} -> ring -> log. Only conn.c changes a connection's state.
+ * Who calls whom (no cycle): main -> server -> limits -> conn -> {tls,
+ * tls_user, splice} -> ring -> log. Only conn.c changes a connection's state.
  */
 
 /* log.c: log lines and clocks */
@@ -203,6 +218,8 @@ void conn_log(const struct conn *c, const char *fmt, ...)
 void conn_info(const struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void conn_debug(const struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void serve_log_limited(struct serve_ratelimit *rl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int64_t serve_now_ms(void);
 const char *serve_date(struct server *s);
@@ -227,8 +244,16 @@ void server_arm_accept(struct server *s);
 void server_arm_signal(struct server *s);
 int server_run(struct server *s);
 
+/* limits.c: who gets in at --max-conns and --max-conns-per-client */
+void limits_init(struct serve_opts *o);
+void limits_peer_addr(const struct sockaddr_storage *ss, struct in6_addr *a);
+int limits_admit(struct server *s, int fd, const struct in6_addr *addr);
+
 /* conn.c */
-struct conn *conn_new(struct server *s, int fd, const char *peer);
+struct conn *conn_new(struct server *s, int fd, const char *peer,
+		      const struct in6_addr *addr);
+int conn_is_idle(const struct conn *c);
+void conn_evict(struct conn *c);
 void conn_start(struct conn *c);
 void conn_on_cqe(struct conn *c, enum conn_op op, int res);
 void conn_stop(struct conn *c);
