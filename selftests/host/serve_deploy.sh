@@ -40,6 +40,7 @@ touch -d '2020-02-03 04:05:06 UTC' "$ROOT/f"
 serve() {
 	local log=$1 i
 	shift
+	: >"$log"
 	"$SERVE" --port 0 --bind 127.0.0.1 --root "$ROOT" "$@" >"$log" 2>&1 &
 	PID=$!
 	PIDS+=("$PID")
@@ -59,7 +60,7 @@ serve() {
 }
 
 LOG=$T/plain.log
-serve "$LOG" --tls=off --max-header 4096
+serve "$LOG" --tls=off --max-header 4096 --access-log "$T/access.log"
 U=http://127.0.0.1:$PORT
 
 # status WANT CURL-ARGS...: the status, and the headers in $T/h.
@@ -138,6 +139,17 @@ status 414 "$U/x?$(head -c 5000 /dev/zero | tr '\0' a)"
 status 404 "$U/$(head -c 1000 /dev/zero | tr '\0' a)"
 kill -TERM "$PID"
 wait "$PID" || fail_later "the plain server exited with $?"
+# The access log: one common log format line per response.
+clf='^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\] '
+for l in '"GET /f HTTP/1\.1" 200 16385$' '"GET /f HTTP/1\.1" 206 10$' \
+	 '"GET /f HTTP/1\.1" 304 -$' '"HEAD /f HTTP/1\.1" 304 -$' \
+	 '"GET /dir\?a=1&b HTTP/1\.1" 301 22$' '"-" 414 17$'; do
+	grep -qE "$clf$l" "$T/access.log" || fail_later "access log: no line like $l"
+done
+n=$(grep -c . "$T/access.log")
+m=$(grep -c '#[0-9]* "' "$LOG")
+[ "$n" = "$m" ] && ! grep -qvE "$clf" "$T/access.log" && ok "access log: $n lines, common log format" ||
+	fail_later "access log: $n lines for $m requests, or a line out of format"
 
 # The limits: room made by closing an idle connection, else a 503, both
 # within 2 s; per client address and globally; log lines rate-limited.
@@ -168,7 +180,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$T/key.pem" -out "$T/cert.pem" -days 2 -subj /CN=localhost \
 	2>/dev/null || { echo "openssl cannot make a certificate"; exit 1; }
 TLOG=$T/tls.log
-serve "$TLOG" --tls=user --cert "$T/cert.pem" --key "$T/key.pem"
+serve "$TLOG" --tls=user --cert "$T/cert.pem" --key "$T/key.pem" \
+	--priority TLS1.3:AES-256-GCM:+CHACHA20-POLY1305
 python3 - "$PORT" <<'EOF'
 import socket, struct, sys, time
 for rst in (False, True):
@@ -190,8 +203,26 @@ n=$(grep -c 'handshake failed' "$TLOG")
 	fail_later "probe logging: $n 'handshake failed' lines"
 grep -q 'conn 4 .*TLS1\.3' "$TLOG" && ok "openssl s_client handshake" ||
 	fail_later "openssl s_client did not complete a handshake"
+# --priority narrows: TLS 1.3 with AES-256-GCM or ChaCha20 only.
+openssl s_client -connect "127.0.0.1:$PORT" </dev/null >"$T/sc.out" 2>&1
+grep -q 'Cipher is TLS_AES_256_GCM_SHA384' "$T/sc.out" && ok "--priority: AES-256-GCM chosen" ||
+	fail_later "--priority: $(grep 'Cipher is' "$T/sc.out")"
+for a in -tls1_2 '-ciphersuites TLS_AES_128_GCM_SHA256'; do
+	# shellcheck disable=SC2086
+	openssl s_client -connect "127.0.0.1:$PORT" $a </dev/null >"$T/sc.out" 2>&1
+	grep -q 'Cipher is TLS' "$T/sc.out" && fail_later "--priority: s_client $a got through" ||
+		ok "--priority: s_client $a refused"
+done
 kill -TERM "$PID"
 wait "$PID" || fail_later "the TLS server exited with $?"
+# It cannot widen: a GnuTLS priority string or an old version is refused.
+for p in NORMAL:+3DES-CBC TLS1.1 AES-128-CBC; do
+	"$SERVE" --port 0 --tls=user --cert "$T/cert.pem" --key "$T/key.pem" \
+		--priority "$p" --root "$ROOT" >"$T/prio.out" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && grep -q "^ktls-serve: --priority $p: '[^']*' is neither TLS1.2, TLS1.3 nor a cipher" "$T/prio.out" &&
+		ok "--priority $p refused" || fail_later "--priority $p: exit $rc, $(cat "$T/prio.out")"
+done
 
 # TLS at the limit with nothing idle: closed at once, no handshake spent.
 KLOG=$T/tls-limit.log

@@ -191,6 +191,7 @@ static void conn_log_request(struct conn *c)
 		  c->nreq, conn_method(c), c->req.target[0] ? c->req.target : "-",
 		  c->req.minor, c->status, c->body_sent + c->extra_sent, range,
 		  *why ? ": " : "", why, serve_now_ms() - c->t_request);
+	access_log_write(c);
 }
 
 static enum conn_state conn_response_done(struct conn *c)

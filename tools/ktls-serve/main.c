@@ -33,6 +33,8 @@ static void usage(FILE *f)
 		"  --rekey-every MIB      TLS 1.3 KeyUpdate after each MIB sent (kTLS, kernels that rekey)\n"
 		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
 		"  --max-header BYTES     largest request head (default 8192)\n"
+		"  --access-log FILE      a line per request, common log format (-: stdout)\n"
+		"  --priority LIST        narrow TLS: TLS1.2, TLS1.3 and ciphers, ':'-separated\n"
 		"  --quiet                log failures only, not every request\n"
 		"  --debug                log every io_uring completion\n"
 		"  --help\n");
@@ -55,7 +57,8 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
-	       O_MAXPC, O_IDLE, O_HS, O_MAXH, O_REKEY, O_QUIET, O_DEBUG, O_HELP, O_VERSION };
+	       O_MAXPC, O_IDLE, O_HS, O_MAXH, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
+	       O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "bind", required_argument, NULL, O_BIND },
@@ -69,6 +72,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "handshake-timeout", required_argument, NULL, O_HS },
 		{ "max-header", required_argument, NULL, O_MAXH },
 		{ "rekey-every", required_argument, NULL, O_REKEY },
+		{ "access-log", required_argument, NULL, O_ACCESS },
+		{ "priority", required_argument, NULL, O_PRIO },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
@@ -136,6 +141,12 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			if (parse_uint(optarg, 256, 1 << 20, &o->max_header))
 				goto bad;
 			break;
+		case O_ACCESS:
+			o->access_log = optarg;
+			break;
+		case O_PRIO:
+			o->priority = optarg;
+			break;
 		case O_QUIET:
 			o->quiet = 1;
 			break;
@@ -156,6 +167,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "ktls-serve: unexpected argument '%s'\n",
 			argv[optind]);
+		return -1;
+	}
+	if (o->tls == SERVE_TLS_OFF && o->priority) {
+		fprintf(stderr, "ktls-serve: --priority needs TLS (not --tls=off)\n");
 		return -1;
 	}
 	if (o->tls != SERVE_TLS_OFF && (!o->cert || !o->key)) {
@@ -187,6 +202,17 @@ static int setup_tls(struct server *s)
 		return ret;
 	}
 	ktls_config_set_user_records(s->cfg, s->opt.tls == SERVE_TLS_USER);
+	if (s->opt.priority) {
+		char err[256];
+
+		ret = priority_apply(s->cfg, s->opt.priority,
+				     s->opt.tls == SERVE_TLS_KTLS, err,
+				     sizeof(err));
+		if (ret) {
+			serve_log("--priority %s: %s", s->opt.priority, err);
+			return ret;
+		}
+	}
 	ret = ktls_config_set_cert_files(s->cfg, s->opt.cert, s->opt.key);
 	if (ret) {
 		serve_log("cannot load certificate %s and key %s: %s",
@@ -229,7 +255,7 @@ int main(int argc, char **argv)
 	int ret, rc = 1, ring_up = 0;
 
 	memset(&s, 0, sizeof(s));
-	s.listen_fd = s.sig_fd = s.root_fd = -1;
+	s.listen_fd = s.sig_fd = s.root_fd = s.access_fd = -1;
 	if (parse_opts(argc, argv, &s.opt))
 		return 2;
 	serve_log_init(s.opt.quiet, s.opt.debug);
@@ -239,6 +265,14 @@ int main(int argc, char **argv)
 	if (s.root_fd < 0) {
 		serve_log("--root %s: %s", s.opt.root, strerror(-s.root_fd));
 		goto out;
+	}
+	if (s.opt.access_log) {
+		ret = access_log_open(&s, s.opt.access_log);
+		if (ret) {
+			serve_log("--access-log %s: %s", s.opt.access_log,
+				  strerror(-ret));
+			goto out;
+		}
 	}
 	if (setup_tls(&s) || setup_signals(&s))
 		goto out;
@@ -274,6 +308,8 @@ out:
 		close(s.sig_fd);
 	if (s.root_fd >= 0)
 		close(s.root_fd);
+	if (s.access_fd > STDERR_FILENO)
+		close(s.access_fd);
 	ktls_config_put(s.cfg);
 	return rc;
 }

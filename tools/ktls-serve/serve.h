@@ -32,6 +32,8 @@ struct serve_opts {
 	unsigned int handshake_timeout;	/* seconds */
 	unsigned int max_header;	/* bytes */
 	unsigned int rekey_every;	/* MiB sent per TLS 1.3 key, 0: no limit */
+	const char *access_log;		/* file, "-": stdout, NULL: none */
+	const char *priority;		/* --priority, NULL: libktls's defaults */
 	int quiet;
 	int debug;			/* log every completion */
 };
@@ -82,6 +84,11 @@ struct server {
 	struct serve_stats stats;
 	char date[40];			/* cached IMF-fixdate */
 	int64_t date_sec;
+
+	int access_fd;			/* --access-log, -1: none */
+	int access_failed;		/* a write failed: said once */
+	char access_date[40];		/* cached common log format date */
+	int64_t access_date_sec;
 };
 
 /* user_data of the server's own ops; connections use their address. */
@@ -205,8 +212,8 @@ struct conn {
 };
 
 /*
- * Who calls whom (no cycle): main -> server -> limits -> conn -> {tls,
- * tls_user, splice} -> ring -> log. Only conn.c changes a connection's state.
+ * Who calls whom (no cycle): main -> {priority, server}; server ->
+ * limits -> conn -> {tls, tls_user, splice, access_log} -> ring -> log. Only conn.c changes a connection's state.
  */
 
 /* log.c: log lines and clocks */
@@ -243,6 +250,14 @@ int server_listen(struct server *s);
 void server_arm_accept(struct server *s);
 void server_arm_signal(struct server *s);
 int server_run(struct server *s);
+
+/* access_log.c: --access-log, the common log format */
+int access_log_open(struct server *s, const char *path);
+void access_log_write(const struct conn *c);
+
+/* priority.c: --priority, narrowing libktls's versions and ciphers */
+int priority_apply(struct ktls_config *cfg, const char *str, int ktls,
+		   char *err, size_t errlen);
 
 /* limits.c: who gets in at --max-conns and --max-conns-per-client */
 void limits_init(struct serve_opts *o);
