@@ -152,11 +152,20 @@ static void test_errors(void)
 		      HTTP_PARSE_ERROR && r.status == 400);
 	}
 
-	/* A long path: 400; a head past the limit: 413. */
+	/* A long path or target: 414; a head past the limit: 413. */
 	n = snprintf(big, sizeof(big), "GET /");
 	memset(big + n, 'a', HTTP_PATH_MAX + 10);
 	strcpy(big + n + HTTP_PATH_MAX + 10, " HTTP/1.1\r\nHost: a\r\n\r\n");
-	expect_error(big, 400, "target too long");
+	expect_error(big, 414, "target too long");
+	n = snprintf(big, sizeof(big), "GET /a?");
+	memset(big + n, 'q', HTTP_TARGET_MAX);
+	strcpy(big + n + HTTP_TARGET_MAX, " HTTP/1.1\r\nHost: a\r\n\r\n");
+	expect_error(big, 414, "target too long");
+	/* A request line that does not end within the limit: 414 too. */
+	n = snprintf(big, sizeof(big), "GET /");
+	memset(big + n, 'a', sizeof(big) - n - 1);
+	big[sizeof(big) - 1] = 0;
+	expect_error(big, 414, "request line too long");
 
 	n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nHost: a\r\nX: ");
 	memset(big + n, 'x', sizeof(big) - n - 1);
@@ -325,6 +334,75 @@ static void test_format(void)
 	CHECK(!strcmp(http_reason(413), "Content Too Large"));
 }
 
+static void test_conditionals(void)
+{
+	static const char *etag = "\"a1-4001-15ef\"";
+	struct http_field f;
+	struct http_request r;
+	char buf[512], date[40];
+	size_t n;
+
+#define FIELD(s) (f.v = (s), f.n = strlen(s), &f)
+	CHECK(http_etag_match(FIELD("\"a1-4001-15ef\""), etag, 1));
+	CHECK(http_etag_match(FIELD("\"a1-4001-15ef\""), etag, 0));
+	CHECK(http_etag_match(FIELD("\"x\", W/\"a1-4001-15ef\""), etag, 1));
+	CHECK(!http_etag_match(FIELD("W/\"a1-4001-15ef\""), etag, 0));
+	CHECK(http_etag_match(FIELD("*"), etag, 1));
+	CHECK(!http_etag_match(FIELD("*"), etag, 0));
+	CHECK(!http_etag_match(FIELD("\"a1-4001-15e\""), etag, 1));
+	CHECK(!http_etag_match(FIELD("\"a1-4001-15ef"), etag, 1));
+	CHECK(!http_etag_match(FIELD("a1-4001-15ef"), etag, 1));
+	CHECK(!http_etag_match(FIELD(""), etag, 1));
+#undef FIELD
+
+	CHECK(http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT", 29) == 784111777);
+	CHECK(http_parse_date("Sunday, 06-Nov-94 08:49:37 GMT", 30) == 784111777);
+	CHECK(http_parse_date("Sun Nov  6 08:49:37 1994", 24) == 784111777);
+	CHECK(http_parse_date("Sun, 06 Nov 1994 08:49:37 GMTx", 30) == -1);
+	CHECK(http_parse_date("yesterday", 9) == -1);
+	CHECK(http_parse_date("", 0) == -1);
+	http_format_date(date, sizeof(date), 784111777);
+	CHECK(!strcmp(date, "Sun, 06 Nov 1994 08:49:37 GMT"));
+
+	CHECK(parse("GET /f HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"x\"\r\n"
+		    "If-None-Match: \"y\", \"z\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		    "If-Range: \"q\"\r\n\r\n", &r) == HTTP_PARSE_OK);
+	CHECK(r.n_if_none_match == 2 && r.if_none_match[1].n == 8);
+	CHECK(r.if_modified_since == 784111777);
+	CHECK(r.if_range.n == 3 && !memcmp(r.if_range.v, "\"q\"", 3));
+	CHECK(parse("GET /f HTTP/1.1\r\nHost: a\r\nIf-Modified-Since: nope\r\n\r\n",
+		    &r) == HTTP_PARSE_OK && r.if_modified_since == -1 &&
+	      !r.n_if_none_match && !r.if_range.n);
+	CHECK(parse("GET /d%20x?a=1#f HTTP/1.1\r\nHost: a\r\n\r\n", &r) ==
+	      HTTP_PARSE_OK);
+	CHECK(r.raw_path.n == 6 && !memcmp(r.raw_path.v, "/d%20x", 6));
+	CHECK(r.query.n == 4 && !memcmp(r.query.v, "?a=1", 4));
+
+	{
+		struct http_response h = { .status = 304, .keep_alive = 1,
+					   .content_length = 99,
+					   .etag = etag,
+					   .last_modified = date };
+
+		n = http_format_head(buf, sizeof(buf), &h);
+		CHECK(n && !strncmp(buf, "HTTP/1.1 304 Not Modified\r\n", 27));
+		CHECK(strstr(buf, "\r\nETag: \"a1-4001-15ef\"\r\n"));
+		CHECK(strstr(buf, "\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"));
+		CHECK(!strstr(buf, "Content-Length"));
+		h.status = 301;
+		h.etag = h.last_modified = NULL;
+		h.location = r.raw_path;
+		h.location_query = r.query;
+		n = http_format_head(buf, sizeof(buf), &h);
+		CHECK(n && strstr(buf, "\r\nLocation: /d%20x/?a=1\r\n"));
+		h.status = 503;
+		h.retry_after = 2;
+		n = http_format_head(buf, sizeof(buf), &h);
+		CHECK(n && strstr(buf, "\r\nRetry-After: 2\r\n"));
+	}
+	CHECK(!strcmp(http_reason(414), "URI Too Long"));
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rng(void)
@@ -398,7 +476,8 @@ static void test_fuzz(void)
 			CHECK(r.method >= HTTP_GET && r.method <= HTTP_OTHER);
 			CHECK(r.method != HTTP_OTHER || r.range.kind == HTTP_RANGE_NONE);
 		} else if (ret == HTTP_PARSE_ERROR) {
-			CHECK(r.status == 400 || r.status == 413);
+			CHECK(r.status == 400 || r.status == 413 ||
+			      r.status == 414);
 			CHECK(r.error && *r.error);
 		} else {
 			CHECK(ret == HTTP_PARSE_INCOMPLETE && len < max);
@@ -418,6 +497,7 @@ int main(void)
 	test_range_parse();
 	test_range_resolve();
 	test_format();
+	test_conditionals();
 	test_fuzz();
 	if (failures) {
 		fprintf(stderr, "%d checks failed\n", failures);

@@ -5,8 +5,7 @@
 # accept/recv/send/splice path and the HTTP semantics. Bodies of every size
 # against sha256, ranges, keep-alive and pipelining, every error status,
 # traversal, slowloris, a client that stops reading or vanishes mid-body,
-# the connection limit, descriptors back to the baseline, and graceful
-# shutdown on SIGTERM.
+# descriptors back to the baseline, and graceful shutdown on SIGTERM.
 # KTLS_SERVE=path runs another build (an ASan one, say).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -191,37 +190,7 @@ grep -q 'client disconnected mid-body: [0-9]* of 536870912 bytes of /huge' "$LOG
 	fail_later "mid-body disconnect not logged"
 wait_base "after the misbehaving clients"
 
-# The connection limit: the third client waits until one of two leaves.
-"$SERVE" --tls=off --port 0 --bind 127.0.0.1 --root "$ROOT" --max-conns 2 \
-	>"$T/limit.log" 2>&1 &
-LPID=$!
-for i in $(seq 50); do
-	LPORT=$(sed -n 's/.*listening on .*:\([0-9]*\) (.*/\1/p' "$T/limit.log")
-	[ -n "$LPORT" ] && break
-	sleep 0.1
-done
-lbase=$(ls "/proc/$LPID/fd" | wc -l)
-python3 -c 'import socket, sys, time
-a = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-b = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-print("connected", flush=True)
-time.sleep(float(sys.argv[2]))' "$LPORT" 4 >"$T/two.out" &
-two=$!
-for i in $(seq 100); do
-	[ "$(ls "/proc/$LPID/fd" | wc -l)" -ge $((lbase + 2)) ] && break
-	sleep 0.1
-done
-if curl -sS -m 1 -o /dev/null "http://127.0.0.1:$LPORT/f1" 2>/dev/null; then
-	fail_later "a third connection was served at --max-conns 2"
-elif [ "$(curl -sS -m 20 "http://127.0.0.1:$LPORT/f16385" | sha)" = "$(sha <"$ROOT/f16385")" ] &&
-     grep -q 'connection limit (2) reached' "$T/limit.log"; then
-	ok "--max-conns 2: a third client waits, and is served once one leaves"
-else
-	fail_later "--max-conns: $(cat "$T/limit.log")"
-fi
-wait $two
-kill -TERM $LPID
-wait $LPID || fail_later "the --max-conns server exited with $?"
+# The connection limits: serve_deploy.sh.
 
 # SIGTERM with a download in flight: it completes, then the server exits 0.
 curl -sS --limit-rate 20M "$U/f8388608" 2>"$T/curl.err" | sha >"$T/dl.sha" &

@@ -35,7 +35,8 @@ static int64_t conn_idle_ms(const struct conn *c)
 	return (int64_t)c->srv->opt.idle_timeout * 1000;
 }
 
-struct conn *conn_new(struct server *s, int fd, const char *peer)
+struct conn *conn_new(struct server *s, int fd, const char *peer,
+		      const struct in6_addr *addr)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -54,6 +55,7 @@ struct conn *conn_new(struct server *s, int fd, const char *peer)
 	c->id = ++s->next_id;
 	c->t_accept = serve_now_ms();
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->addr = *addr;
 
 	c->next = s->conns;
 	if (s->conns)
@@ -150,6 +152,19 @@ static enum conn_state conn_linger_step(struct conn *c)
 	return CONN_ABORT;
 }
 
+/* Waiting for the next request on a kept-alive connection, nothing in. */
+int conn_is_idle(const struct conn *c)
+{
+	return c->state == CONN_RECV && !c->rx_len && c->nreq && !c->evicted;
+}
+
+/* Make room: end the wait; the RECV (or POLL) comes back cancelled. */
+void conn_evict(struct conn *c)
+{
+	c->evicted = 1;
+	ring_cancel_conn(c);
+}
+
 /* Server shutdown: wake what only waits for the client. */
 void conn_stop(struct conn *c)
 {
@@ -176,6 +191,7 @@ static void conn_log_request(struct conn *c)
 		  c->nreq, conn_method(c), c->req.target[0] ? c->req.target : "-",
 		  c->req.minor, c->status, c->body_sent + c->extra_sent, range,
 		  *why ? ": " : "", why, serve_now_ms() - c->t_request);
+	access_log_write(c);
 }
 
 static enum conn_state conn_response_done(struct conn *c)
@@ -260,28 +276,81 @@ static void conn_prepare_head(struct conn *c, struct http_response *r)
 	c->head_sent = 0;
 }
 
-static enum conn_state conn_respond_error(struct conn *c, int status,
-					  const char *why)
+/* An answer without a file body: the head and a short text body. */
+static enum conn_state conn_respond(struct conn *c, int status,
+				    const char *why, struct http_response *r)
 {
-	struct http_response r = { 0 };
 	const char *body = http_error_body(status);
 	size_t blen = strlen(body);
 
 	c->status = status;
 	c->why = why;
 	c->body_left = c->body_len = c->body_sent = 0;
-	r.content_length = blen;
-	r.content_type = "text/plain; charset=utf-8";
-	r.size = c->file_size;
-	conn_prepare_head(c, &r);
+	if (status != 304) {
+		r->content_length = blen;
+		r->content_type = "text/plain; charset=utf-8";
+	}
+	r->size = c->file_size;
+	conn_prepare_head(c, r);
 	c->extra_len = 0;
-	if (c->req.method != HTTP_HEAD && c->head_len &&
-	    c->head_len + blen <= sizeof(c->head)) {
+	if (c->req.method != HTTP_HEAD && c->head_len && blen &&
+	    status != 304 && c->head_len + blen <= sizeof(c->head)) {
 		memcpy(c->head + c->head_len, body, blen);
 		c->head_len += blen;
 		c->extra_len = blen;
 	}
 	return conn_send_head(c);
+}
+
+static enum conn_state conn_respond_error(struct conn *c, int status,
+					  const char *why)
+{
+	struct http_response r = { 0 };
+
+	return conn_respond(c, status, why, &r);
+}
+
+/* /dir -> /dir/, so that the index page's relative links resolve. */
+static enum conn_state conn_redirect_dir(struct conn *c)
+{
+	struct http_response r = { 0 };
+
+	r.location = c->req.raw_path;
+	r.location_query = c->req.query;
+	return conn_respond(c, 301, "directory: redirected to its path with a slash",
+			    &r);
+}
+
+/*
+ * RFC 9110 section 13.2.2 for GET and HEAD: If-None-Match, when present,
+ * decides alone; else If-Modified-Since. Returns why the client's copy is
+ * current, or NULL.
+ */
+static const char *conn_not_modified(const struct http_request *req,
+				     const char *etag, int64_t mtime)
+{
+	unsigned int i;
+
+	if (req->n_if_none_match) {
+		for (i = 0; i < req->n_if_none_match; i++)
+			if (http_etag_match(&req->if_none_match[i], etag, 1))
+				return "not modified (If-None-Match)";
+		return NULL;
+	}
+	if (req->if_modified_since >= 0 && mtime <= req->if_modified_since)
+		return "not modified (If-Modified-Since)";
+	return NULL;
+}
+
+/* If-Range: the range holds only if the client's validator is current. */
+static int conn_if_range_holds(const struct http_request *req,
+			       const char *etag, int64_t mtime)
+{
+	const struct http_field *f = &req->if_range;
+
+	if (f->v[0] == '"' || f->v[0] == 'W')
+		return http_etag_match(f, etag, 0);
+	return http_parse_date(f->v, f->n) == mtime;
 }
 
 static enum conn_state conn_handle(struct conn *c)
@@ -290,7 +359,11 @@ static enum conn_state conn_handle(struct conn *c)
 	struct http_request *req = &c->req;
 	struct http_response r = { 0 };
 	struct files_entry e;
+	char etag[64], last_modified[40];
+	const char *current;
 	uint64_t off = 0, len;
+	int64_t mtime;
+	size_t plen;
 	int ret;
 
 	c->keep_alive = req->keep_alive && !s->stopping;
@@ -307,10 +380,31 @@ static enum conn_state conn_handle(struct conn *c)
 		c->linger = 1;
 		return conn_respond_error(c, 400, e.why);
 	}
+	plen = strlen(req->path);
+	if (e.is_dir && (!ret || ret == -ENOENT) && req->path[plen - 1] != '/') {
+		if (e.fd >= 0)
+			close(e.fd);
+		return conn_redirect_dir(c);
+	}
 	if (ret == -EXDEV)
 		conn_log(c, "%s: %s", req->target, e.why);
 	if (ret)
 		return conn_respond_error(c, 404, e.why);
+	mtime = e.st.st_mtim.tv_sec;
+	files_etag(&e.st, etag, sizeof(etag));
+	http_format_date(last_modified, sizeof(last_modified), mtime);
+	r.etag = etag;
+	r.last_modified = last_modified;
+	current = conn_not_modified(req, etag, mtime);
+	if (current) {
+		close(e.fd);
+		return conn_respond(c, 304, current, &r);
+	}
+	if (req->range.kind != HTTP_RANGE_NONE && req->if_range.n &&
+	    !conn_if_range_holds(req, etag, mtime)) {
+		req->range.kind = HTTP_RANGE_NONE;
+		c->why = "If-Range does not match: the whole file";
+	}
 	c->file_size = e.st.st_size;
 	len = c->file_size;
 	c->status = 200;
@@ -410,9 +504,13 @@ static enum conn_state conn_submit_recv(struct conn *c)
  */
 static enum conn_state conn_wait_request(struct conn *c)
 {
+	/* Chosen to make room while it was answering: done now. */
+	if (c->evicted)
+		return CONN_RECV_EVICTED;
 	c->t_request = 0;
 	c->why = NULL;
-	c->rx_deadline = serve_now_ms() + conn_idle_ms(c);
+	c->t_idle = serve_now_ms();
+	c->rx_deadline = c->t_idle + conn_idle_ms(c);
 	if (c->rx_len) {
 		c->t_request = serve_now_ms();
 		/* A pipelined request; user TLS takes it after a turn. */
@@ -463,6 +561,13 @@ static enum conn_state conn_recv_timeout(struct conn *c)
 static enum conn_state conn_recv_stopped(struct conn *c)
 {
 	conn_info(c, "closing idle connection: server shutting down");
+	return CONN_CLOSE;
+}
+
+static enum conn_state conn_recv_evicted(struct conn *c)
+{
+	conn_info(c, "closing idle connection after %u request%s: room for a new client",
+		  c->nreq, c->nreq == 1 ? "" : "s");
 	return CONN_CLOSE;
 }
 
@@ -573,6 +678,8 @@ static enum conn_state conn_recv_step(struct conn *c)
 		return CONN_RECV_TIMEOUT;
 	if (res == -ECANCELED && c->srv->stopping)
 		return CONN_RECV_STOPPED;
+	if (res == -ECANCELED && c->evicted)
+		return CONN_RECV_EVICTED;
 	c->recv_err = res;
 	c->recv_detail = NULL;
 	return CONN_RECV_ERROR;
@@ -630,6 +737,8 @@ static enum conn_state conn_act(struct conn *c, enum conn_state next)
 		return conn_recv_timeout(c);
 	case CONN_RECV_STOPPED:
 		return conn_recv_stopped(c);
+	case CONN_RECV_EVICTED:
+		return conn_recv_evicted(c);
 	case CONN_CLOSE:
 		return conn_close(c);
 	case CONN_CLOSE_FINISH:

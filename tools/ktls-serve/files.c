@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -85,6 +87,7 @@ int files_open(int rootfd, const char *path, struct files_entry *e)
 
 	e->fd = -1;
 	e->why = "";
+	e->is_dir = 0;
 	e->type = files_content_type(path);
 	if (files_has_dotdot(path)) {
 		*why = "path traversal refused (\"..\" segment)";
@@ -101,6 +104,7 @@ int files_open(int rootfd, const char *path, struct files_entry *e)
 	if (fstat(fd, st) < 0)
 		goto notfound;
 	if (S_ISDIR(st->st_mode)) {
+		e->is_dir = 1;
 		idx = files_openat2(fd, "index.html");
 		close(fd);
 		if (idx < 0) {
@@ -130,6 +134,15 @@ notfound:
 	close(fd);
 	*why = "cannot stat the file";
 	return -ENOENT;
+}
+
+void files_etag(const struct stat *st, char *buf, size_t len)
+{
+	uint64_t ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u +
+		      (uint64_t)st->st_mtim.tv_nsec;
+
+	snprintf(buf, len, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
+		 (uint64_t)st->st_ino, (uint64_t)st->st_size, ns);
 }
 
 static const struct {

@@ -13,6 +13,7 @@ struct files_entry {
 	struct stat st;
 	const char *type;	/* Content-Type */
 	const char *why;	/* on failure: the cause, for a log line */
+	int is_dir;		/* the path named a directory */
 };
 
 /*
@@ -26,6 +27,12 @@ struct files_entry {
  * with e->fd = -1 and e->why set.
  */
 int files_open(int rootfd, const char *path, struct files_entry *e);
+
+/*
+ * A strong entity-tag for the file (quoted): inode, size and mtime in
+ * nanoseconds, so that any change to the file changes it.
+ */
+void files_etag(const struct stat *st, char *buf, size_t len);
 
 /* A Content-Type for a file name, by extension. */
 const char *files_content_type(const char *name);

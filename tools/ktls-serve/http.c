@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -168,6 +169,8 @@ static enum http_parse_result http_decode_path(struct http_request *req,
 	int hi, lo;
 	unsigned char c;
 
+	if (n > HTTP_TARGET_MAX)
+		return http_fail(req, 414, "target too long");
 	for (i = 0; i < n && t[i] != '?' && t[i] != '#'; i++) {
 		c = t[i];
 		if (c == '%') {
@@ -183,10 +186,18 @@ static enum http_parse_result http_decode_path(struct http_request *req,
 				return http_fail(req, 400, "control character in path");
 		}
 		if (o + 1 >= sizeof(req->path))
-			return http_fail(req, 400, "target too long");
+			return http_fail(req, 414, "target too long");
 		req->path[o++] = c;
 	}
 	req->path[o] = 0;
+	req->raw_path.v = t;
+	req->raw_path.n = i;
+	/* The query goes into a redirect's Location; a fragment never does. */
+	req->query.v = t + i;
+	req->query.n = 0;
+	if (i < n && t[i] == '?')
+		while (i + req->query.n < n && t[i + req->query.n] != '#')
+			req->query.n++;
 	return HTTP_PARSE_OK;
 }
 
@@ -209,6 +220,9 @@ static enum http_parse_result http_parse_target(struct http_request *req,
 	slash = memchr(t + skip, '/', n - skip);
 	if (!slash) {
 		strcpy(req->path, "/");
+		req->raw_path.v = "/";
+		req->raw_path.n = 1;
+		req->query.v = "";
 		return HTTP_PARSE_OK;
 	}
 	return http_decode_path(req, slash, t + n - slash);
@@ -258,13 +272,15 @@ enum http_parse_result http_parse_request(const char *buf, size_t len,
 					  size_t max, struct http_request *req)
 {
 	const char *p = buf, *end, *next, *colon, *v;
-	int hosts = 0, conn_close = 0, conn_keep = 0, have_cl = 0;
+	int hosts = 0, conn_close = 0, conn_keep = 0, have_cl = 0, ims = 0;
+	int too_large = 413;
 	uint64_t cl = 0, n64;
 	enum http_parse_result ret;
 	size_t vn;
 	long n;
 
 	memset(req, 0, sizeof(*req));
+	req->if_modified_since = -1;
 	if (len > max)
 		len = max;
 	end = buf + len;
@@ -277,8 +293,10 @@ enum http_parse_result http_parse_request(const char *buf, size_t len,
 		p += *p == '\n' ? 1 : 2;
 
 	n = http_line(p, end, &next);
-	if (n < 0)
+	if (n < 0) {
+		too_large = 414;	/* the request line alone is too long */
 		goto incomplete;
+	}
 	ret = http_parse_request_line(req, p, n);
 	if (ret != HTTP_PARSE_OK)
 		return ret;
@@ -317,8 +335,24 @@ enum http_parse_result http_parse_request(const char *buf, size_t len,
 			req->has_body = 1;
 		} else if (http_token_is(p, colon - p, "range")) {
 			http_parse_range(req, v, vn);
+		} else if (http_token_is(p, colon - p, "if-none-match")) {
+			/* A list may span lines; past the last kept: no 304. */
+			if (req->n_if_none_match < HTTP_LIST_MAX) {
+				req->if_none_match[req->n_if_none_match].v = v;
+				req->if_none_match[req->n_if_none_match].n = vn;
+			}
+			req->n_if_none_match++;
+		} else if (http_token_is(p, colon - p, "if-modified-since")) {
+			/* An invalid date is ignored (RFC 9110 13.1.3). */
+			req->if_modified_since = ims++ ? -1 :
+						 http_parse_date(v, vn);
+		} else if (http_token_is(p, colon - p, "if-range")) {
+			req->if_range.v = v;
+			req->if_range.n = vn;
 		}
 	}
+	if (req->n_if_none_match > HTTP_LIST_MAX)
+		req->n_if_none_match = 0;
 	req->header_len = next - buf;
 
 	if (req->minor >= 1 && hosts != 1)
@@ -342,7 +376,9 @@ enum http_parse_result http_parse_request(const char *buf, size_t len,
 
 incomplete:
 	if (len >= max)
-		return http_fail(req, 413, "request head too large");
+		return http_fail(req, too_large, too_large == 414 ?
+				 "request line too long" :
+				 "request head too large");
 	return HTTP_PARSE_INCOMPLETE;
 }
 
@@ -380,10 +416,13 @@ const char *http_reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -397,7 +436,9 @@ const char *http_error_body(int status)
 	case 400: return "400 Bad Request\n";
 	case 404: return "404 Not Found\n";
 	case 405: return "405 Method Not Allowed\n";
+	case 301: return "301 Moved Permanently\n";
 	case 413: return "413 Content Too Large\n";
+	case 414: return "414 URI Too Long\n";
 	case 416: return "416 Range Not Satisfiable\n";
 	case 500: return "500 Internal Server Error\n";
 	case 503: return "503 Service Unavailable\n";
@@ -428,7 +469,19 @@ size_t http_format_head(char *buf, size_t len, const struct http_response *r)
 	if (r->content_type)
 		HTTP_PUT("Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n",
 			 r->content_type);
-	HTTP_PUT("Content-Length: %" PRIu64 "\r\n", r->content_length);
+	if (r->last_modified)
+		HTTP_PUT("Last-Modified: %s\r\n", r->last_modified);
+	if (r->etag)
+		HTTP_PUT("ETag: %s\r\n", r->etag);
+	if (r->status == 301)
+		HTTP_PUT("Location: %.*s/%.*s\r\n", (int)r->location.n,
+			 r->location.v, (int)r->location_query.n,
+			 r->location_query.v);
+	if (r->retry_after)
+		HTTP_PUT("Retry-After: %u\r\n", r->retry_after);
+	/* A 304 has no content, and its length would be the 200's. */
+	if (r->status != 304)
+		HTTP_PUT("Content-Length: %" PRIu64 "\r\n", r->content_length);
 	if (r->status == 200 || r->status == 206 || r->status == 416)
 		HTTP_PUT("Accept-Ranges: bytes\r\n");
 	if (r->status == 206)
@@ -441,4 +494,91 @@ size_t http_format_head(char *buf, size_t len, const struct http_response *r)
 	HTTP_PUT("Connection: %s\r\n\r\n", r->keep_alive ? "keep-alive" : "close");
 #undef HTTP_PUT
 	return pos;
+}
+
+void http_format_date(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!len)
+		return;
+	buf[0] = 0;
+	if (gmtime_r(&tt, &tm))
+		strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+int64_t http_parse_date(const char *v, size_t n)
+{
+	static const char *const forms[] = {
+		"%a, %d %b %Y %H:%M:%S GMT",	/* IMF-fixdate */
+		"%A, %d-%b-%y %H:%M:%S GMT",	/* RFC 850 */
+		"%a %b %e %H:%M:%S %Y",		/* asctime */
+	};
+	char buf[64];
+	const char *end;
+	struct tm tm;
+	size_t i;
+
+	if (!n || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, n);
+	buf[n] = 0;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(buf, forms[i], &tm);
+		if (end && !*end)
+			return (int64_t)timegm(&tm);
+	}
+	return -1;
+}
+
+/* The next entity-tag of a list at *p: its opaque part and weakness. */
+static int http_next_etag(const char **p, const char *end, const char **tag,
+			  size_t *tlen, int *weak)
+{
+	const char *q = *p, *close;
+
+	while (q < end && (*q == ' ' || *q == '\t' || *q == ','))
+		q++;
+	if (q == end)
+		return 0;
+	*weak = 0;
+	if (end - q >= 2 && q[0] == 'W' && q[1] == '/') {
+		*weak = 1;
+		q += 2;
+	}
+	if (q == end || *q != '"')
+		return -1;
+	close = memchr(q + 1, '"', end - q - 1);
+	if (!close)
+		return -1;
+	*tag = q;
+	*tlen = close - q + 1;
+	*p = close + 1;
+	return 1;
+}
+
+int http_etag_match(const struct http_field *f, const char *etag, int weak)
+{
+	const char *p = f->v, *end = f->v + f->n, *tag;
+	size_t tlen, elen;
+	int tweak = 0, eweak = 0, ret;
+
+	if (!etag)
+		return 0;
+	if (weak && f->n == 1 && p[0] == '*')
+		return 1;
+	if (etag[0] == 'W' && etag[1] == '/') {
+		eweak = 1;
+		etag += 2;
+	}
+	elen = strlen(etag);
+	while ((ret = http_next_etag(&p, end, &tag, &tlen, &tweak)) > 0) {
+		if (!weak && (tweak || eweak))
+			continue;
+		if (tlen == elen && !memcmp(tag, etag, elen))
+			return 1;
+	}
+	return 0;
 }

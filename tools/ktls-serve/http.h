@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #define HTTP_PATH_MAX 1024	/* decoded path, NUL included */
+#define HTTP_TARGET_MAX 2048	/* raw target; longer: 414 */
 #define HTTP_TARGET_LOG 128	/* what a log line shows of the target */
+#define HTTP_LIST_MAX 4		/* If-None-Match lines kept; more are ignored */
 
 enum http_method {
 	HTTP_GET = 1,
@@ -31,6 +33,12 @@ struct http_range {
 	uint64_t last;		/* b */
 };
 
+/* A header value inside the caller's buffer (not NUL-terminated). */
+struct http_field {
+	const char *v;
+	size_t n;
+};
+
 struct http_request {
 	enum http_method method;
 	char method_name[16];		/* for the log; truncated */
@@ -41,8 +49,15 @@ struct http_request {
 	int has_body;			/* Content-Length > 0 or Transfer-Encoding */
 	struct http_range range;
 	const char *range_ignored;	/* why a Range header was ignored */
+	struct http_field raw_path;	/* target's path part, undecoded */
+	struct http_field query;	/* "?..." or empty */
+	/* Conditionals (RFC 9110 section 13), pointing into the buffer. */
+	struct http_field if_none_match[HTTP_LIST_MAX];
+	unsigned int n_if_none_match;
+	int64_t if_modified_since;	/* seconds since the epoch, -1: none */
+	struct http_field if_range;	/* n == 0: none */
 	size_t header_len;		/* bytes of the request, CRLFCRLF included */
-	int status;			/* on HTTP_PARSE_ERROR: 400, 405, 413 */
+	int status;			/* on HTTP_PARSE_ERROR: 400, 413, 414 */
 	const char *error;		/* on HTTP_PARSE_ERROR: for the log */
 };
 
@@ -85,9 +100,31 @@ struct http_response {
 	uint64_t range_last;
 	uint64_t size;			/* 206 and 416: the file's size */
 	const char *date;		/* IMF-fixdate, NULL: none */
+	const char *last_modified;	/* IMF-fixdate, NULL: none */
+	const char *etag;		/* quoted, NULL: none */
+	struct http_field location;	/* 301: path, then "/" and query */
+	struct http_field location_query;
+	unsigned int retry_after;	/* 503: seconds, 0: none */
 };
 
 const char *http_reason(int status);
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" into buf (at least 30 bytes). */
+void http_format_date(char *buf, size_t len, int64_t t);
+
+/*
+ * An HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms a
+ * recipient must accept) as seconds since the epoch; -1 if it is none.
+ */
+int64_t http_parse_date(const char *v, size_t n);
+
+/*
+ * Whether an entity-tag list (a field value: "*", or comma-separated
+ * tags, W/ for weak ones) names etag. Weak comparison ignores W/, as
+ * If-None-Match wants; strong comparison (If-Range) never matches a weak
+ * tag.
+ */
+int http_etag_match(const struct http_field *f, const char *etag, int weak);
 
 /*
  * Format the status line and headers, CRLFCRLF included. Returns the

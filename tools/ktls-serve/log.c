@@ -14,11 +14,12 @@
 
 #include "serve.h"
 
-static int log_quiet;
+static int log_quiet, log_debug;
 
-void serve_log_init(int quiet)
+void serve_log_init(int quiet, int debug)
 {
 	log_quiet = quiet;
+	log_debug = debug;
 }
 
 int64_t serve_now_ms(void)
@@ -75,6 +76,28 @@ void serve_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+void serve_log_limited(struct serve_ratelimit *rl, const char *fmt, ...)
+{
+	int64_t now = serve_now_ms();
+	char msg[768];
+	va_list ap;
+
+	if (now < rl->next_ms) {
+		rl->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rl->suppressed)
+		serve_log("%s (and %lu more like it in the last second)", msg,
+			  rl->suppressed);
+	else
+		serve_log("%s", msg);
+	rl->suppressed = 0;
+	rl->next_ms = now + 1000;
+}
+
 void serve_info(const char *fmt, ...)
 {
 	va_list ap;
@@ -100,6 +123,18 @@ void conn_info(const struct conn *c, const char *fmt, ...)
 	va_list ap;
 
 	if (log_quiet)
+		return;
+	va_start(ap, fmt);
+	log_emit(c, fmt, ap);
+	va_end(ap);
+}
+
+/* What only --debug shows: routine events that look like failures. */
+void conn_debug(const struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_debug)
 		return;
 	va_start(ap, fmt);
 	log_emit(c, fmt, ap);

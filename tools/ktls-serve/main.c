@@ -12,15 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include "serve.h"
 #include "files.h"
 #include "../version.h"
-
-/* Descriptors one connection may hold: socket, file, pipe (2). */
-#define FDS_PER_CONN 4
 
 static void usage(FILE *f)
 {
@@ -31,11 +27,14 @@ static void usage(FILE *f)
 		"  --root DIR             document root (default: .)\n"
 		"  --cert FILE --key FILE PEM certificate chain and key (not with --tls=off)\n"
 		"  --tls=ktls|user|off    kTLS (default), GnuTLS in user space, or plain HTTP\n"
-		"  --max-conns N          connections at once (default 256)\n"
+		"  --max-conns N          connections at once (default: sized for the machine)\n"
+		"  --max-conns-per-client N  connections from one address (default: a quarter)\n"
 		"  --idle-timeout S       keep-alive, request and send timeout (default 30)\n"
 		"  --rekey-every MIB      TLS 1.3 KeyUpdate after each MIB sent (kTLS, kernels that rekey)\n"
 		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
 		"  --max-header BYTES     largest request head (default 8192)\n"
+		"  --access-log FILE      a line per request, common log format (-: stdout)\n"
+		"  --priority LIST        narrow TLS: TLS1.2, TLS1.3 and ciphers, ':'-separated\n"
 		"  --quiet                log failures only, not every request\n"
 		"  --debug                log every io_uring completion\n"
 		"  --help\n");
@@ -58,7 +57,8 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
-	       O_IDLE, O_HS, O_MAXH, O_REKEY, O_QUIET, O_DEBUG, O_HELP, O_VERSION };
+	       O_MAXPC, O_IDLE, O_HS, O_MAXH, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
+	       O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "bind", required_argument, NULL, O_BIND },
@@ -67,10 +67,13 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "key", required_argument, NULL, O_KEY },
 		{ "tls", required_argument, NULL, O_TLS },
 		{ "max-conns", required_argument, NULL, O_MAXC },
+		{ "max-conns-per-client", required_argument, NULL, O_MAXPC },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HS },
 		{ "max-header", required_argument, NULL, O_MAXH },
 		{ "rekey-every", required_argument, NULL, O_REKEY },
+		{ "access-log", required_argument, NULL, O_ACCESS },
+		{ "priority", required_argument, NULL, O_PRIO },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
@@ -82,7 +85,6 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->tls = SERVE_TLS_KTLS;
 	o->port = 8443;
 	o->root = ".";
-	o->max_conns = 256;
 	o->idle_timeout = 30;
 	o->handshake_timeout = 10;
 	o->max_header = 8192;
@@ -119,6 +121,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			if (parse_uint(optarg, 1, 1000000, &o->max_conns))
 				goto bad;
 			break;
+		case O_MAXPC:
+			if (parse_uint(optarg, 1, 1000000, &o->max_per_client))
+				goto bad;
+			break;
 		case O_REKEY:
 			if (parse_uint(optarg, 1, 1u << 20, &o->rekey_every))
 				goto bad;
@@ -134,6 +140,12 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		case O_MAXH:
 			if (parse_uint(optarg, 256, 1 << 20, &o->max_header))
 				goto bad;
+			break;
+		case O_ACCESS:
+			o->access_log = optarg;
+			break;
+		case O_PRIO:
+			o->priority = optarg;
 			break;
 		case O_QUIET:
 			o->quiet = 1;
@@ -157,6 +169,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			argv[optind]);
 		return -1;
 	}
+	if (o->tls == SERVE_TLS_OFF && o->priority) {
+		fprintf(stderr, "ktls-serve: --priority needs TLS (not --tls=off)\n");
+		return -1;
+	}
 	if (o->tls != SERVE_TLS_OFF && (!o->cert || !o->key)) {
 		fprintf(stderr, "ktls-serve: --cert and --key are needed (or --tls=off)\n");
 		return -1;
@@ -166,26 +182,6 @@ bad:
 	fprintf(stderr, "ktls-serve: bad value '%s' for --%s\n", optarg,
 		longopts[opt - O_PORT].name);
 	return -1;
-}
-
-/* Raise the descriptor limit to what --max-conns needs, or cap max-conns. */
-static void fit_fd_limit(struct serve_opts *o)
-{
-	struct rlimit rl;
-	rlim_t need = (rlim_t)o->max_conns * FDS_PER_CONN + 32;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return;
-	if (rl.rlim_cur < need) {
-		rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur < need) {
-		o->max_conns = (rl.rlim_cur - 32) / FDS_PER_CONN;
-		serve_log("descriptor limit %llu: --max-conns lowered to %u",
-			  (unsigned long long)rl.rlim_cur, o->max_conns);
-	}
 }
 
 static int setup_tls(struct server *s)
@@ -206,6 +202,17 @@ static int setup_tls(struct server *s)
 		return ret;
 	}
 	ktls_config_set_user_records(s->cfg, s->opt.tls == SERVE_TLS_USER);
+	if (s->opt.priority) {
+		char err[256];
+
+		ret = priority_apply(s->cfg, s->opt.priority,
+				     s->opt.tls == SERVE_TLS_KTLS, err,
+				     sizeof(err));
+		if (ret) {
+			serve_log("--priority %s: %s", s->opt.priority, err);
+			return ret;
+		}
+	}
 	ret = ktls_config_set_cert_files(s->cfg, s->opt.cert, s->opt.key);
 	if (ret) {
 		serve_log("cannot load certificate %s and key %s: %s",
@@ -248,16 +255,24 @@ int main(int argc, char **argv)
 	int ret, rc = 1, ring_up = 0;
 
 	memset(&s, 0, sizeof(s));
-	s.listen_fd = s.sig_fd = s.root_fd = -1;
+	s.listen_fd = s.sig_fd = s.root_fd = s.access_fd = -1;
 	if (parse_opts(argc, argv, &s.opt))
 		return 2;
-	serve_log_init(s.opt.quiet);
-	fit_fd_limit(&s.opt);
+	serve_log_init(s.opt.quiet, s.opt.debug);
+	limits_init(&s.opt);
 
 	s.root_fd = files_open_root(s.opt.root);
 	if (s.root_fd < 0) {
 		serve_log("--root %s: %s", s.opt.root, strerror(-s.root_fd));
 		goto out;
+	}
+	if (s.opt.access_log) {
+		ret = access_log_open(&s, s.opt.access_log);
+		if (ret) {
+			serve_log("--access-log %s: %s", s.opt.access_log,
+				  strerror(-ret));
+			goto out;
+		}
 	}
 	if (setup_tls(&s) || setup_signals(&s))
 		goto out;
@@ -276,9 +291,11 @@ int main(int argc, char **argv)
 	ret = server_run(&s);
 	serve_log("exiting: %" PRIu64 " connections, %" PRIu64 " requests; sent %" PRIu64
 		  " head bytes, %" PRIu64 " body bytes by splice, %" PRIu64
-		  " body bytes copied through user space",
+		  " body bytes copied through user space; at the limits %" PRIu64
+		  " idle connections closed, %" PRIu64 " clients turned away",
 		  s.stats.conns, s.stats.requests, s.stats.head_bytes,
-		  s.stats.body_spliced, s.stats.body_copied);
+		  s.stats.body_spliced, s.stats.body_copied, s.stats.evicted,
+		  s.stats.rejected);
 	rc = ret ? 1 : 0;
 out:
 	/* Tearing the ring down first ends every op still in flight. */
@@ -291,6 +308,8 @@ out:
 		close(s.sig_fd);
 	if (s.root_fd >= 0)
 		close(s.root_fd);
+	if (s.access_fd > STDERR_FILENO)
+		close(s.access_fd);
 	ktls_config_put(s.cfg);
 	return rc;
 }

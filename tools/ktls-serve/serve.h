@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
 #include <liburing.h>
 
 #include "ktls.h"
@@ -25,11 +26,14 @@ struct serve_opts {
 	const char *bind;		/* NULL: every address */
 	const char *root;
 	const char *cert, *key;
-	unsigned int max_conns;
+	unsigned int max_conns;		/* 0: sized for the machine */
+	unsigned int max_per_client;	/* per peer address, 0: default */
 	unsigned int idle_timeout;	/* seconds */
 	unsigned int handshake_timeout;	/* seconds */
 	unsigned int max_header;	/* bytes */
 	unsigned int rekey_every;	/* MiB sent per TLS 1.3 key, 0: no limit */
+	const char *access_log;		/* file, "-": stdout, NULL: none */
+	const char *priority;		/* --priority, NULL: libktls's defaults */
 	int quiet;
 	int debug;			/* log every completion */
 };
@@ -40,6 +44,14 @@ struct serve_stats {
 	uint64_t head_bytes;	/* status lines + headers, IORING_OP_SEND */
 	uint64_t body_spliced;	/* file bytes moved by IORING_OP_SPLICE */
 	uint64_t body_copied;	/* file bytes read into user space (user TLS) */
+	uint64_t evicted;	/* idle connections closed to make room */
+	uint64_t rejected;	/* clients turned away at a limit */
+};
+
+/* A log line that may come often: one a second, and a count of the rest. */
+struct serve_ratelimit {
+	int64_t next_ms;
+	unsigned long suppressed;
 };
 
 struct conn;
@@ -57,7 +69,8 @@ struct server {
 	uint64_t next_id;
 
 	int accept_armed;		/* an ACCEPT is in flight */
-	int accept_paused;		/* at max_conns: not re-armed */
+	/* limits.c's log lines: making room, turning away; global, per client */
+	struct serve_ratelimit rl_evict, rl_evict_client, rl_full, rl_client;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 
@@ -71,6 +84,11 @@ struct server {
 	struct serve_stats stats;
 	char date[40];			/* cached IMF-fixdate */
 	int64_t date_sec;
+
+	int access_fd;			/* --access-log, -1: none */
+	int access_failed;		/* a write failed: said once */
+	char access_date[40];		/* cached common log format date */
+	int64_t access_date_sec;
 };
 
 /* user_data of the server's own ops; connections use their address. */
@@ -119,6 +137,7 @@ enum conn_state {
 	CONN_RECV_ERROR,	/* receiving failed: recv_err, recv_detail */
 	CONN_RECV_TIMEOUT,	/* no (complete) request in time */
 	CONN_RECV_STOPPED,	/* server shutdown ended the wait */
+	CONN_RECV_EVICTED,	/* closed to make room for a new client */
 	CONN_CLOSE,		/* close_notify if TLS is up, then finish */
 	CONN_CLOSE_FINISH,	/* linger or free */
 	CONN_ABORT,		/* free now */
@@ -127,17 +146,20 @@ enum conn_state {
 
 #define CONN_NO_RESULT INT_MIN	/* op not part of the batch */
 
-#define CONN_HEAD_MAX 1024
+#define CONN_HEAD_MAX 4096	/* a 301 repeats a target of up to 2 KiB */
 
 struct conn {
 	struct server *srv;
 	struct conn *prev, *next;
 	uint64_t id;
 	char peer[64];
+	struct in6_addr addr;		/* the peer's, for the per-client limit */
 	int fd;
 	enum conn_state state;
 	unsigned int inflight;		/* ops not yet completed */
 	int64_t t_accept;		/* ms, CLOCK_MONOTONIC */
+	int64_t t_idle;			/* ms: began waiting for a request */
+	int evicted;			/* closed to make room (limits.c) */
 
 	struct ktls_session *tls;	/* handshake; kept in user mode */
 	int tls_up;			/* handshake done: close_notify at the end */
@@ -190,17 +212,21 @@ struct conn {
 };
 
 /*
- * Who calls whom (no cycle): main -> server -> conn -> {tls, tls_user,
- * splice} -> ring -> log. Only conn.c changes a connection's state.
+ * Who calls whom (no cycle): main -> {priority, server}; server ->
+ * limits -> conn -> {tls, tls_user, splice, access_log} -> ring -> log. Only conn.c changes a connection's state.
  */
 
 /* log.c: log lines and clocks */
-void serve_log_init(int quiet);
+void serve_log_init(int quiet, int debug);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void serve_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void conn_log(const struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void conn_info(const struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conn_debug(const struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void serve_log_limited(struct serve_ratelimit *rl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int64_t serve_now_ms(void);
 const char *serve_date(struct server *s);
@@ -225,8 +251,24 @@ void server_arm_accept(struct server *s);
 void server_arm_signal(struct server *s);
 int server_run(struct server *s);
 
+/* access_log.c: --access-log, the common log format */
+int access_log_open(struct server *s, const char *path);
+void access_log_write(const struct conn *c);
+
+/* priority.c: --priority, narrowing libktls's versions and ciphers */
+int priority_apply(struct ktls_config *cfg, const char *str, int ktls,
+		   char *err, size_t errlen);
+
+/* limits.c: who gets in at --max-conns and --max-conns-per-client */
+void limits_init(struct serve_opts *o);
+void limits_peer_addr(const struct sockaddr_storage *ss, struct in6_addr *a);
+int limits_admit(struct server *s, int fd, const struct in6_addr *addr);
+
 /* conn.c */
-struct conn *conn_new(struct server *s, int fd, const char *peer);
+struct conn *conn_new(struct server *s, int fd, const char *peer,
+		      const struct in6_addr *addr);
+int conn_is_idle(const struct conn *c);
+void conn_evict(struct conn *c);
 void conn_start(struct conn *c);
 void conn_on_cqe(struct conn *c, enum conn_op op, int res);
 void conn_stop(struct conn *c);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The listening socket, accepting through the ring (paused at the
- * connection limit, resumed when one closes), and graceful shutdown: the
+ * The listening socket, accepting through the ring (always: at the
+ * connection limits limits.c makes room or turns the client away), and
+ * graceful shutdown: the
  * first SIGTERM or SIGINT, read from a signalfd through the ring, stops
  * accepting, closes idle connections with close_notify and lets responses
  * in flight finish; a second one exits at once.
@@ -101,10 +102,11 @@ int server_listen(struct server *s)
 	getsockname(fd, (struct sockaddr *)&ss, &len);
 	server_format_addr(&ss, name, sizeof(name));
 	s->listen_fd = fd;
-	serve_log("listening on %s (tls=%s, root %s, max-conns %u, idle-timeout %u s)",
+	serve_log("listening on %s (tls=%s, root %s, max-conns %u, per client %u, idle-timeout %u s)",
 		  name, s->opt.tls == SERVE_TLS_KTLS ? "ktls" :
 			s->opt.tls == SERVE_TLS_USER ? "user" : "off",
-		  s->opt.root, s->opt.max_conns, s->opt.idle_timeout);
+		  s->opt.root, s->opt.max_conns, s->opt.max_per_client,
+		  s->opt.idle_timeout);
 	return 0;
 }
 
@@ -125,14 +127,6 @@ void server_arm_accept(struct server *s)
 	if (s->accept_armed || s->accept_retry || s->stopping ||
 	    s->listen_fd < 0)
 		return;
-	if (s->nconns >= s->opt.max_conns) {
-		if (!s->accept_paused)
-			serve_log("connection limit (%u) reached: accepting again when one closes",
-				  s->opt.max_conns);
-		s->accept_paused = 1;
-		return;
-	}
-	s->accept_paused = 0;
 	/*
 	 * Non-blocking: libktls drives the handshake so, and a splice into
 	 * a full socket must return -EAGAIN rather than sleep (splice.c).
@@ -162,6 +156,7 @@ static void server_accept_backoff(struct server *s)
 static void server_on_accept(struct server *s, int res)
 {
 	char peer[sizeof(((struct conn *)0)->peer)];
+	struct in6_addr addr;
 	struct conn *c;
 
 	s->accept_armed = 0;
@@ -182,8 +177,13 @@ static void server_on_accept(struct server *s, int res)
 		close(res);
 		return;
 	}
+	limits_peer_addr(&s->peer, &addr);
+	if (limits_admit(s, res, &addr)) {
+		server_arm_accept(s);
+		return;
+	}
 	server_format_addr(&s->peer, peer, sizeof(peer));
-	c = conn_new(s, res, peer);
+	c = conn_new(s, res, peer, &addr);
 	if (!c) {
 		serve_log("accept: no memory for a connection");
 		close(res);

@@ -8,11 +8,36 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>
 #include <gnutls/gnutls.h>
 
 #include "serve.h"
+
+/*
+ * A client that connected and went away without sending a byte: a load
+ * balancer's or monitor's health probe, not a failed handshake. The
+ * kernel counts a FIN received as one byte.
+ */
+#define TLS_TCP_CLOSE_WAIT 8	/* tcpi_state: the peer's FIN is in */
+
+static int tls_was_probe(const struct conn *c)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) +
+		  sizeof(ti.tcpi_bytes_received))
+		return 0;
+	return ti.tcpi_bytes_received == 0 ||
+	       (ti.tcpi_bytes_received == 1 && ti.tcpi_state == TLS_TCP_CLOSE_WAIT);
+}
 
 /* The log's "TLS1.3": libktls's "TLS 1.3" without the space. */
 static const char *tls_version_name(uint16_t v, char *buf, size_t len)
@@ -43,6 +68,11 @@ static enum conn_state tls_handshake(struct conn *c)
 
 		if (!strncmp(why, "handshake failed: ", 18))
 			why += 18;
+		if (tls_was_probe(c)) {
+			conn_debug(c, "closed without a ClientHello (a probe?): %s",
+				   why);
+			return CONN_ABORT;
+		}
 		conn_log(c, "handshake failed: %s", why);
 		return CONN_ABORT;
 	}

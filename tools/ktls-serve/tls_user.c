@@ -183,6 +183,8 @@ enum conn_state user_step(struct conn *c)
 	if (c->r_poll == -ECANCELED && c->srv->stopping &&
 	    c->state == CONN_RECV)
 		return CONN_RECV_STOPPED;
+	if (c->r_poll == -ECANCELED && c->evicted && c->state == CONN_RECV)
+		return CONN_RECV_EVICTED;
 	if (c->r_poll < 0) {
 		conn_log(c, "poll failed: %s", serve_errname(c->r_poll));
 		return CONN_ABORT;
