@@ -11,6 +11,7 @@
 #   make modules    the kernel modules for every guest kernel (6.12, 6.1, 7.3)
 #   make bench      the standard benchmark suite in a 6.12 guest
 #   make bench-rekey  TLS 1.3 KeyUpdate cost and throughput in a 7.3 guest
+#   make bench-versus upcall handshakes: our tlshd against ktls-utils' (Debian's)
 #   make install    DESTDIR=... PREFIX=... (default /usr/local); make uninstall
 #   make deb        the Debian packages (dpkg-buildpackage) in $(BUILD)/deb
 #
@@ -63,7 +64,7 @@ QUICK_BUDGET ?= 900
 SOAK_BUDGET ?= 10800
 RUN = selftests/run.sh --build $(O) --start $(RUN_START)
 
-.PHONY: all deps kernels modules check check-quick check-host soak run bench bench-rekey clean install uninstall products deb
+.PHONY: all deps kernels modules check check-quick check-host soak run bench bench-rekey bench-versus clean install uninstall products deb
 all:
 
 include lib/lib.mk
@@ -119,6 +120,11 @@ bench-rekey: deps
 	@selftests/vm/kernel-fetch.sh 7.3 $(KCACHE)
 	@$(MAKE) --no-print-directory all modules SERIES=7.3
 	@scripts/bench.sh --build $(O) --rekey-only
+
+bench-versus: deps
+	@selftests/vm/kernel-fetch.sh 6.12 $(KCACHE)
+	@$(MAKE) --no-print-directory all modules SERIES=6.12
+	@scripts/bench.sh --build $(O) --versus
 
 # What `make install` puts where (uninstall removes the same list).
 INST_TOOLS = $(filter ktls-serve ktls-bench ktls-probe,$(TOOLS))

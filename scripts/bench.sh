@@ -8,7 +8,7 @@
 #
 #   bench.sh [--build DIR] [--mem MiB] [--concurrency LIST] [--rounds N]
 #            [--duration SEC] [--timeout SEC] [--quick] [--resume-only]
-#            [--rekey-only [--rekey-every SIZE]] [--profile-only]
+#            [--rekey-only [--rekey-every SIZE]] [--profile-only] [--versus]
 #
 #   defaults: 2048 MiB, concurrency 1,8, 6 rounds after a warm-up, 1 s
 #   samples, 870 s for the whole guest run
@@ -23,6 +23,12 @@
 #                                     TX with a KeyUpdate every SIZE (default
 #                                     1M) against none, every cipher, and the
 #                                     cost of one update (rekey.*)
+#   --versus                          upcall handshakes through our tlshd
+#                                     against ktls-utils' (Debian trixie's
+#                                     package, run chrooted in its root from
+#                                     scripts/ktls-utils-root.sh), each
+#                                     started per sample, interleaved
+#                                     (ktls-bench --daemon): versus.*
 #   --profile-only                    only profile.txt: syscalls per MiB
 #                                     of each path, and tlshd's syscalls
 #                                     and wake-ups per upcall handshake
@@ -36,7 +42,7 @@
 set -euo pipefail
 
 build=build mem=2048 conc=1,8 rounds=6 duration=1 timeout=870 quick=0
-guest=0 limit=0 ronly=0 rekey=0 rekey_every=1M ponly=0
+guest=0 limit=0 ronly=0 rekey=0 rekey_every=1M ponly=0 versus=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -50,6 +56,8 @@ while [ $# -gt 0 ]; do
 	--rekey-only) rekey=1; shift ;;
 	--rekey-every) rekey_every=$2; shift 2 ;;
 	--profile-only) ponly=1; shift ;;
+	--versus) versus=host; shift ;;
+	--versus-root) versus=$2; shift 2 ;;
 	--in-guest) guest=1; shift ;;
 	--time-limit) limit=$2; shift 2 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ {exit} NR > 2' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -92,6 +100,10 @@ if [ "$guest" = 0 ]; then
 	[ "$quick" = 1 ] && args+=(--quick)
 	[ "$ronly" = 1 ] && args+=(--resume-only)
 	[ "$ponly" = 1 ] && args+=(--profile-only)
+	if [ "$versus" = host ]; then
+		args+=(--versus-root "$(scripts/ktls-utils-root.sh)")
+		rm -f "$out"/versus.{txt,json}
+	fi
 	args+=(--build "$build" --concurrency "$conc" --rounds "$rounds"
 		--duration "$duration" --time-limit $((timeout - 370)))
 	echo "bench.sh: 6.12 guest, ${mem} MiB, upcall concurrency $conc, $rounds rounds; at most ${timeout} s" >&2
@@ -102,7 +114,7 @@ if [ "$guest" = 0 ]; then
 	rc=$?
 	set -e
 	echo "bench.sh: $(( $(date +%s) - start )) s; results in $out/:" \
-		"$(cd "$out" && ls bench.* resume.* profile.txt 2>/dev/null | tr '\n' ' ')" >&2
+		"$(cd "$out" && ls bench.* resume.* versus.* profile.txt 2>/dev/null | tr '\n' ' ')" >&2
 	exit $rc
 fi
 
@@ -158,10 +170,45 @@ certtool --generate-certificate --load-privkey "$T/rsa.key" \
 	--load-ca-certificate "$T/ca.pem" --load-ca-privkey "$T/ca.key" \
 	--template "$T/rsa.tmpl" --outfile "$T/rsa.pem" 2>/dev/null
 
+# versus_run: ours against ktls-utils' tlshd, each started by ktls-bench
+# for each of its samples, in the same rounds.
+versus_run() {
+	local root=$versus vrc=0
+
+	[ -x "$root/usr/sbin/tlshd" ] || { echo "bench.sh: no ktls-utils tlshd in $root"; return 1; }
+	# ktls-bench runs PATH -s -c CONF: the config and the CA it names are
+	# copied into the root at the same paths, then tlshd runs chrooted.
+	cat >"$T/ktls-utils-tlshd" <<-EOW
+	#!/bin/sh
+	root=$root
+	conf=\$3
+	ca=\$(sed -n 's/^x509.truststore=//p' "\$conf")
+	mkdir -p "\$root\$(dirname "\$conf")" "\$root\$(dirname "\$ca")"
+	cp "\$conf" "\$root\$conf" && cp "\$ca" "\$root\$ca" || exit 1
+	mountpoint -q "\$root/proc" || mount -t proc proc "\$root/proc"
+	exec chroot "\$root" /usr/sbin/tlshd "\$@"
+	EOW
+	chmod +x "$T/ktls-utils-tlshd"
+	echo "== ktls-bench upcall: tlshd ($(command -v tlshd)) against ktls-utils $(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' ktls-utils 2>/dev/null)"
+	ktls-bench upcall --daemon "$T/ktls-utils-tlshd" --ours "$(command -v tlshd)" \
+		--cert "$T/srv.pem" --key "$T/srv.key" --ca "$T/ca.pem" \
+		--concurrency "$conc" --rounds "$rounds" --hs-duration 1.5 \
+		${limit:+--time-limit "$limit"} --json="$vmout/versus.json" \
+		--table "$T/versus.txt" || vrc=$?
+	cat "$T/versus.txt"
+	cp "$T/versus.txt" "$vmout/versus.txt"
+	umount "$root/proc" 2>/dev/null
+	return $vrc
+}
+
 cat >"$T/tlshd.conf" <<EOT
 [authenticate.client]
 x509.truststore=$T/ca.pem
 EOT
+if [ -n "$versus" ]; then
+	versus_run
+	exit $?
+fi
 tlshd -s -c "$T/tlshd.conf" --ready-file "$T/ready" >"$T/tlshd.log" 2>&1 &
 tlshd_pid=$!
 for _ in $(seq 100); do

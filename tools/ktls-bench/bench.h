@@ -63,6 +63,8 @@ struct sample {
 	unsigned int resubmits;	/* upcall: submits refused with EAGAIN */
 	unsigned int rekeys;	/* ktls-rekey: KeyUpdates the sender sent */
 	double rekey_us;	/* ktls-rekey: mean time in ktls_key_update */
+	double first_ms;	/* upcall, own daemon: its first handshake */
+	double daemon_cpu_us;	/* upcall, own daemon: its cgroup's CPU / hs */
 	double *lat_ms;		/* handshakes: one per handshake (malloc) */
 	unsigned int nlat;
 	char kernel_cipher[64];	/* getsockopt(TLS_TX), or the AEAD driver */
@@ -78,6 +80,8 @@ struct bench_item {
 	int conc;		/* handshakes: concurrent clients */
 	const char *key;	/* resumption rows: "ecdsa" or "rsa" server
 				 * key; NULL: the run's own credentials */
+	const char *daemon;	/* upcall: the daemon this item starts for
+				 * each sample; NULL: one already runs */
 
 	struct sample s[BENCH_MAX_SAMPLES];
 	unsigned int n;
@@ -107,6 +111,8 @@ struct bench_opts {
 	const char *key_type;
 	const char *ecdsa_cert, *ecdsa_key, *rsa_cert, *rsa_key;
 	const char *device;
+	const char *daemon;	/* --daemon: another handshake daemon */
+	const char *ours;	/* --ours: tlshd, started like it */
 	const char *tmpdir;
 	int queue_depth;	/* io_uring chain length */
 	uint64_t rekey_every;	/* ktls-rekey: bytes per transmit key */
@@ -225,6 +231,16 @@ int kcrypto_run(struct bench_ctx *ctx, struct bench_item *it,
 int handshake_run(struct bench_ctx *ctx, struct bench_item *it,
 		  struct sample *out, char *err, size_t errlen);
 int upcall_available(const struct bench_ctx *ctx, char *why, size_t len);
+
+/* daemon.c: a handshake daemon started for one sample, in its cgroup. */
+struct bench_daemon {
+	pid_t pid;
+	char cgroup[256];	/* "" when CPU cannot be accounted */
+};
+int daemon_start(struct bench_ctx *ctx, const char *path,
+		 struct bench_daemon *d, char *err, size_t errlen);
+uint64_t daemon_cpu_usec(const struct bench_daemon *d);
+void daemon_stop(struct bench_daemon *d);
 int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
 	       struct sample *out, char *err, size_t errlen);
 

@@ -42,6 +42,26 @@ static struct bench_item *bench_add(struct bench_result *r,
 	return it;
 }
 
+/* A full-handshake upcall row; daemon: the one it starts, or NULL. */
+static void bench_add_upcall(struct bench_ctx *ctx, struct bench_result *r,
+			     const char *path, const char *daemon,
+			     uint16_t version, int conc, unsigned int what)
+{
+	struct bench_item *it;
+	char why[200];
+
+	it = bench_add(r, BENCH_UPCALL, path, 0, version, 0, conc);
+	if (!it)
+		return;
+	it->daemon = daemon;
+	/* Asked for by name, a missing device is a failure. */
+	if (!upcall_available(ctx, why, sizeof(why))) {
+		it->failed = (what & WHAT_UPCALL) ? 2 : 1;
+		snprintf(it->error, sizeof(it->error), "%s%s",
+			 (what & WHAT_UPCALL) ? "" : "skipped: ", why);
+	}
+}
+
 /* Path names live as long as the run: strdup'd tokens of the lists. */
 static void bench_add_paths(struct bench_result *r, enum bench_kind kind,
 			    const char *list, unsigned int cipher,
@@ -108,15 +128,14 @@ static void bench_plan(struct bench_ctx *ctx, struct bench_result *r,
 				bench_add(r, BENCH_HS, "gnutls", 0,
 					  o->versions[v], 0, conc);
 			if (what & (WHAT_UPCALL | WHAT_UPCALL_IF)) {
-				it = bench_add(r, BENCH_UPCALL, "upcall", 0,
-					       o->versions[v], 0, conc);
-				/* Asked for by name, a missing device is a failure. */
-				if (it && !upcall_available(ctx, why, sizeof(why))) {
-					it->failed = (what & WHAT_UPCALL) ? 2 : 1;
-					snprintf(it->error, sizeof(it->error), "%s%s",
-						 (what & WHAT_UPCALL) ? "" : "skipped: ",
-						 why);
-				}
+				bench_add_upcall(ctx, r, "upcall", o->daemon ?
+						 o->ours : NULL, o->versions[v],
+						 conc, what);
+				/* Another daemon's row beside ours, interleaved. */
+				if (o->daemon)
+					bench_add_upcall(ctx, r, "upcall-daemon",
+							 o->daemon, o->versions[v],
+							 conc, what);
 			}
 		}
 		/* Resumption: sequential only, to keep runs short. */

@@ -67,6 +67,11 @@ static void bench_usage(FILE *f)
 		"                           resume: server credentials of each key type,\n"
 		"                           trusted through --ca (default: made up)\n"
 		"      --device PATH        test consumer (default " KTLS_TEST_DEVICE ")\n"
+		"      --daemon PATH        upcall: another handshake daemon, run as\n"
+		"                           PATH -s -c CONF for each sample of its own row\n"
+		"                           (upcall-daemon), interleaved with --ours; both\n"
+		"                           report first-contact latency and cgroup CPU\n"
+		"      --ours PATH          with --daemon: our tlshd (default: tlshd)\n"
 		"      --queue-depth N      io_uring requests per chain (default 4)\n"
 		"      --rekey-every SIZE   ktls-rekey TX path: a TLS 1.3 KeyUpdate (and the\n"
 		"                           next kTLS transmit key) every SIZE (default 1M)\n"
@@ -168,6 +173,7 @@ enum {
 	OPT_DEV, OPT_QD, OPT_JSON, OPT_CSV, OPT_PLOT, OPT_TABLE,
 	OPT_INJECT, OPT_NOKAEAD, OPT_TLIMIT, OPT_SYSTRUST,
 	OPT_ECERT, OPT_EKEY, OPT_RCERT, OPT_RKEY, OPT_REKEY, OPT_VERSION,
+	OPT_DAEMON, OPT_OURS,
 };
 
 static const struct option options_long[] = {
@@ -195,6 +201,8 @@ static const struct option options_long[] = {
 	{ "rsa-cert", required_argument, NULL, OPT_RCERT },
 	{ "rsa-key", required_argument, NULL, OPT_RKEY },
 	{ "device", required_argument, NULL, OPT_DEV },
+	{ "daemon", required_argument, NULL, OPT_DAEMON },
+	{ "ours", required_argument, NULL, OPT_OURS },
 	{ "queue-depth", required_argument, NULL, OPT_QD },
 	{ "rekey-every", required_argument, NULL, OPT_REKEY },
 	{ "json", optional_argument, NULL, OPT_JSON },
@@ -226,6 +234,8 @@ static const struct {
 	{ OPT_RCERT, offsetof(struct bench_opts, rsa_cert) },
 	{ OPT_RKEY, offsetof(struct bench_opts, rsa_key) },
 	{ OPT_DEV, offsetof(struct bench_opts, device) },
+	{ OPT_DAEMON, offsetof(struct bench_opts, daemon) },
+	{ OPT_OURS, offsetof(struct bench_opts, ours) },
 	{ OPT_PLOT, offsetof(struct bench_opts, plot) },
 	{ OPT_TABLE, offsetof(struct bench_opts, table) },
 };
@@ -441,7 +451,8 @@ int bench_options_parse(int argc, char **argv, struct bench_opts *o,
 		.concurrency = { 1, 8 }, .nconc = 2,
 		.versions = { KTLS_VERSION_1_3 }, .nversions = 1,
 		.peername = "localhost", .key_type = "ecdsa",
-		.device = KTLS_TEST_DEVICE, .queue_depth = 4, .kernel_aead = 1,
+		.device = KTLS_TEST_DEVICE, .ours = "tlshd",
+		.queue_depth = 4, .kernel_aead = 1,
 		.rekey_every = 1 << 20,
 	};
 	if (options_command(&argc, &argv, cmd, what))

@@ -6,6 +6,7 @@
  * the drift of a shared, emulated machine.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,35 @@ struct stats {
 	unsigned int n, count, resumed, errors, resubmits;
 	unsigned int rekeys;		/* ktls-rekey: all samples */
 	double rekey_us;		/* ktls-rekey: median per sample */
+	double first_ms, first_min, first_max;	/* own daemon: medians */
+	double daemon_cpu_us;
 };
+
+/* Median (and range) of a per-sample field; 0 where no sample has it. */
+static double stats_median(const struct bench_item *it, size_t off,
+			   double *lo, double *hi)
+{
+	double v[BENCH_MAX_SAMPLES], x;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < it->n; i++) {
+		x = *(const double *)((const char *)&it->s[i] + off);
+		if (x > 0)
+			v[n++] = x;
+	}
+	if (!n)
+		return *lo = *hi = 0;
+	qsort(v, n, sizeof(double), bench_cmp_double);
+	*lo = v[0];
+	*hi = v[n - 1];
+	return bench_quantile(v, n, 0.5);
+}
 
 static void stats_of(const struct bench_item *it, struct stats *st)
 {
 	double v[BENCH_MAX_SAMPLES], cp[BENCH_MAX_SAMPLES], cg[BENCH_MAX_SAMPLES];
 	double rk[BENCH_MAX_SAMPLES];
-	double *lat;
+	double *lat, lo, hi;
 	unsigned int i, j, nlat = 0, nrk = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -58,6 +81,10 @@ static void stats_of(const struct bench_item *it, struct stats *st)
 	st->max = v[it->n - 1];
 	st->cpu_proc = bench_quantile(cp, it->n, 0.5);
 	st->cpu_guest = bench_quantile(cg, it->n, 0.5);
+	st->first_ms = stats_median(it, offsetof(struct sample, first_ms),
+				    &st->first_min, &st->first_max);
+	st->daemon_cpu_us = stats_median(it, offsetof(struct sample,
+						      daemon_cpu_us), &lo, &hi);
 	if (!nlat)
 		return;
 	lat = malloc(nlat * sizeof(double));
@@ -232,6 +259,8 @@ static const struct target targets[] = {
 	  1.1 },
 	{ "upcall full handshakes / plain GnuTLS", BENCH_UPCALL, BENCH_HS,
 	  "upcall", "gnutls", 1, 0.9 },
+	{ "upcall: ours / --daemon", BENCH_UPCALL,
+	  BENCH_UPCALL, "upcall", "upcall-daemon", 1, 1.0 },
 	/* No goal: what libktls would gain from an option it doesn't set. */
 	{ "ktls-sendfile-zc TX / ktls-sendfile TX", BENCH_TX, BENCH_TX,
 	  "ktls-sendfile-zc", "ktls-sendfile", 0, 0 },
@@ -502,11 +531,18 @@ static void table_notes(FILE *f, const struct bench_ctx *ctx,
 					st.p50 - sref.p50, st.p50, sref.p50);
 			}
 			if (!st.resumed)
-				fprintf(f, "  upcall, %d concurrent: tlshd resumed none of its %u handshakes (the server counts)\n",
-					it->conc, st.count);
+				fprintf(f, "  %s, %d concurrent: %s resumed none of its %u handshakes (the server counts)\n",
+					it->path, it->conc,
+					it->daemon ? it->daemon : "tlshd",
+					st.count);
 			if (st.resubmits)
 				fprintf(f, "  upcall, %d concurrent: %u submits refused for the kernel's pending cap and retried\n",
 					it->conc, st.resubmits);
+			if (it->daemon)
+				fprintf(f, "  %s (%s), %d concurrent: first handshake after start %.1f ms [%.1f-%.1f], p50 %.1f, p99 %.1f ms; daemon CPU %.2f ms per handshake (its cgroup)\n",
+					it->path, it->daemon, it->conc,
+					st.first_ms, st.first_min, st.first_max,
+					st.p50, st.p99, st.daemon_cpu_us / 1e3);
 		}
 	}
 	for (i = 0; i < r->nitems; i++) {
@@ -740,6 +776,14 @@ void report_json(FILE *f, const struct bench_ctx *ctx,
 			json_num(f, st.p99);
 			fprintf(f, ", \"handshakes\": %u, \"resumed\": %u, \"errors\": %u, \"resubmits\": %u",
 				st.count, st.resumed, st.errors, st.resubmits);
+			if (it->daemon) {
+				fprintf(f, ", \"daemon\": ");
+				json_str(f, it->daemon);
+				fprintf(f, ", \"first_ms\": ");
+				json_num(f, st.first_ms);
+				fprintf(f, ", \"daemon_cpu_us\": ");
+				json_num(f, st.daemon_cpu_us);
+			}
 		}
 		fprintf(f, ", \"verified\": %s, \"error\": ",
 			it->mismatch ? "false" : "true");

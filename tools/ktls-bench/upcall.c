@@ -6,7 +6,9 @@
  * over netlink; the ioctl returns when the agent reported DONE. The server
  * is the same plain GnuTLS server the in-process ceiling talks to, so the
  * ratio of the two rates is the cost of the upcall path. The server tells
- * whether the agent resumed sessions.
+ * whether the agent resumed sessions. An item with a daemon of its own
+ * (--daemon, --ours) starts it for the sample, times its first handshake
+ * apart and charges it the CPU of its cgroup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +108,63 @@ static int upcall_prime(struct upcall_arg *a, struct hs_server *srv,
 	return -ETIMEDOUT;
 }
 
+/*
+ * The first handshake of a daemon just started: retried while no agent
+ * listens yet (ESRCH); its own time is the first-contact latency, config
+ * and trust store loading included.
+ */
+static int upcall_first(struct upcall_arg *a, struct hs_server *srv,
+			double *ms, char *err, size_t errlen)
+{
+	double deadline = bench_now() + 15, t0;
+	int fd, ret, r;
+
+	do {
+		fd = conn_connect(hs_server_fd(srv));
+		if (fd < 0) {
+			snprintf(err, errlen, "connect: %s", strerror(-fd));
+			return fd;
+		}
+		hs_nodelay(fd);
+		t0 = bench_now();
+		ret = upcall_client(a, fd, &r, err, errlen);
+		*ms = (bench_now() - t0) * 1e3;
+		close(fd);
+		if (ret != -ESRCH)
+			return ret;
+		usleep(20000);
+	} while (bench_now() < deadline);
+	return ret;
+}
+
+/* A daemon of the item's own: started, first contact, then the sample. */
+static int upcall_own_daemon(struct bench_ctx *ctx, struct bench_item *it,
+			     struct upcall_arg *a, struct hs_server *srv,
+			     struct sample *out, char *err, size_t errlen)
+{
+	struct bench_daemon d;
+	uint64_t c0, c1;
+	int ret;
+
+	ret = daemon_start(ctx, it->daemon, &d, err, errlen);
+	if (ret)
+		return ret;
+	ret = upcall_first(a, srv, &out->first_ms, err, errlen);
+	if (ret) {
+		snprintf(err + strlen(err), errlen - strlen(err),
+			 " (%s's first handshake)", it->daemon);
+		goto out;
+	}
+	c0 = daemon_cpu_usec(&d);
+	ret = hs_drive(ctx, it, srv, upcall_client, a, out, err, errlen);
+	c1 = daemon_cpu_usec(&d);
+	if (!ret && out->count && c1 > c0)
+		out->daemon_cpu_us = (double)(c1 - c0) / out->count;
+out:
+	daemon_stop(&d);
+	return ret;
+}
+
 int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
 	       struct sample *out, char *err, size_t errlen)
 {
@@ -135,7 +194,9 @@ int upcall_run(struct bench_ctx *ctx, struct bench_item *it,
 	}
 	ret = it->resumed ? upcall_prime(&a, srv, it->conc, &ended0, &resumed0,
 					 err, errlen) : 0;
-	if (!ret)
+	if (!ret && it->daemon)
+		ret = upcall_own_daemon(ctx, it, &a, srv, out, err, errlen);
+	else if (!ret)
 		ret = hs_drive(ctx, it, srv, upcall_client, &a, out, err,
 			       errlen);
 	hs_server_stop(srv, &resumed, &errors);
