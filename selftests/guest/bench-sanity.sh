@@ -12,7 +12,10 @@
 # - the resumption rows (ktls-bench resume, ECDSA and RSA servers, TLS 1.2
 #   and 1.3): every "resumed" handshake resumed and no "full" one did, in
 #   process and, where the kernel has the handshake upcall, through tlshd,
-#   whose log must say "resumed" for them.
+#   whose log must say "resumed" for them;
+# - upcall --daemon/--ours: ktls-bench starts each daemon per sample in a
+#   cgroup of its own, reports its first handshake and its CPU, and leaves
+#   neither a daemon nor a cgroup behind.
 set -u
 B=${BUILD:-build}
 case $B in /*) ;; *) B=$PWD/$B ;; esac
@@ -192,4 +195,35 @@ for b in bad:
 sys.exit(1 if bad else 0)
 EOF
 [ "$rc" = 0 ] || { cat "$T/r.txt"; echo "FAIL: ktls-bench resume exited $rc"; exit 1; }
+
+if [ "$upcall" = 1 ]; then
+	echo "== upcall --daemon: two daemons started per sample (tlshd twice here)"
+	kill "$tlshd_pid"; wait "$tlshd_pid" 2>/dev/null; tlshd_pid=
+	self=$(command -v tlshd)
+	ktls-bench upcall --daemon "$self" --ours "$self" -q --no-warmup -r 1 \
+		--hs-duration 0.5 -C 1 --cert "$T/ecdsa.pem" --key "$T/ecdsa.key" \
+		--ca "$T/ca.pem" --json="$T/d.json" >"$T/d.txt" 2>&1 ||
+		{ cat "$T/d.txt"; echo "FAIL: ktls-bench upcall --daemon exited $?"; exit 1; }
+	python3 - "$T/d.json" <<'EOF' || { cat "$T/d.txt"; exit 1; }
+import json, sys
+rows = {x["path"]: x for x in json.load(open(sys.argv[1]))["results"] if x["kind"] == "upcall"}
+bad = []
+for p in ("upcall", "upcall-daemon"):
+    x = rows.get(p)
+    if not x or x.get("handshakes", 0) < 1:
+        bad.append("%s: no handshake (%s)" % (p, x and x["error"]))
+        continue
+    if not x.get("daemon") or not x.get("first_ms") or not x.get("daemon_cpu_us"):
+        bad.append("%s: daemon %r, first_ms %r, daemon_cpu_us %r" % (p, x.get("daemon"), x.get("first_ms"), x.get("daemon_cpu_us")))
+        continue
+    print("  ok: %-13s %d handshakes, first after start %.1f ms, daemon CPU %.1f ms/hs" % (p, x["handshakes"], x["first_ms"], x["daemon_cpu_us"] / 1e3))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF
+	pgrep -x tlshd >/dev/null && { pgrep -ax tlshd; echo "FAIL: a daemon outlived ktls-bench"; exit 1; }
+	left=$(ls -d /sys/fs/cgroup/ktls-bench-* 2>/dev/null)
+	[ -z "$left" ] || { echo "FAIL: cgroups left behind: $left"; exit 1; }
+	echo "  ok: no daemon and no cgroup left"
+fi
 echo "PASS"
