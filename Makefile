@@ -9,9 +9,10 @@
 #   make soak       the long tier at full size on every kernel
 #   make fuzz       each fuzz harness for FUZZ_SECONDS (300)
 #   make modules    the kernel modules for every guest kernel (6.12, 6.1, 7.3)
-#   make bench      the standard benchmark suite in a 6.12 guest
+#   make bench      the standard benchmark suite, then bench-serve, in 6.12 guests
 #   make bench-rekey  TLS 1.3 KeyUpdate cost and throughput in a 7.3 guest
 #   make bench-versus upcall handshakes: our tlshd against ktls-utils' (Debian's)
+#   make bench-serve  ktls-serve against nginx (kTLS and user space), wrk
 #   make install    DESTDIR=... PREFIX=... (default /usr/local); make uninstall
 #   make deb        the Debian packages (dpkg-buildpackage) in $(BUILD)/deb
 #
@@ -64,7 +65,7 @@ QUICK_BUDGET ?= 900
 SOAK_BUDGET ?= 10800
 RUN = selftests/run.sh --build $(O) --start $(RUN_START)
 
-.PHONY: all deps kernels modules check check-quick check-host soak run bench bench-rekey bench-versus clean install uninstall products deb
+.PHONY: all deps kernels modules check check-quick check-host soak run bench bench-rekey bench-versus bench-serve clean install uninstall products deb
 all:
 
 include lib/lib.mk
@@ -115,6 +116,12 @@ bench: deps
 	@selftests/vm/kernel-fetch.sh 6.12 $(KCACHE)
 	@$(MAKE) --no-print-directory all modules SERIES=6.12
 	@scripts/bench.sh --build $(O)
+	@scripts/bench-serve.sh --build $(O)
+
+bench-serve: deps
+	@selftests/vm/kernel-fetch.sh 6.12 $(KCACHE)
+	@$(MAKE) --no-print-directory all SERIES=6.12
+	@scripts/bench-serve.sh --build $(O)
 
 bench-rekey: deps
 	@selftests/vm/kernel-fetch.sh 7.3 $(KCACHE)
