@@ -121,6 +121,8 @@ struct ktls_session {
 	unsigned int peer_mfl;		/* ... max_fragment_length, bytes */
 	int cert_requested;		/* client: server sent CertificateRequest */
 	int cert_sent;			/* ... and we answered with a chain */
+	int64_t hello_sent_us;		/* client: last ClientHello written */
+	unsigned int hello_rtt_us;	/* ... until the server's answer */
 
 	/* TLS 1.3 application traffic secrets, current (key_update.c). */
 	unsigned char ku_tx[64], ku_rx[64];
@@ -287,6 +289,7 @@ int ktls_key_update_answer(struct ktls_session *s);
 
 /* util */
 int64_t ktls_now_ms(void);
+int64_t ktls_now_us(void);
 
 /*
  * One recvmsg on a kTLS socket with room for the record type: returns the

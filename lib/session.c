@@ -449,6 +449,8 @@ static void session_info_fill(const struct ktls_session *s,
 			      ncerts && s->cfg->verify != KTLS_VERIFY_NONE;
 	session_peer_name(s, info->peer_name, sizeof(info->peer_name));
 	info->peer_record_limit = ktls_record_limit_asked(s);
+	info->hello_rtt_us = s->hello_rtt_us;
+	info->cert_sent = s->cert_sent;
 }
 
 KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,

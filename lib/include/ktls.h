@@ -263,6 +263,11 @@ struct ktls_info {
 	int key_update;
 	unsigned long key_updates_sent;	/* by us, answers included */
 	unsigned long key_updates_received;
+	/* Client: microseconds from our last ClientHello to the server's
+	 * answer (its round trip, its hello work included); 0 if unknown. */
+	unsigned int hello_rtt_us;
+	/* Client: 1 if we answered a CertificateRequest with a chain. */
+	int cert_sent;
 };
 int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
 /* The peer's certificate (DER, leaf), if any; valid while s lives. */
