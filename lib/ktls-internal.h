@@ -86,6 +86,12 @@ struct ktls_session {
 	gnutls_psk_client_credentials_t psk_client;
 	char *psk_identity;
 
+	/*
+	 * O_NONBLOCK on fd, read once per ktls_session_handshake() call
+	 * rather than before every read; -1 outside one (transport.c).
+	 */
+	int nonblock;
+
 	/* Record-bounded reader (see transport.c). */
 	unsigned char hdr[5];
 	unsigned int hdr_have;
@@ -197,6 +203,8 @@ int ktls_resume_setup_server(struct ktls_session *s,
 #define KTLS_HANDSHAKE_INPUT_MAX (512 * 1024)
 void ktls_transport_setup(struct ktls_session *s);
 ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
+/* 1 if the socket is in non-blocking mode (s->nonblock, else asked). */
+int ktls_transport_nonblocking(const struct ktls_session *s);
 void ktls_transport_drain(int fd);
 
 /* record_limit.c: decline record size limits kTLS can't keep. */
