@@ -26,6 +26,9 @@ struct ktls_psk {
 	gnutls_datum_t key;
 };
 
+/* Key-exchange groups a config can name (groups.c). */
+#define KTLS_GROUPS_MAX 16
+
 struct ktls_config {
 	int refs;			/* atomic */
 	enum ktls_role role;
@@ -42,6 +45,8 @@ struct ktls_config {
 	enum ktls_verify verify;
 	int allow_rsa_kx;
 	uint64_t key_update_limit;	/* records per key, 0: no automatic update */
+	const char *groups[KTLS_GROUPS_MAX];	/* GnuTLS names, preferred first */
+	unsigned int ngroups;		/* 0: the default order (groups.c) */
 	int user_records;		/* GnuTLS keeps the records: no kTLS */
 
 	/* Built once at freeze time from the fields above + the kernel. */
@@ -166,6 +171,16 @@ int ktls_config_mutable(struct ktls_config *cfg);
  * in place; -EINVAL if it is not of that form or either part is empty.
  */
 int ktls_keyring_split_description(char *described, char **type, char **desc);
+
+/*
+ * groups.c: a list of group names (ktls_config_set_groups) into GnuTLS's
+ * names, repeats dropped; -EINVAL for an unknown name or none.
+ */
+int ktls_groups_parse_list(const char *list, const char **names,
+			   unsigned int *n);
+/* ":-GROUP-ALL:+GROUP-..." appended at buf + *pos. */
+int ktls_groups_priority(const struct ktls_config *cfg, char *buf, size_t len,
+			 size_t *pos);
 
 /* priority.c */
 int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
