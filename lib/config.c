@@ -333,6 +333,23 @@ KTLS_EXPORT int ktls_config_set_ciphers(struct ktls_config *cfg,
 	return 0;
 }
 
+KTLS_EXPORT int ktls_config_set_groups(struct ktls_config *cfg,
+				       const char *groups)
+{
+	const char *names[KTLS_GROUPS_MAX];
+	unsigned int n;
+	int ret;
+
+	if (config_mutable(cfg))
+		return -EBUSY;
+	ret = ktls_groups_parse_list(groups, names, &n);
+	if (ret)
+		return ret;
+	memcpy(cfg->groups, names, n * sizeof(names[0]));
+	cfg->ngroups = n;
+	return 0;
+}
+
 KTLS_EXPORT void ktls_config_set_verify(struct ktls_config *cfg,
 					enum ktls_verify mode)
 {

@@ -19,6 +19,14 @@ int64_t ktls_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t ktls_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int ktls_session_fail(struct ktls_session *s, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -176,12 +176,36 @@ static int hooks_client_hello(struct ktls_session *s, const gnutls_datum_t *m)
 	return s->hello_dup_ext ? GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER : 0;
 }
 
+/*
+ * Client: the server's answer to our (last) ClientHello times the path
+ * and the server's pace, which bound when its post-handshake
+ * NewSessionTicket can come (a TLS 1.3 client's wait for one).
+ */
+static void hooks_hello_rtt(struct ktls_session *s, unsigned int htype,
+			    int incoming)
+{
+	int64_t rtt;
+
+	if (!incoming && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO) {
+		s->hello_sent_us = ktls_now_us();
+		return;
+	}
+	if (!incoming || !s->hello_sent_us ||
+	    (htype != GNUTLS_HANDSHAKE_SERVER_HELLO &&
+	     htype != GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST))
+		return;
+	rtt = ktls_now_us() - s->hello_sent_us;
+	s->hello_rtt_us = rtt > 0 && rtt < UINT32_MAX ? (unsigned int)rtt : 1;
+	s->hello_sent_us = 0;
+}
+
 static int hooks_func(gnutls_session_t gs, unsigned int htype,
 		      unsigned int when, unsigned int incoming,
 		      const gnutls_datum_t *msg)
 {
 	struct ktls_session *s = gnutls_session_get_ptr(gs);
 
+	hooks_hello_rtt(s, htype, incoming);
 	if (!incoming || !msg || !msg->data)
 		return 0;
 	if (ktls_record_limit_check(s, htype, msg))

@@ -26,6 +26,9 @@ struct ktls_psk {
 	gnutls_datum_t key;
 };
 
+/* Key-exchange groups a config can name (groups.c). */
+#define KTLS_GROUPS_MAX 16
+
 struct ktls_config {
 	int refs;			/* atomic */
 	enum ktls_role role;
@@ -42,6 +45,8 @@ struct ktls_config {
 	enum ktls_verify verify;
 	int allow_rsa_kx;
 	uint64_t key_update_limit;	/* records per key, 0: no automatic update */
+	const char *groups[KTLS_GROUPS_MAX];	/* GnuTLS names, preferred first */
+	unsigned int ngroups;		/* 0: the default order (groups.c) */
 	int user_records;		/* GnuTLS keeps the records: no kTLS */
 
 	/* Built once at freeze time from the fields above + the kernel. */
@@ -86,6 +91,12 @@ struct ktls_session {
 	gnutls_psk_client_credentials_t psk_client;
 	char *psk_identity;
 
+	/*
+	 * O_NONBLOCK on fd, read once per ktls_session_handshake() call
+	 * rather than before every read; -1 outside one (transport.c).
+	 */
+	int nonblock;
+
 	/* Record-bounded reader (see transport.c). */
 	unsigned char hdr[5];
 	unsigned int hdr_have;
@@ -121,6 +132,8 @@ struct ktls_session {
 	unsigned int peer_mfl;		/* ... max_fragment_length, bytes */
 	int cert_requested;		/* client: server sent CertificateRequest */
 	int cert_sent;			/* ... and we answered with a chain */
+	int64_t hello_sent_us;		/* client: last ClientHello written */
+	unsigned int hello_rtt_us;	/* ... until the server's answer */
 
 	/* TLS 1.3 application traffic secrets, current (key_update.c). */
 	unsigned char ku_tx[64], ku_rx[64];
@@ -159,6 +172,16 @@ int ktls_config_mutable(struct ktls_config *cfg);
  */
 int ktls_keyring_split_description(char *described, char **type, char **desc);
 
+/*
+ * groups.c: a list of group names (ktls_config_set_groups) into GnuTLS's
+ * names, repeats dropped; -EINVAL for an unknown name or none.
+ */
+int ktls_groups_parse_list(const char *list, const char **names,
+			   unsigned int *n);
+/* ":-GROUP-ALL:+GROUP-..." appended at buf + *pos. */
+int ktls_groups_priority(const struct ktls_config *cfg, char *buf, size_t len,
+			 size_t *pos);
+
 /* priority.c */
 int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 			size_t len);
@@ -195,6 +218,8 @@ int ktls_resume_setup_server(struct ktls_session *s,
 #define KTLS_HANDSHAKE_INPUT_MAX (512 * 1024)
 void ktls_transport_setup(struct ktls_session *s);
 ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
+/* 1 if the socket is in non-blocking mode (s->nonblock, else asked). */
+int ktls_transport_nonblocking(const struct ktls_session *s);
 void ktls_transport_drain(int fd);
 
 /* record_limit.c: decline record size limits kTLS can't keep. */
@@ -287,6 +312,7 @@ int ktls_key_update_answer(struct ktls_session *s);
 
 /* util */
 int64_t ktls_now_ms(void);
+int64_t ktls_now_us(void);
 
 /*
  * One recvmsg on a kTLS socket with room for the record type: returns the

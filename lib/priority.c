@@ -4,7 +4,9 @@
  * accepts, TLS 1.2 at least, forward-secret key exchange unless the config
  * opts in to RSA key exchange. No CBC, no SHA1 MAC: -MAC-ALL:+AEAD.
  * A server chooses by its own order (%SERVER_PRECEDENCE): AES-128-GCM,
- * AES-256-GCM, ChaCha20-Poly1305, AES-128-CCM; ECDHE before DHE.
+ * AES-256-GCM, ChaCha20-Poly1305, AES-128-CCM; ECDHE before DHE; the
+ * groups in the config's order, X25519 and P-256 first by default
+ * (groups.c), for certificates and for PSK (psk_dhe_ke) alike.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +35,8 @@ int ktls_priority_build(const struct ktls_config *cfg, int psk, char *buf,
 	int ret;
 
 	ret = priority_add(buf, len, &pos, "NORMAL:-VERS-ALL");
+	if (!ret)
+		ret = ktls_groups_priority(cfg, buf, len, &pos);
 	/* A server picks by its own order (scanners rate "client's" as weak). */
 	if (cfg->role == KTLS_ROLE_SERVER && !ret)
 		ret = priority_add(buf, len, &pos, ":%SERVER_PRECEDENCE");

@@ -4,7 +4,6 @@
  * config, drive it (blocking or not), and describe the result.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +169,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 		return -ENOMEM;
 	s->cfg = ktls_config_get(cfg);
 	s->fd = fd;
+	s->nonblock = -1;
 	pthread_mutex_init(&s->ku_lock, NULL);
 	s->timeout_ms = opts->timeout_ms;
 	if (opts->timeout_ms)
@@ -234,13 +234,6 @@ KTLS_EXPORT void ktls_session_free(struct ktls_session *s)
 	free(s);
 }
 
-static int session_nonblocking(const struct ktls_session *s)
-{
-	int fl = fcntl(s->fd, F_GETFL);
-
-	return fl >= 0 && (fl & O_NONBLOCK);
-}
-
 static int session_check_ciphers(struct ktls_session *s)
 {
 	struct ktls_config *cfg = s->cfg;
@@ -275,7 +268,7 @@ static int session_failed(struct ktls_session *s, int gnutls_err)
 static void session_info_fill(const struct ktls_session *s,
 			      struct ktls_info *info);
 
-KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
+static int session_handshake(struct ktls_session *s)
 {
 	int ret, loops = 0;
 
@@ -303,7 +296,7 @@ KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 		if (gnutls_error_is_fatal(ret))
 			return session_failed(s, ret);
 		if ((ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) &&
-		    session_nonblocking(s))
+		    s->nonblock)
 			return -EAGAIN;
 		/* A warning alert or a retry: go on, but not forever. */
 		if (++loops > 64)
@@ -312,6 +305,18 @@ KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 	s->state = KTLS_ST_DONE;
 	session_info_fill(s, &s->info);
 	return 0;
+}
+
+KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
+{
+	int ret;
+
+	/* The mode can't change within one call: one fcntl, not one a read. */
+	s->nonblock = -1;
+	s->nonblock = ktls_transport_nonblocking(s);
+	ret = session_handshake(s);
+	s->nonblock = -1;
+	return ret;
 }
 
 KTLS_EXPORT short ktls_session_poll_events(const struct ktls_session *s)
@@ -449,6 +454,8 @@ static void session_info_fill(const struct ktls_session *s,
 			      ncerts && s->cfg->verify != KTLS_VERIFY_NONE;
 	session_peer_name(s, info->peer_name, sizeof(info->peer_name));
 	info->peer_record_limit = ktls_record_limit_asked(s);
+	info->hello_rtt_us = s->hello_rtt_us;
+	info->cert_sent = s->cert_sent;
 }
 
 KTLS_EXPORT int ktls_session_info(const struct ktls_session *s,

@@ -64,28 +64,35 @@ ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 	return n;
 }
 
+int ktls_transport_nonblocking(const struct ktls_session *s)
+{
+	int fl;
+
+	if (s->nonblock >= 0)
+		return s->nonblock;
+	fl = fcntl(s->fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
 /*
  * GnuTLS asks this before reading when a handshake timeout is set. A
- * non-blocking socket must not block here: "not yet" is EAGAIN, and the
- * caller's event loop does the waiting (ktls_session_time_left()).
+ * non-blocking socket must not block here, and needs no poll either: the
+ * read that follows says "not yet" (EAGAIN) by itself, and the caller's
+ * event loop does the waiting (ktls_session_time_left()).
  */
 static int transport_pull_timeout(gnutls_transport_ptr_t ptr,
 				  unsigned int ms)
 {
 	struct ktls_session *s = ptr;
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
-	int fl = fcntl(s->fd, F_GETFL), nonblock = fl >= 0 && (fl & O_NONBLOCK);
 	int ret;
 
+	if (ktls_transport_nonblocking(s))
+		return 1;
 	do {
-		ret = poll(&pfd, 1, nonblock ? 0 :
-				    ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
+		ret = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
 				    (int)ms);
 	} while (ret < 0 && errno == EINTR);
-	if (ret == 0 && nonblock) {
-		errno = EAGAIN;
-		ret = -1;
-	}
 	if (ret < 0)
 		gnutls_transport_set_errno(s->gs, errno);
 	return ret;

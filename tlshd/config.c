@@ -32,6 +32,7 @@ enum tlshd_config_kind {
 	KIND_LIST,
 	KIND_VERSION,	/* 1.2 or 1.3 */
 	KIND_CIPHERS,	/* ';'-list of kTLS cipher names */
+	KIND_GROUPS,	/* key-exchange group names, preferred first */
 	KIND_TICKET_KEY,	/* absolute path or keyring:SERIAL */
 };
 
@@ -97,6 +98,7 @@ static const struct tlshd_config_key tlshd_config_keys[] = {
 	  1, TLSHD_CONFIG_MAX_INFLIGHT, 0 },
 	{ SECTION_TLSHD, "min_version", KIND_VERSION, OFF(min_version), 0, 0, 0 },
 	{ SECTION_TLSHD, "ciphers", KIND_CIPHERS, OFF(ciphers), 0, 0, 0 },
+	{ SECTION_TLSHD, "groups", KIND_GROUPS, OFF(groups), 0, 0, 0 },
 	{ SECTION_TLSHD, "allow_rsa_kx", KIND_BOOL, OFF(allow_rsa_kx), 0, 0, 0 },
 	{ SECTION_RESUMPTION, "tickets", KIND_BOOL, OFF(tickets), 0, 0, 0 },
 	{ SECTION_RESUMPTION, "ticket_key", KIND_TICKET_KEY, OFF(ticket_key),
@@ -188,6 +190,7 @@ void tlshd_config_free(struct tlshd_config *cfg)
 	free(cfg->server_pq_certificate);
 	free(cfg->server_pq_private_key);
 	free(cfg->ticket_key);
+	free(cfg->groups);
 	free(cfg->source);
 	tlshd_config_init(cfg);
 }
@@ -374,6 +377,51 @@ static int tlshd_config_set_ciphers(struct tlshd_config_parser *p,
 		return 0;
 	}
 	*dst = (int)mask;
+	return 0;
+}
+
+/* The same separators as ktls_config_set_groups(). */
+static int tlshd_config_group_sep(char c)
+{
+	return tlshd_is_space(c) || c == ',' || c == ';' || c == ':';
+}
+
+static int tlshd_config_set_groups(struct tlshd_config_parser *p,
+				   const struct tlshd_config_key *k,
+				   const char *s, const char *e)
+{
+	char **dst = (char **)((char *)p->cfg + k->offset);
+	const char *vs = s, *is;
+	unsigned int n = 0;
+	char *v;
+
+	while (s < e) {
+		while (s < e && tlshd_config_group_sep(*s))
+			s++;
+		for (is = s; s < e && !tlshd_config_group_sep(*s); s++)
+			;
+		if (is == s)
+			break;
+		if (!ktls_group_parse(is, s - is)) {
+			tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+					    "key '%s': unknown group '%.*s' (known: X25519, P-256, P-384, P-521, X448, FFDHE2048, FFDHE3072, FFDHE4096, FFDHE6144, FFDHE8192)",
+					    k->name, (int)(s - is > 40 ? 40 : s - is),
+					    is);
+			return 0;
+		}
+		n++;
+	}
+	if (!n) {
+		tlshd_config_report(p, TLSHD_CONFIG_ERROR,
+				    "key '%s': names no group (comment the line out for the default order)",
+				    k->name);
+		return 0;
+	}
+	v = strndup(vs, e - vs);
+	if (!v)
+		return -ENOMEM;
+	free(*dst);
+	*dst = v;
 	return 0;
 }
 
@@ -634,6 +682,9 @@ static int tlshd_config_keyval(struct tlshd_config_parser *p, const char *s,
 			break;
 		case KIND_CIPHERS:
 			ret = tlshd_config_set_ciphers(p, k, vs, ve);
+			break;
+		case KIND_GROUPS:
+			ret = tlshd_config_set_groups(p, k, vs, ve);
 			break;
 		case KIND_TICKET_KEY:
 			ret = tlshd_config_set_ticket_key(p, k, vs, ve);

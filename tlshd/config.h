@@ -52,6 +52,7 @@ struct tlshd_config {
 	int max_inflight;	/* per worker; excess requests wait */
 	int min_version;	/* 0x0303 or 0x0304 (min_version=1.2|1.3) */
 	int ciphers;		/* KTLS_CIPHER_* mask (ciphers=A;B;..) */
+	char *groups;		/* key-exchange groups (groups=X25519 P-256); NULL: default */
 	int allow_rsa_kx;	/* allow_rsa_kx=true: TLS 1.2 RSA key exchange */
 
 	/* [resumption] */

@@ -113,7 +113,7 @@ static int tlshd_creds_trust(struct ktls_config *kc,
 	return 0;
 }
 
-/* [tlshd] min_version, ciphers, allow_rsa_kx; the parser checked them. */
+/* [tlshd] min_version, ciphers, groups, allow_rsa_kx; the parser checked them. */
 static int tlshd_creds_policy_new(const struct tlshd_config *cfg, int server,
 				  struct ktls_config **out, char *err,
 				  size_t errlen)
@@ -140,6 +140,14 @@ static int tlshd_creds_policy_new(const struct tlshd_config *cfg, int server,
 		ret = ktls_config_set_ciphers(kc, cfg->ciphers);
 		if (ret) {
 			snprintf(err, errlen, "[tlshd] ciphers: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+	}
+	if (cfg->groups) {
+		ret = ktls_config_set_groups(kc, cfg->groups);
+		if (ret) {
+			snprintf(err, errlen, "[tlshd] groups: %s",
 				 strerror(-ret));
 			goto fail;
 		}

@@ -21,12 +21,24 @@
 #include "resumption.h"
 #include "session_cache.h"
 
-#define TLSHD_TICKET_WAIT_MIN_MS 50
+/*
+ * A TLS 1.3 server sends its ticket once our Finished has reached it:
+ * one round trip after the handshake, plus what little making a ticket
+ * costs. The time from our ClientHello to its answer is that round trip
+ * plus the server's hello work (key share, signature), which costs more
+ * than a ticket, so twice that, with a floor for a busy scheduler, is
+ * ample. The cap is for a slow first answer on a slow path.
+ */
+#define TLSHD_TICKET_WAIT_RTTS 2
+#define TLSHD_TICKET_WAIT_FLOOR_MS 10
 #define TLSHD_TICKET_WAIT_MAX_MS 300
 /*
  * A server's refusal of our certificate is worth a longer wait than a
  * ticket: without it the consumer gets a socket the server will close.
+ * The server verifies our chain first, so this one scales with the
+ * handshake's own duration.
  */
+#define TLSHD_VERDICT_WAIT_MIN_MS 50
 #define TLSHD_VERDICT_WAIT_MAX_MS 2000
 #define TLSHD_TICKET_DEFAULT_LIFETIME 3600
 
@@ -70,7 +82,7 @@ struct tlshd_resumption *tlshd_resumption_new(const struct tlshd_config *cfg,
 	 * told to (tickets=true).
 	 */
 	r->psk_tickets = r->tickets && cfg && cfg->tickets == 1;
-	/* -1: the adaptive default, 3x the handshake's duration. */
+	/* -1: the adaptive default (twice the hello round trip). */
 	r->ticket_wait_ms = cfg ? cfg->ticket_wait_ms : -1;
 	if (!cfg || cfg->cache) {
 		r->cache = tlshd_session_cache_new(cfg && cfg->cache_size > 0 ?
@@ -149,7 +161,13 @@ int tlshd_resumption_wants_tickets(const struct tlshd_resumption *r,
 	if (ktls_session_info(session, &info))
 		return 0;
 	rc->tls13 = info.version == KTLS_VERSION_1_3;
-	rc->verdict = rc->tls13 && ktls_session_cert_requested(session);
+	rc->hello_rtt_us = info.hello_rtt_us;
+	/*
+	 * A server's refusal of our chain takes its verifying it: worth a
+	 * longer wait. Its answer to an empty Certificate (we had none to
+	 * give) costs it nothing, and comes with its ticket, if any.
+	 */
+	rc->verdict = rc->tls13 && info.cert_sent;
 	if (rc->offered)
 		tlshd_session_cache_result(r->cache, info.resumed);
 	return rc->verdict || (r->cache && rc->cache_key[0]);
@@ -177,23 +195,78 @@ static int tlshd_resumption_recv(struct tlshd_resume_client *rc,
 	return ret;
 }
 
-/* How long to wait for a first ticket, from the handshake's own pace. */
+/*
+ * Why this handshake does not wait for a ticket at all (not even a peek
+ * at the socket), or NULL. A server's refusal of our certificate is
+ * awaited whatever the server's tickets.
+ */
+static const char *tlshd_resumption_skip(const struct tlshd_resumption *r,
+					 const struct tlshd_resume_client *rc)
+{
+	if (rc->verdict)
+		return NULL;
+	if (!r->cache || !rc->cache_key[0])
+		return "no session cache";
+	if (tlshd_session_cache_sends_tickets(r->cache, rc->cache_key) == 0)
+		return "server sends none";
+	return NULL;
+}
+
+/*
+ * How long to wait for a first ticket (or the verdict), from this
+ * handshake's own pace; why, in words, in why.
+ */
 static int64_t tlshd_resumption_wait_ms(const struct tlshd_resumption *r,
 					const struct tlshd_resume_client *rc,
-					int64_t elapsed_ms)
+					int64_t elapsed_ms, char *why,
+					size_t len)
 {
-	int64_t max = rc->verdict ? TLSHD_VERDICT_WAIT_MAX_MS :
-				    TLSHD_TICKET_WAIT_MAX_MS;
-	int64_t wait = 3 * elapsed_ms;
-	int fixed = r->ticket_wait_ms;
+	int64_t rtt_ms = (rc->hello_rtt_us + 999) / 1000;
+	int64_t wait;
 
-	if (wait < TLSHD_TICKET_WAIT_MIN_MS)
-		wait = TLSHD_TICKET_WAIT_MIN_MS;
-	if (wait > max)
-		wait = max;
-	if (fixed > 0 || (fixed == 0 && !rc->verdict))
-		wait = fixed;
+	/* 0: keep a ticket only if it has come already. */
+	if (r->ticket_wait_ms > 0 || (!r->ticket_wait_ms && !rc->verdict)) {
+		snprintf(why, len, "ticket_wait_ms=%d", r->ticket_wait_ms);
+		return r->ticket_wait_ms;
+	}
+	if (rc->verdict) {
+		wait = 3 * elapsed_ms;
+		if (wait < TLSHD_VERDICT_WAIT_MIN_MS)
+			wait = TLSHD_VERDICT_WAIT_MIN_MS;
+		if (wait > TLSHD_VERDICT_WAIT_MAX_MS)
+			wait = TLSHD_VERDICT_WAIT_MAX_MS;
+		snprintf(why, len,
+			 "the server's verdict on our certificate: 3x the %lld ms handshake",
+			 (long long)elapsed_ms);
+		return wait;
+	}
+	if (!rc->hello_rtt_us) {
+		/* Not measured (cannot happen for a client): the cap. */
+		snprintf(why, len, "no round trip measured");
+		return TLSHD_TICKET_WAIT_MAX_MS;
+	}
+	wait = TLSHD_TICKET_WAIT_RTTS * rtt_ms;
+	if (wait < TLSHD_TICKET_WAIT_FLOOR_MS)
+		wait = TLSHD_TICKET_WAIT_FLOOR_MS;
+	if (wait > TLSHD_TICKET_WAIT_MAX_MS)
+		wait = TLSHD_TICKET_WAIT_MAX_MS;
+	snprintf(why, len, "%dx the %lld.%03u ms hello round trip",
+		 TLSHD_TICKET_WAIT_RTTS, (long long)(rc->hello_rtt_us / 1000),
+		 rc->hello_rtt_us % 1000);
 	return wait;
+}
+
+/* The ticket phase's one debug line: how long, and how it ended. */
+static int tlshd_resumption_wait_end(const struct tlshd_resume_client *rc,
+				     int fd, const char *outcome)
+{
+	if (rc->awaiting)
+		tlshd_debug("fd %d: ticket wait: %lld ms (%s; bound %lld ms, %s)",
+			    fd, (long long)(tlshd_now_ms() - rc->wait_start_ms),
+			    outcome, (long long)rc->wait_ms, rc->wait_why);
+	else
+		tlshd_debug("fd %d: ticket wait: 0 ms (%s)", fd, outcome);
+	return 0;
 }
 
 int tlshd_resumption_take_tickets(const struct tlshd_resumption *r,
@@ -201,13 +274,22 @@ int tlshd_resumption_take_tickets(const struct tlshd_resumption *r,
 				  struct ktls_session *session, int fd,
 				  int64_t start_ms, int64_t *deadline_ms)
 {
-	int64_t now = tlshd_now_ms();
+	const char *skip;
+	int64_t now;
 	int ret;
 
 	if (!rc->tls13) {
-		tlshd_debug("fd %d: TLS 1.2: no ticket wait (any ticket came inside the handshake)",
+		tlshd_debug("fd %d: ticket wait: skipped (TLS 1.2: any ticket came inside the handshake)",
 			    fd);
 		return 0;
+	}
+	if (!rc->awaiting) {
+		skip = tlshd_resumption_skip(r, rc);
+		if (skip) {
+			tlshd_debug("fd %d: ticket wait: skipped (%s)", fd,
+				    skip);
+			return 0;
+		}
 	}
 	ret = tlshd_resumption_recv(rc, session);
 	if (ret < 0 && !rc->refused)
@@ -216,29 +298,28 @@ int tlshd_resumption_take_tickets(const struct tlshd_resumption *r,
 	if (!ret && !tlshd_resumption_socket_quiet(fd)) {
 		/* A record came after the look: a fatal alert is the outcome. */
 		tlshd_resumption_recv(rc, session);
-		return 0;
+		return tlshd_resumption_wait_end(rc, fd, rc->refused ?
+						 "the server refused us" :
+						 "a record that is no ticket came");
 	}
 	if (ret)
-		return 0;
+		return tlshd_resumption_wait_end(rc, fd, ret > 0 ?
+						 "ticket taken" : rc->refused ?
+						 "the server refused us" :
+						 "error");
+	now = tlshd_now_ms();
 	if (!rc->awaiting) {
-		/*
-		 * A server that got our certificate answers it (ticket or
-		 * alert) one round trip after our Finished: wait for that
-		 * even from a server that sends no tickets.
-		 */
-		if (!rc->verdict &&
-		    (!r->ticket_wait_ms || !r->cache || !rc->cache_key[0] ||
-		     tlshd_session_cache_sends_tickets(r->cache, rc->cache_key,
-						       now / 1000) == 0))
-			return 0;
-		now += tlshd_resumption_wait_ms(r, rc, now - start_ms);
-		if (now < *deadline_ms)
-			*deadline_ms = now;
+		rc->wait_ms = tlshd_resumption_wait_ms(r, rc, now - start_ms,
+						       rc->wait_why,
+						       sizeof(rc->wait_why));
+		rc->wait_start_ms = now;
+		if (now + rc->wait_ms < *deadline_ms)
+			*deadline_ms = now + rc->wait_ms;
 		rc->awaiting = 1;
-		tlshd_debug("fd %d: waiting up to %lld ms for a session ticket",
-			    fd, (long long)(*deadline_ms - tlshd_now_ms()));
 	}
-	return tlshd_now_ms() < *deadline_ms;
+	if (now < *deadline_ms)
+		return 1;
+	return tlshd_resumption_wait_end(rc, fd, "none came");
 }
 
 void tlshd_resumption_store(const struct tlshd_resumption *r,
@@ -257,8 +338,7 @@ void tlshd_resumption_store(const struct tlshd_resumption *r,
 	/* A server may well issue none on a resumed session. */
 	if (info.version == KTLS_VERSION_1_3 && (rc->taken || !info.resumed))
 		tlshd_session_cache_set_sends_tickets(c, rc->cache_key,
-						      rc->taken,
-						      tlshd_now_ms() / 1000);
+						      rc->taken);
 	if (!ktls_session_get_resume_data(session, &data, &len, &lifetime)) {
 		if (!lifetime)
 			lifetime = TLSHD_TICKET_DEFAULT_LIFETIME;
@@ -268,7 +348,7 @@ void tlshd_resumption_store(const struct tlshd_resumption *r,
 		ktls_keyring_free(data, len);
 	}
 	tlshd_session_cache_stats(c, &st);
-	tlshd_info("session cache: hits %lu, misses %lu, resumed %lu, rejected %lu, stored %lu, entries %u",
+	tlshd_debug("session cache: hits %lu, misses %lu, resumed %lu, rejected %lu, stored %lu, entries %u",
 		   st.hits, st.misses, st.resumed, st.rejected, st.stored,
 		   st.entries);
 }

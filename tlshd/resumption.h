@@ -11,11 +11,12 @@
  * before DONE hands the socket to the kernel consumer
  * (ktls_session_recv_tickets: peek, consume handshake records only, stop
  * at data). The wait goes through the worker's event loop like any other
- * handshake step. It is bounded by 3x the handshake's duration (50-300 ms,
- * or [resumption] ticket_wait_ms), ends at the first record that is not a
- * ticket, and is skipped for a minute after a server sent no ticket. A
- * ticket that comes later still reaches the consumer as a handshake
- * record, which it must skip (SUNRPC does; so does ktls_recv).
+ * handshake step. It is bounded by twice this handshake's hello round trip
+ * (10-300 ms, or [resumption] ticket_wait_ms), ends at the first record
+ * that is not a ticket, and is skipped, with no peek at the socket, for a
+ * server the cache remembers sending none (for as long as it keeps that
+ * server). A ticket that comes later still reaches the consumer as a
+ * handshake record, which it must skip (SUNRPC does; so does ktls_recv).
  */
 #ifndef TLSHD_RESUMPTION_H
 #define TLSHD_RESUMPTION_H
@@ -48,8 +49,11 @@ struct tlshd_resume_client {
 	int tls13;		/* tickets come after the handshake */
 	int awaiting;		/* the deadline now bounds the ticket wait */
 	int taken;		/* a ticket came */
-	int verdict;		/* TLS 1.3 client cert sent: await the server's word */
+	int verdict;		/* TLS 1.3 client chain sent: await the server's word */
 	int refused;		/* ... which was a fatal alert: -errno */
+	unsigned int hello_rtt_us;	/* ClientHello to the server's answer */
+	int64_t wait_start_ms, wait_ms;	/* the wait, for its log line */
+	char wait_why[96];
 };
 
 /*

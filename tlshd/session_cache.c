@@ -21,8 +21,7 @@ struct tlshd_cache_entry {
 	size_t len;
 	int64_t expires;
 	int single_use;
-	int sends_tickets;	/* -1 unknown */
-	int64_t no_tickets_until;	/* a "no" is believed until then */
+	int sends_tickets;	/* -1 unknown; kept while the entry lives */
 	uint64_t used;		/* LRU clock */
 };
 
@@ -239,23 +238,24 @@ void tlshd_session_cache_result(struct tlshd_session_cache *c, int resumed)
 }
 
 int tlshd_session_cache_sends_tickets(struct tlshd_session_cache *c,
-				      const char *key, int64_t now)
+				      const char *key)
 {
 	struct tlshd_cache_entry *e;
-	int ret;
+	int ret = -1;
 
 	pthread_mutex_lock(&c->lock);
 	e = tlshd_cache_find(c, key);
-	ret = e ? e->sends_tickets : -1;
-	if (ret == 0 && now >= e->no_tickets_until)
-		ret = -1;
+	if (e) {
+		ret = e->sends_tickets;
+		/* A server we keep contacting keeps its verdict. */
+		e->used = ++c->clock;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
 
 void tlshd_session_cache_set_sends_tickets(struct tlshd_session_cache *c,
-					   const char *key, int sends,
-					   int64_t now)
+					   const char *key, int sends)
 {
 	struct tlshd_cache_entry *e;
 
@@ -263,9 +263,7 @@ void tlshd_session_cache_set_sends_tickets(struct tlshd_session_cache *c,
 	e = tlshd_cache_slot(c, key);
 	if (e) {
 		e->sends_tickets = !!sends;
-		e->no_tickets_until = now + TLSHD_SESSION_CACHE_NO_TICKETS_S;
-		if (!e->used)
-			e->used = ++c->clock;
+		e->used = ++c->clock;
 	}
 	pthread_mutex_unlock(&c->lock);
 }

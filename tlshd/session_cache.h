@@ -61,17 +61,15 @@ void tlshd_session_cache_result(struct tlshd_session_cache *c, int resumed);
 
 /*
  * Whether this server sent a TLS 1.3 ticket last time: 1 yes, 0 no, -1 not
- * known. Lets the client wait for tickets only where they come. A "no" is
- * forgotten after TLSHD_SESSION_CACHE_NO_TICKETS_S seconds, so that one
- * ticket late under load does not end resumption with that server.
- * Times are in seconds.
+ * known. Lets the client wait for tickets only where they come. The
+ * verdict lives as long as the server's entry (a lookup counts as a use),
+ * so that a client reconnecting to a server that sends none (every
+ * ktls-utils server) pays the first contact's wait once, not again.
  */
-#define TLSHD_SESSION_CACHE_NO_TICKETS_S 60
 int tlshd_session_cache_sends_tickets(struct tlshd_session_cache *c,
-				      const char *key, int64_t now);
+				      const char *key);
 void tlshd_session_cache_set_sends_tickets(struct tlshd_session_cache *c,
-					   const char *key, int sends,
-					   int64_t now);
+					   const char *key, int sends);
 
 void tlshd_session_cache_stats(struct tlshd_session_cache *c,
 			       struct tlshd_session_cache_stats *st);

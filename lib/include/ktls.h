@@ -87,6 +87,16 @@ int ktls_config_set_versions(struct ktls_config *cfg, uint16_t min,
 			     uint16_t max);
 /* Allowed ciphers (KTLS_CIPHER_* bits); the kernel's support is ANDed in. */
 int ktls_config_set_ciphers(struct ktls_config *cfg, unsigned int mask);
+/*
+ * Key-exchange groups, most preferred first: names separated by blanks,
+ * ',', ';' or ':', GnuTLS's ("SECP256R1") or the NIST/IANA ones ("P-256",
+ * "x25519"), any case. Default: X25519, P-256, P-384, P-521, X448, then
+ * FFDHE2048 to FFDHE8192. -EINVAL for an unknown name or none, -EBUSY
+ * once frozen.
+ */
+int ktls_config_set_groups(struct ktls_config *cfg, const char *groups);
+/* GnuTLS's name for one group name (len bytes), NULL if unknown. */
+const char *ktls_group_parse(const char *name, size_t len);
 void ktls_config_set_verify(struct ktls_config *cfg, enum ktls_verify mode);
 /* Opt in to non-forward-secret TLS 1.2 RSA key exchange (logged). */
 void ktls_config_allow_rsa_kx(struct ktls_config *cfg, int allow);
@@ -263,6 +273,11 @@ struct ktls_info {
 	int key_update;
 	unsigned long key_updates_sent;	/* by us, answers included */
 	unsigned long key_updates_received;
+	/* Client: microseconds from our last ClientHello to the server's
+	 * answer (its round trip, its hello work included); 0 if unknown. */
+	unsigned int hello_rtt_us;
+	/* Client: 1 if we answered a CertificateRequest with a chain. */
+	int cert_sent;
 };
 int ktls_session_info(const struct ktls_session *s, struct ktls_info *info);
 /* The peer's certificate (DER, leaf), if any; valid while s lives. */

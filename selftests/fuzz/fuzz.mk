@@ -20,7 +20,8 @@ FUZZ_CFLAGS = -std=gnu11 $(WARN) -g -O1 $(FUZZ_SANITIZE) -D_GNU_SOURCE \
 # Harness name -> the parser sources it links, and their libraries.
 FUZZ_SRCS_accept := tlshd/msg.c
 FUZZ_LIBS_accept = $(NL_LIBS)
-FUZZ_SRCS_config := tlshd/config.c lib/cipher_table.c
+FUZZ_SRCS_config := tlshd/config.c lib/cipher_table.c lib/groups.c
+FUZZ_LIBS_config = $(GNUTLS_LIBS)
 FUZZ_SRCS_http := tools/ktls-serve/http.c
 FUZZ_SRCS_psk_identity := lib/keyring_desc.c
 FUZZ_SRCS_session_cache := tlshd/session_cache.c

@@ -168,15 +168,12 @@ static void sc_put(struct tlshd_session_cache *c, struct sc_model *m,
 	m->single_use = single;
 }
 
-/* A "no tickets" hint holds for TLSHD_SESSION_CACHE_NO_TICKETS_S. */
+/* A ticket hint reads back as set, "no" as much as "yes". */
 static void sc_hint(struct tlshd_session_cache *c, struct sc_model *m,
-		    int sends, int64_t now)
+		    int sends)
 {
-	tlshd_session_cache_set_sends_tickets(c, m->key, sends, now);
-	if (tlshd_session_cache_sends_tickets(c, m->key, now) != !!sends)
-		abort();
-	if (!sends && tlshd_session_cache_sends_tickets(c, m->key,
-			now + TLSHD_SESSION_CACHE_NO_TICKETS_S) != -1)
+	tlshd_session_cache_set_sends_tickets(c, m->key, sends);
+	if (tlshd_session_cache_sends_tickets(c, m->key) != !!sends)
 		abort();
 }
 
@@ -209,7 +206,7 @@ static void sc_run(struct sc_input *in, struct sc_server *srv,
 			m->len = 0;
 			break;
 		case 5:
-			sc_hint(c, m, op & 0x40, now);
+			sc_hint(c, m, op & 0x40);
 			break;
 		case 6:
 			tlshd_session_cache_result(c, op & 0x40);

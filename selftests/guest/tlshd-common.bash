@@ -135,8 +135,8 @@ start_echo_server()
 }
 
 # Tests that count on a TLS 1.3 ticket reaching tlshd's client before DONE:
-# on a loaded emulated host it can come later than the adaptive wait (3x
-# the handshake's duration, 50-300 ms). The wait ends when it comes.
+# on a loaded emulated host it can come later than the adaptive wait
+# (twice the hello round trip, 10-300 ms). The wait ends when it comes.
 patient_tickets()
 {
 	printf '[resumption]\nticket_wait_ms=5000\n' >>"${1:-$T/tlshd.conf}"

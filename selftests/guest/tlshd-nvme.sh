@@ -60,6 +60,9 @@ echo "  handshakes: $n ok ($nc host side, $ns target side)"
 grep 'handshake ok:' "$T/tlshd.log" | grep -q "identity NVMe0R01 $HOSTNQN $SUBNQN" ||
 	fail "PSK identity not logged"
 grep -q 'handshake failed' "$T/tlshd.log" && fail "tlshd logged a failed handshake"
+# psk_dhe_ke on the default groups: X25519 at both ends, not FFDHE2048.
+grep 'handshake ok:' "$T/tlshd.log" | grep ', auth psk, ' | grep -v ', group X25519, ' &&
+	fail "a PSK handshake did not negotiate X25519"
 
 echo 1 >"/sys/class/nvme/$CTRL/delete_controller" || fail "disconnect"
 CTRL=

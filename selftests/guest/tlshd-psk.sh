@@ -38,6 +38,16 @@ grep -q "^status=0 peerid=$good " "$T/consumer.out" ||
 	fail "the remote identity is not key $good"
 grep -q 'echo bytes=1048576 verified' "$T/consumer.out" || fail "echo not verified"
 expect_log "handshake ok: peer - 127\.0\.0\.1:4470, client, auth psk, TLSv1\.3"
+grep 'handshake ok: peer - 127\.0\.0\.1:4470' "$T/tlshd.log" | tail -n 1 |
+	grep -q ', group X25519, ' || fail "the default PSK group is not X25519"
+# [tlshd] groups, applied by a reload: P-384 alone is what gets negotiated.
+printf '[tlshd]\ngroups=P-384\n' >>"$T/tlshd.conf"
+reload_tlshd 'reloaded the configuration'
+consumer --connect 127.0.0.1:4470 --type client --auth psk --peerid "$good" \
+	--timeout-ms 20000 --echo-bytes 4096 || fail "PSK handshake on P-384 failed"
+grep 'handshake ok: peer - 127\.0\.0\.1:4470' "$T/tlshd.log" | tail -n 1 |
+	grep -q ', group SECP384R1, ' || fail "groups=P-384 was not negotiated"
+expect_log "handshake ok: peer - 127\.0\.0\.1:4470, client, auth psk, TLSv1\.3 [^,]*, group SECP384R1"
 
 start_server 4471 gnutls-serv -p 4471 --pskpasswd "$T/psk.passwd" \
 	--priority 'NORMAL:+ECDHE-PSK:+DHE-PSK:+PSK'

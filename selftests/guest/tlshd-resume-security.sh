@@ -9,7 +9,10 @@
 . "$(dirname "$0")/tlshd-common.bash"
 require_handshake
 make_pki
+# loglevel=1: the per-handshake 'session cache:' line is at debug.
 cat >"$T/mtls.conf" <<EOT
+[debug]
+loglevel=1
 [authenticate.client]
 x509.truststore=$T/ca.pem
 x509.certificate=$T/client.pem

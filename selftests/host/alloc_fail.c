@@ -199,7 +199,7 @@ static int op_session_cache(void *arg)
 					      3600, i & 1);
 	}
 	if (!ret)
-		tlshd_session_cache_set_sends_tickets(c, "key5", 1, 0);
+		tlshd_session_cache_set_sends_tickets(c, "key5", 1);
 	if (!ret) {
 		ret = tlshd_session_cache_get(c, "key5", 101, &data, &len);
 		if (!ret) {

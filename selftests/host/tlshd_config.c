@@ -285,6 +285,7 @@ static void test_own_keys(void)
 		"max_inflight = 65536\n"
 		"min_version=1.3\n"
 		"ciphers=AES-256-GCM; chacha20-poly1305 ;;\n"
+		"groups = x25519, P-256 ffdhe3072\n"
 		"allow_rsa_kx=Yes\n"
 		"[resumption]\n"
 		"tickets=false\n"
@@ -311,6 +312,7 @@ static void test_own_keys(void)
 	      cfg.min_version == 0 && cfg.ciphers == 0 && !cfg.allow_rsa_kx);
 	CHECK(!cfg.ticket_key && cfg.ticket_rotation == 0 && cfg.cache_size == 0);
 	CHECK(cfg.ticket_wait_ms == -1);
+	CHECK(!cfg.groups);
 	tlshd_config_free(&cfg);
 
 	CHECK(parse(&cfg, &r, text) == 0);
@@ -323,6 +325,7 @@ static void test_own_keys(void)
 	CHECK(cfg.ciphers == (KTLS_CIPHER_AES_256_GCM |
 			      KTLS_CIPHER_CHACHA20_POLY1305));
 	CHECK(cfg.allow_rsa_kx == 1);
+	CHECK(cfg.groups && !strcmp(cfg.groups, "x25519, P-256 ffdhe3072"));
 	CHECK(cfg.tickets == 0 && cfg.cache == 0 && cfg.psk_ke == 1);
 	CHECK(cfg.ticket_key && !strcmp(cfg.ticket_key, "keyring:12345"));
 	CHECK(cfg.ticket_rotation == 3600 && cfg.cache_size == 1);
@@ -332,7 +335,9 @@ static void test_own_keys(void)
 	CHECK(cfg.client_pq_certificate && !strcmp(cfg.client_pq_certificate, "/cpq.pem"));
 	CHECK(cfg.client_pq_private_key && !strcmp(cfg.client_pq_private_key, "/cpq.key"));
 	tlshd_config_where(&cfg, "resumption", "ticket_key", where, sizeof(where));
-	CHECK(!strcmp(where, "test.conf:9"));
+	CHECK(!strcmp(where, "test.conf:10"));
+	tlshd_config_where(&cfg, "tlshd", "groups", where, sizeof(where));
+	CHECK(!strcmp(where, "test.conf:6"));
 	tlshd_config_where(&cfg, "tlshd", "ciphers", where, sizeof(where));
 	CHECK(!strcmp(where, "test.conf:5"));
 	tlshd_config_where(&cfg, "authenticate.server", "x509.crl", where, sizeof(where));
@@ -394,6 +399,10 @@ static void test_own_errors(void)
 		   "test.conf:2: key 'ciphers': unknown cipher 'AES-128-CBC'");
 	expect_one("[tlshd]\nciphers= ; ;\n", E,
 		   "test.conf:2: key 'ciphers': names no cipher");
+	expect_one("[tlshd]\ngroups=X25519 P-257\n", E,
+		   "test.conf:2: key 'groups': unknown group 'P-257' (known: X25519, P-256,");
+	expect_one("[tlshd]\ngroups= , ;\n", E,
+		   "test.conf:2: key 'groups': names no group");
 	expect_one("[tlshd]\nallow_rsa_kx=on\n", E,
 		   "test.conf:2: key 'allow_rsa_kx': expected true or false (yes/no, 1/0), got 'on'");
 	expect_one("[resumption]\ntickets=2\n", E,
@@ -499,7 +508,7 @@ static void test_key_table(void)
 			CHECK(strcmp(sec, sec2) || strcmp(name, name2));
 		}
 	}
-	CHECK(n == 29);
+	CHECK(n == 30);
 	CHECK(tlshd_config_key_at(n, &sec, &name) == -1);
 }
 
