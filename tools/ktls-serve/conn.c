@@ -242,6 +242,12 @@ static enum conn_state conn_send_head(struct conn *c)
 	io_uring_prep_send(sqe, c->fd, out + c->head_sent,
 			   c->head_len - c->head_sent, MSG_NOSIGNAL | more);
 	sqe->flags |= IOSQE_IO_LINK;
+	/*
+	 * A body's encryption goes to io-wq's workers, as a splice's does,
+	 * rather than onto the ring's one thread.
+	 */
+	if (c->small)
+		sqe->flags |= IOSQE_ASYNC;
 	ring_link_timeout(c, conn_idle_ms(c));
 	return CONN_SEND_HEAD;
 }

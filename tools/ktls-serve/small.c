@@ -74,6 +74,12 @@ int small_read_done(struct conn *c)
 		return -1;
 	}
 	c->small_got += res;
+	if (c->small_got < c->body_len && c->r_send != -ECANCELED) {
+		/* A short READ breaks the link: the SEND must not have run. */
+		conn_log(c, "BUG: short read of %s, yet its send ran (%d)",
+			 c->req.target, c->r_send);
+		return -1;
+	}
 	return c->small_got >= c->body_len;
 }
 
