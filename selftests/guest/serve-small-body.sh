@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full
-# ktls-serve over kTLS sends bodies up to --small-body (default 64 KiB) in
-# one SEND behind the head, and larger ones by splice. A small file, one of
+# ktls-serve over kTLS with --small-body 65536 sends bodies up to 64 KiB
+# in one SEND behind the head, and larger ones by splice. A small file, one of
 # exactly 64 KiB, one a byte above, a range inside a small file and HEAD
 # (then a GET on the same connection, so a stray body would show) arrive
 # byte-exact. The exit line's counters say which path carried each body:
 # the small ones with the head, only the 64 KiB + 1 file by splice. With
-# --small-body 0 the same small file goes by splice (the check can fail).
+# the default (0) the same small file goes by splice (the check can fail).
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/guest/serve-common.bash
 need_ktls
@@ -23,7 +23,8 @@ counter() {
 }
 
 tx0=$(tls_stat TlsTxSw)
-start_serve --cert "$T/server.pem" --key "$T/server.key" || exit 1
+start_serve --cert "$T/server.pem" --key "$T/server.key" --small-body 65536 ||
+	exit 1
 small=0 spliced=0
 for s in 16385 65536 65537; do
 	if [ "$("${CURL[@]}" "$(URL /f$s)" | sha)" = "$(file_sha "$ROOT/f$s")" ]; then
@@ -95,12 +96,12 @@ got_spliced=$(counter "by splice")
 	fail_later "server spliced $got_spliced body bytes, want $spliced"
 [ "$(counter copied)" = 0 ] || fail_later "server copied body bytes through user space"
 
-# --small-body 0: the splice path for everything.
-start_serve --cert "$T/server.pem" --key "$T/server.key" --small-body 0 || exit 1
+# The default, --small-body 0: the splice path for everything.
+start_serve --cert "$T/server.pem" --key "$T/server.key" || exit 1
 [ "$("${CURL[@]}" "$(URL /f16385)" | sha)" = "$(file_sha "$ROOT/f16385")" ] ||
-	fail_later "--small-body 0: wrong body"
+	fail_later "default: wrong body"
 stop_serve || fail_later "server exit status $?"
 [ "$(counter "with the head")" = 0 ] && [ "$(counter "by splice")" = 16385 ] &&
-	ok "--small-body 0: the small file went by splice" ||
-	fail_later "--small-body 0: $(grep 'exiting:' "$SERVER_LOG")"
+	ok "default (--small-body 0): the small file went by splice" ||
+	fail_later "default: $(grep 'exiting:' "$SERVER_LOG")"
 finish

@@ -7,10 +7,11 @@
  * the whole response is one submission:
  *
  *   READ file@off -> buf + head_len  (IOSQE_IO_LINK)
- *   SEND buf                         (IOSQE_IO_LINK)
+ *   SEND buf                         (IOSQE_IO_LINK, IOSQE_ASYNC)
  *   LINK_TIMEOUT
  *
- * A page-cache hit completes the READ inline. A short READ breaks the link
+ * A page-cache hit completes the READ inline; the SEND, which encrypts,
+ * runs in an io-wq worker as a splice does, not on the ring's thread. A short READ breaks the link
  * (the SEND comes back -ECANCELED) and the rest is read before the SEND is
  * tried again. The buffer lives for one response: memory stays bounded by
  * --max-conns times --small-body.
