@@ -80,6 +80,7 @@ void conn_free(struct conn *c)
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	splice_release(c);
+	small_release(c);
 	if (c->tls)
 		ktls_session_free(c->tls);
 	close(c->fd);
@@ -203,6 +204,7 @@ static enum conn_state conn_response_done(struct conn *c)
 		close(c->file_fd);
 		c->file_fd = -1;
 	}
+	small_release(c);
 	if (!c->keep_alive || c->srv->stopping)
 		return CONN_CLOSE;
 	used = c->req.header_len;
@@ -211,11 +213,15 @@ static enum conn_state conn_response_done(struct conn *c)
 	return CONN_WAIT_REQUEST;
 }
 
-/* Status line, headers and (for errors) a short body: one SEND. */
+/*
+ * Status line, headers and (for errors) a short body: one SEND. A small
+ * file body is in c->small behind the head: a READ linked to that SEND.
+ */
 static enum conn_state conn_send_head(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 	int more = c->body_left ? MSG_MORE : 0;
+	const char *out = c->small ? c->small : c->head;
 
 	if (!c->head_len) {
 		conn_log(c, "BUG: response head does not fit in %d bytes",
@@ -230,10 +236,18 @@ static enum conn_state conn_send_head(struct conn *c)
 			 ktls_session_error(c->tls));
 		return CONN_ABORT;
 	}
+	if (c->small && c->small_got < c->body_len)
+		small_queue_read(c);
 	sqe = ring_conn_sqe(c, CONN_OP_SEND, 2);
-	io_uring_prep_send(sqe, c->fd, c->head + c->head_sent,
+	io_uring_prep_send(sqe, c->fd, out + c->head_sent,
 			   c->head_len - c->head_sent, MSG_NOSIGNAL | more);
 	sqe->flags |= IOSQE_IO_LINK;
+	/*
+	 * A body's encryption goes to io-wq's workers, as a splice's does,
+	 * rather than onto the ring's one thread.
+	 */
+	if (c->small)
+		sqe->flags |= IOSQE_ASYNC;
 	ring_link_timeout(c, conn_idle_ms(c));
 	return CONN_SEND_HEAD;
 }
@@ -251,6 +265,12 @@ static enum conn_state conn_head_sent(struct conn *c)
 
 static enum conn_state conn_send_step(struct conn *c)
 {
+	int got = small_read_done(c);
+
+	if (got < 0)
+		return CONN_ABORT;
+	if (!got)	/* a short READ: the SEND was cancelled */
+		return conn_send_head(c);
 	if (c->r_send <= 0) {
 		if (c->timed_out)
 			conn_log(c, "client stopped reading: response head not taken within %u s",
@@ -260,8 +280,11 @@ static enum conn_state conn_send_step(struct conn *c)
 				 serve_errname(c->r_send ? c->r_send : -EPIPE));
 		return CONN_ABORT;
 	}
+	if (c->small)
+		small_count(c, c->head_sent, c->r_send);
+	else
+		c->srv->stats.head_bytes += c->r_send;
 	c->head_sent += c->r_send;
-	c->srv->stats.head_bytes += c->r_send;
 	if (c->head_sent < c->head_len)
 		return conn_send_head(c);
 	return CONN_HEAD_SENT;
@@ -432,6 +455,8 @@ static enum conn_state conn_handle(struct conn *c)
 		c->file_fd = e.fd;
 		c->body_off = off;
 		c->body_left = len;
+		if (small_prepare(c) && tls_rekey_due(c))
+			return CONN_ABORT;
 	} else {
 		close(e.fd);
 		c->body_left = 0;
@@ -801,6 +826,9 @@ void conn_on_cqe(struct conn *c, enum conn_op op, int res)
 		break;
 	case CONN_OP_SPLICE_OUT:
 		c->r_out = res;
+		break;
+	case CONN_OP_READ:
+		c->r_read = res;
 		break;
 	case CONN_OP_TIMEOUT:
 		/*

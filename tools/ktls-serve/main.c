@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"  --rekey-every MIB      TLS 1.3 KeyUpdate after each MIB sent (kTLS, kernels that rekey)\n"
 		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
 		"  --max-header BYTES     largest request head (default 8192)\n"
+		"  --small-body BYTES     bodies up to this go out with the head (default 0: none)\n"
 		"  --access-log FILE      a line per request, common log format (-: stdout)\n"
 		"  --priority LIST        narrow TLS: TLS1.2, TLS1.3 and ciphers, ':'-separated\n"
 		"  --quiet                log failures only, not every request\n"
@@ -57,7 +58,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
-	       O_MAXPC, O_IDLE, O_HS, O_MAXH, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
+	       O_MAXPC, O_IDLE, O_HS, O_MAXH, O_SMALL, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
 	       O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -71,6 +72,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HS },
 		{ "max-header", required_argument, NULL, O_MAXH },
+		{ "small-body", required_argument, NULL, O_SMALL },
 		{ "rekey-every", required_argument, NULL, O_REKEY },
 		{ "access-log", required_argument, NULL, O_ACCESS },
 		{ "priority", required_argument, NULL, O_PRIO },
@@ -88,6 +90,11 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->idle_timeout = 30;
 	o->handshake_timeout = 10;
 	o->max_header = 8192;
+	/*
+	 * 0: measured slower than splicing (16 KiB, 8 connections, 6.12
+	 * guest): see man/ktls-serve.1.
+	 */
+	o->small_body = 0;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -123,6 +130,11 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_MAXPC:
 			if (parse_uint(optarg, 1, 1000000, &o->max_per_client))
+				goto bad;
+			break;
+		case O_SMALL:
+			/* Each connection may hold this much: keep it modest. */
+			if (parse_uint(optarg, 0, 1u << 20, &o->small_body))
 				goto bad;
 			break;
 		case O_REKEY:
@@ -290,10 +302,12 @@ int main(int argc, char **argv)
 	server_arm_accept(&s);
 	ret = server_run(&s);
 	serve_log("exiting: %" PRIu64 " connections, %" PRIu64 " requests; sent %" PRIu64
-		  " head bytes, %" PRIu64 " body bytes by splice, %" PRIu64
+		  " head bytes, %" PRIu64 " body bytes with the head, %" PRIu64
+		  " body bytes by splice, %" PRIu64
 		  " body bytes copied through user space; at the limits %" PRIu64
 		  " idle connections closed, %" PRIu64 " clients turned away",
 		  s.stats.conns, s.stats.requests, s.stats.head_bytes,
+		  s.stats.body_small,
 		  s.stats.body_spliced, s.stats.body_copied, s.stats.evicted,
 		  s.stats.rejected);
 	rc = ret ? 1 : 0;

@@ -65,7 +65,7 @@ struct io_uring_sqe *ring_conn_sqe(struct conn *c, enum conn_op op,
 	if (!c->inflight++) {
 		/* A new batch: no results yet. */
 		c->r_poll = c->r_recv = c->r_send = CONN_NO_RESULT;
-		c->r_in = c->r_out = CONN_NO_RESULT;
+		c->r_in = c->r_out = c->r_read = CONN_NO_RESULT;
 		c->timed_out = 0;
 	}
 	return sqe;

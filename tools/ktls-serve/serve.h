@@ -32,6 +32,7 @@ struct serve_opts {
 	unsigned int handshake_timeout;	/* seconds */
 	unsigned int max_header;	/* bytes */
 	unsigned int rekey_every;	/* MiB sent per TLS 1.3 key, 0: no limit */
+	unsigned int small_body;	/* bytes: bodies sent with the head */
 	const char *access_log;		/* file, "-": stdout, NULL: none */
 	const char *priority;		/* --priority, NULL: libktls's defaults */
 	int quiet;
@@ -44,6 +45,7 @@ struct serve_stats {
 	uint64_t head_bytes;	/* status lines + headers, IORING_OP_SEND */
 	uint64_t body_spliced;	/* file bytes moved by IORING_OP_SPLICE */
 	uint64_t body_copied;	/* file bytes read into user space (user TLS) */
+	uint64_t body_small;	/* file bytes read behind the head, one SEND */
 	uint64_t evicted;	/* idle connections closed to make room */
 	uint64_t rejected;	/* clients turned away at a limit */
 };
@@ -108,6 +110,7 @@ enum conn_op {
 	CONN_OP_SPLICE_IN,
 	CONN_OP_SPLICE_OUT,
 	CONN_OP_TIMEOUT,
+	CONN_OP_READ,
 };
 #define CONN_OP_MASK 7u
 
@@ -122,7 +125,7 @@ enum conn_state {
 	/* Waiting: ops in flight. */
 	CONN_HANDSHAKE = 1,	/* POLL for the handshake */
 	CONN_RECV,		/* reading a request */
-	CONN_SEND_HEAD,		/* SEND of the response head */
+	CONN_SEND_HEAD,		/* SEND of the head (small body: READ, SEND) */
 	CONN_SEND_BODY,		/* splices, or user-space TLS sends */
 	CONN_CLOSE_NOTIFY,	/* waiting for room to send close_notify */
 	CONN_LINGER,		/* after an error response: drain, then close */
@@ -174,7 +177,7 @@ struct conn {
 	size_t linger_bytes;
 
 	/* One batch of ops: their results, read when inflight drops to 0. */
-	int r_poll, r_recv, r_send, r_in, r_out;
+	int r_poll, r_recv, r_send, r_in, r_out, r_read;
 	int timed_out;
 	struct __kernel_timespec ts;
 
@@ -207,13 +210,17 @@ struct conn {
 	uint64_t key_bytes;		/* body bytes sent under the current key */
 	int pipe[2];
 	size_t pipe_size, pipe_bytes;
+	char *small;			/* --small-body: head, body behind it */
+	size_t small_head;		/* the head's bytes in small[] */
+	uint64_t small_got;		/* body bytes read into small[] */
 	char *ubuf;			/* user TLS: one read() of the file */
 	size_t ubuf_len, ubuf_pos;
 };
 
 /*
  * Who calls whom (no cycle): main -> {priority, server}; server ->
- * limits -> conn -> {tls, tls_user, splice, access_log} -> ring -> log. Only conn.c changes a connection's state.
+ * limits -> conn -> {tls, tls_user, splice, small,
+ * access_log} -> ring -> log. Only conn.c changes a connection's state.
  */
 
 /* log.c: log lines and clocks */
@@ -278,6 +285,7 @@ void conn_free(struct conn *c);
 enum conn_state tls_start(struct conn *c);
 enum conn_state tls_step(struct conn *c);
 void tls_alert(struct conn *c, int description);
+int tls_rekey_due(struct conn *c);
 enum conn_state tls_close_notify(struct conn *c);
 enum conn_state tls_close_notify_step(struct conn *c);
 
@@ -285,6 +293,13 @@ enum conn_state tls_close_notify_step(struct conn *c);
 enum conn_state splice_begin(struct conn *c);
 enum conn_state splice_step(struct conn *c);
 void splice_release(struct conn *c);
+
+/* small.c: small bodies read behind the head, one SEND */
+int small_prepare(struct conn *c);
+void small_queue_read(struct conn *c);
+int small_read_done(struct conn *c);
+void small_count(struct conn *c, size_t before, size_t n);
+void small_release(struct conn *c);
 
 /* tls_user.c: --tls=user, GnuTLS's record layer */
 enum conn_state user_wait_recv(struct conn *c);

@@ -56,15 +56,8 @@ static enum conn_state splice_submit(struct conn *c)
 	 * --rekey-every: between chunks, with nothing in flight, the KeyUpdate
 	 * and the next transmit key (the open record goes out first).
 	 */
-	if (!c->pipe_bytes && c->tls && c->srv->opt.rekey_every &&
-	    c->key_bytes >= (uint64_t)c->srv->opt.rekey_every << 20) {
-		if (ktls_key_update(c->tls, 0)) {
-			conn_log(c, "KeyUpdate failed: %s",
-				 ktls_session_error(c->tls));
-			return CONN_ABORT;
-		}
-		c->key_bytes = 0;
-	}
+	if (!c->pipe_bytes && tls_rekey_due(c))
+		return CONN_ABORT;
 	if (c->pipe_bytes) {
 		more = c->body_left ? SPLICE_F_MORE : 0;
 		sqe = ring_conn_sqe(c, CONN_OP_SPLICE_OUT, 1);

@@ -215,3 +215,20 @@ enum conn_state tls_close_notify_step(struct conn *c)
 	conn_info(c, "close_notify not sent: client stopped reading");
 	return CONN_CLOSE_FINISH;
 }
+
+/*
+ * --rekey-every: with nothing of ours in flight, the KeyUpdate and the
+ * next transmit key (the open record goes out first). -1 if that failed.
+ */
+int tls_rekey_due(struct conn *c)
+{
+	if (!c->tls || !c->srv->opt.rekey_every ||
+	    c->key_bytes < (uint64_t)c->srv->opt.rekey_every << 20)
+		return 0;
+	if (ktls_key_update(c->tls, 0)) {
+		conn_log(c, "KeyUpdate failed: %s", ktls_session_error(c->tls));
+		return -1;
+	}
+	c->key_bytes = 0;
+	return 0;
+}
