@@ -285,6 +285,30 @@ consumer()
 	return $rc
 }
 
+# last_hs: the last handshake line tlshd logged.
+last_hs() { grep -E 'handshake (ok|failed):' "$T/tlshd.log" | tail -n 1; }
+
+# get_via_consumer PORT WANT [VERSION]: one HTTP/1.0 GET through a
+# consumer's upcall handshake to an HTTP server at PORT; tlshd's line must
+# say WANT ("full handshake" or "resumed") and, if given, VERSION
+# ("TLSv1.3").
+get_via_consumer()
+{
+	local port=$1 want=$2 version=${3:-} line
+	consumer --connect 127.0.0.1:$port --type client --auth anon \
+		--peername localhost --timeout-ms 20000 \
+		--request 'GET / HTTP/1.0\r\n\r\n' ||
+		fail "port $port ($want): consumer failed"
+	grep -q 'HTTP/1.0 200 OK' "$T/consumer.out" ||
+		fail "port $port ($want): no HTTP answer through kTLS"
+	line=$(last_hs)
+	echo "  log: $line"
+	case "$line" in
+	*"peer localhost 127.0.0.1:$port, client,"*"$version"*", $want"*) ;;
+	*) fail "port $port: expected a ${version:+$version }$want handshake" ;;
+	esac
+}
+
 expect_log()
 {
 	grep -qE -- "$1" "$T/tlshd.log" || fail "tlshd's log lacks /$1/"

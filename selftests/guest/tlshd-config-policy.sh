@@ -12,8 +12,6 @@
 require_handshake
 make_pki
 
-last_hs() { grep -E 'handshake (ok|failed):' "$T/tlshd.log" | tail -n 1; }
-
 # conf NAME LINES...: a config trusting our CA, with extra [tlshd] lines.
 conf() {
 	local name=$1 l

@@ -26,7 +26,6 @@ write_a() {
 }
 
 # last_hs: the newest handshake result line of the log.
-last_hs() { grep -E 'handshake (ok|failed):' "$T/tlshd.log" | tail -n 1; }
 
 
 # hs_ok PORT VERSION: an HTTP exchange over kTLS; the log names VERSION.

@@ -21,28 +21,9 @@ x509.certificate=$T/ca-srv.pem
 x509.private_key=$T/ca-srv.key
 EOT
 
-# The last handshake line and cache line tlshd logged.
-last_hs() { grep 'handshake ok\|handshake failed' "$T/tlshd.log" | tail -n 1; }
+# The last cache line tlshd logged (last_hs and get_via_consumer are in
+# tlshd-common.bash).
 last_cache() { grep 'session cache:' "$T/tlshd.log" | tail -n 1; }
-
-# One HTTP GET through a consumer; $1 port, $2 expected "full handshake"
-# or "resumed".
-get_via_consumer()
-{
-	local port=$1 want=$2 line
-	consumer --connect 127.0.0.1:$port --type client --auth anon \
-		--peername localhost --timeout-ms 20000 \
-		--request 'GET / HTTP/1.0\r\n\r\n' ||
-		fail "port $port ($want): consumer failed"
-	grep -q 'HTTP/1.0 200 OK' "$T/consumer.out" ||
-		fail "port $port ($want): no HTTP answer through kTLS"
-	line=$(last_hs)
-	echo "  log: $line"
-	case "$line" in
-	*"peer localhost 127.0.0.1:$port, client,"*", $want"*) ;;
-	*) fail "port $port: expected a $want handshake" ;;
-	esac
-}
 
 start_server 4490 gnutls-serv --http -p 4490 \
 	--x509certfile "$T/ca-srv.pem" --x509keyfile "$T/ca-srv.key"
