@@ -275,13 +275,10 @@ upcall_syscalls() {
 	n1=$(grep -c 'handshake ok' "$T/tlshd.log" || true)
 	python3 - "$conc" "$((n1 - n0))" "$T/st-upcall-$conc.txt" "$SYSCALL_BUDGET" <<'PY' || true
 import sys
+sys.path.insert(0, "scripts")
+from strace_count import calls as strace_calls
 conc, n, st, budget = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-calls = []
-for line in open(st):
-    f = line.split()
-    if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
-        calls.append((int(f[3]), f[-1]))
-calls.sort(reverse=True)
+calls = strace_calls(st)
 if not n:
     print("  %s concurrent: tlshd logged no handshake" % conc)
     sys.exit(0)
@@ -307,15 +304,12 @@ PY
 			--json="$T/st-$dir-$path.json" >/dev/null 2>&1
 		python3 - "$dir" "$path" "$T/st-$dir-$path.txt" "$T/st-$dir-$path.json" <<'PY' || true
 import json, sys
+sys.path.insert(0, "scripts")
+from strace_count import calls as strace_calls
 d, p, st, js = sys.argv[1:]
 r = [x for x in json.load(open(js))["results"] if x["kind"] == d and x["path"] == p]
 mib = r[0]["streams"][0]["received"] / 2**20 if r and r[0]["n"] else 0
-calls = []
-for line in open(st):
-    f = line.split()
-    if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
-        calls.append((int(f[3]), f[-1]))
-calls.sort(reverse=True)
+calls = strace_calls(st)
 tot = sum(c for c, _ in calls)
 if not mib:
     print("\n%s %s: no data went through" % (d, p))
