@@ -99,6 +99,10 @@ nfs_start()
 	rpcbind -w >>"$T/nfs.log" 2>&1 || fail "rpcbind"
 	NFS_PIDS+=($(pidof rpcbind))
 	# nfsdcld tracks clients, so nfsd can skip the 90 s NFSv4 grace period.
+	# Each test is a new server: a client an earlier test left behind
+	# without DESTROY_CLIENTID (7.3's stuck KeyUpdate mount, umount -f)
+	# would otherwise be waited for, for the whole grace period.
+	rm -f /var/lib/nfs/nfsdcld/main.sqlite*
 	nfsdcld >>"$T/nfs.log" 2>&1 &
 	NFS_PIDS+=($!)
 	echo "$EXPORT *(rw,fsid=0,no_subtree_check,insecure,no_root_squash,sync)" \
