@@ -24,7 +24,6 @@ need_tool sslscan
 sfx=
 [ "$SCAN_TESTSSL" = all ] && sfx=-full
 OUT=${VM_OUT:-$B/results}/scan-ktls$sfx
-CHECK=$HERE/../lib/scan-check.py
 mkdir -p "$OUT" || exit 1
 serve_certs || { echo "could not make certificates"; exit 1; }
 serve_files
@@ -38,53 +37,22 @@ else
 fi
 hs0=$(tls_stat TlsTxSw)
 
-if timeout 300 sslscan --no-colour --xml="$OUT/sslscan.xml" \
-	127.0.0.1:"$PORT" >"$OUT/sslscan.txt" 2>&1; then
-	python3 "$CHECK" sslscan "$OUT/sslscan.xml" && ok "sslscan" ||
-		fail_later "sslscan findings (above)"
-else
-	fail_later "sslscan exited $? (see $OUT/sslscan.txt)"
-fi
+scan_sslscan "$OUT" 300
 
+# testssl_scan: the checks of $SCAN_TESTSSL, from the host or from here.
 testssl_scan() {
-	local checks=() t0 rc
+	local checks=() rc
 
 	# shellcheck disable=SC2206
 	[ "$SCAN_TESTSSL" = all ] || checks=($SCAN_TESTSSL)
-	if [ "$SCAN_FROM" = host ]; then
-		testssl_from_host "${checks[@]}"
+	if [ "$SCAN_FROM" = guest ]; then
+		scan_testssl "$OUT" "${SCAN_TIMEOUT:-3000}" "${checks[@]}"
 		return
 	fi
-	t0=$(date +%s)
-	timeout "${SCAN_TIMEOUT:-3000}" testssl --quiet --color 0 \
-		--nodns none --warnings off --openssl /usr/bin/openssl \
-		--connect-timeout 30 --openssl-timeout 30 "${checks[@]}" \
-		--jsonfile "$OUT/testssl.json" 127.0.0.1:"$PORT" \
-		>"$OUT/testssl.txt" 2>&1
+	host_companion testssl testssl 900 "${checks[@]}"
 	rc=$?
-	echo "testssl ${checks[*]:-(all checks)}: exit $rc after $(($(date +%s) - t0)) s"
-	if [ ! -s "$OUT/testssl.json" ]; then
-		fail_later "testssl wrote no JSON (exit $rc, see $OUT/testssl.txt)"
-	elif python3 "$CHECK" testssl "$OUT/testssl.json"; then
-		ok "testssl"
-	else
-		fail_later "testssl findings (above)"
-	fi
-}
-# testssl_from_host CHECK...: the host companion scans; judged here.
-testssl_from_host() {
-	local rc dir=$VM_COMPANION/testssl
-
-	host_companion testssl testssl "$@"
-	rc=$?
-	cp "$dir"/testssl.* "$OUT"/ 2>/dev/null
-	if [ ! -s "$OUT/testssl.json" ]; then
-		fail_later "testssl on the host wrote no JSON (exit $rc, see $OUT/testssl.txt)"
-	elif python3 "$CHECK" testssl "$OUT/testssl.json"; then
-		ok "testssl $* (from the host)"
-	else
-		fail_later "testssl findings (above)"
-	fi
+	cp "$VM_COMPANION"/testssl/testssl.* "$OUT"/ 2>/dev/null
+	scan_judge_testssl "$OUT" "$rc" "testssl ${checks[*]} (from the host)"
 }
 [ -n "$SCAN_TESTSSL" ] && testssl_scan
 

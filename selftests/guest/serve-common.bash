@@ -148,3 +148,39 @@ clients() { python3 "$HERE/serve-clients.py" "$@"; }
 
 URL() { echo "https://localhost:$PORT$1"; }
 CURL=(curl -sS --cacert "$T/ca.pem")
+
+# Conformance scans of the server on $PORT (scan-ktls.sh in the guest,
+# scan_conformance.sh on the host), judged by selftests/lib/scan-check.py.
+SCAN_CHECK=$HERE/../lib/scan-check.py
+
+# scan_sslscan DIR SECONDS: sslscan, its XML kept in DIR.
+scan_sslscan() {
+	if timeout "$2" sslscan --no-colour --xml="$1/sslscan.xml" \
+		127.0.0.1:"$PORT" >"$1/sslscan.txt" 2>&1; then
+		python3 "$SCAN_CHECK" sslscan "$1/sslscan.xml" && ok "sslscan" ||
+			fail_later "sslscan findings (above)"
+	else
+		fail_later "sslscan exited $? (see $1/sslscan.txt)"
+	fi
+}
+
+# scan_testssl DIR SECONDS CHECK...: testssl.sh from here, through the
+# script the host companion runs for a guest, so both scan alike.
+scan_testssl() {
+	local dir=$1 rc
+	shift
+	"$HERE/../companion/testssl.sh" "$PORT" "$dir" "$@"
+	rc=$?
+	scan_judge_testssl "$dir" "$rc" "testssl ${*:2}"
+}
+
+# scan_judge_testssl DIR EXIT WHAT: judge the JSON testssl left in DIR.
+scan_judge_testssl() {
+	if [ ! -s "$1/testssl.json" ]; then
+		fail_later "$3 wrote no JSON (exit $2, see $1/testssl.txt)"
+	elif python3 "$SCAN_CHECK" testssl "$1/testssl.json"; then
+		ok "$3"
+	else
+		fail_later "$3: findings (above)"
+	fi
+}

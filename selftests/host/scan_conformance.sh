@@ -14,7 +14,6 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/guest/serve-common.bash
 OUT=$B/results/scan-host
-CHECK=selftests/lib/scan-check.py
 
 need_tool sslscan
 need_tool testssl
@@ -31,28 +30,9 @@ got=$("${CURL[@]}" "$(URL /f16385)" | sha)
 	ok "--tls=user serves without kTLS" ||
 	fail_later "--tls=user transfer: $got"
 
-if timeout 120 sslscan --no-colour --xml="$OUT/sslscan.xml" \
-	127.0.0.1:"$PORT" >"$OUT/sslscan.txt" 2>&1; then
-	python3 "$CHECK" sslscan "$OUT/sslscan.xml" && ok "sslscan" ||
-		fail_later "sslscan findings (above)"
-else
-	fail_later "sslscan exited $? (see $OUT/sslscan.txt)"
-fi
-
-# Not the full run (many minutes); no DNS here.
-t0=$(date +%s)
-timeout 600 testssl --quiet --color 0 --nodns none --warnings off \
-	--openssl /usr/bin/openssl --connect-timeout 10 --openssl-timeout 10 \
-	-p -s -P -U --jsonfile "$OUT/testssl.json" 127.0.0.1:"$PORT" \
-	>"$OUT/testssl.txt" 2>&1
-rc=$?
-echo "testssl: exit $rc after $(($(date +%s) - t0)) s"
-if [ ! -s "$OUT/testssl.json" ]; then
-	fail_later "testssl wrote no JSON (exit $rc, see $OUT/testssl.txt)"
-else
-	python3 "$CHECK" testssl "$OUT/testssl.json" && ok "testssl" ||
-		fail_later "testssl findings (above)"
-fi
+scan_sslscan "$OUT" 120
+# Not the full run (many minutes).
+scan_testssl "$OUT" 600 -p -s -P -U
 cp "$SERVER_LOG" "$OUT/server.log"
 stop_serve || fail_later "ktls-serve exit status $?"
 finish

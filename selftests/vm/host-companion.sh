@@ -17,7 +17,7 @@ dir=$1 port=$2 parent=$3
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 companion_run() {
-	local req=$1 name script args=()
+	local req=$1 name script rest args=()
 
 	name=$(basename "$req" .req)
 	read -r script rest <"$req" || true
