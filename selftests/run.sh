@@ -72,13 +72,45 @@ run_host()
 	fi
 }
 
+# boot_guest KERNEL OUT LIMIT [QUIET]: one boot of a kernel's suite; the
+# guest's exit status. The guest stops starting tests 90 s before its own
+# limit: boot and shutdown fit in that, so it is never killed before it
+# reports. Beside another guest (QUIET) only the per-test lines show, live.
+boot_guest()
+{
+	local k=$1 out=$2 limit=$3 quiet=${4:-} ko
+	local -a mods=()
+	# compat_handshake first: on kernels without net/handshake the
+	# consumer module links against it.
+	for ko in "$build"/kmod/"$k"/kmod/compat/compat_handshake.ko \
+		"$build"/kmod/"$k"/kmod/*.ko; do
+		[ -e "$ko" ] && mods+=(-i "$ko")
+	done
+	if [ -n "$quiet" ]; then
+		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" -n \
+			"${share_opt[@]}" "${mods[@]}" -- \
+			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))" |
+			grep --line-buffered -E '^# (\[|==)|^run-guest|^vm'
+		return "${PIPESTATUS[0]}"
+	fi
+	selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" -n \
+		"${share_opt[@]}" "${mods[@]}" -- \
+		selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))"
+}
+
+# guest_started DIR: did the boot writing DIR start a test?
+guest_started()
+{
+	[ -s "$1/results.txt" ] || compgen -G "$1/logs/*.log" >/dev/null
+}
+
 # run_guest KERNEL [QUIET] [PART]: one boot running that kernel's share of
 # the tier. PART names a further boot of the same kernel that takes, through
 # the claims in $share, the tests no other boot of it has started.
 run_guest()
 {
-	local k=$1 quiet=${2:-} part=${3:-} suite=guest-$1 out limit=5400 left rc ko
-	local -a guest mods share_opt=()
+	local k=$1 quiet=${2:-} part=${3:-} suite=guest-$1 out limit=5400 left rc
+	local -a guest share_opt=()
 	out=$suite${part:+-$part}
 	mapfile -t guest < <(tier_select "$target" "$k" "$filter" selftests/guest/*.sh)
 	[ ${#guest[@]} -gt 0 ] || return 0
@@ -95,27 +127,19 @@ run_guest()
 			return 0
 		fi
 	fi
-	# compat_handshake first: on kernels without net/handshake the
-	# consumer module links against it.
-	for ko in "$build"/kmod/"$k"/kmod/compat/compat_handshake.ko \
-		"$build"/kmod/"$k"/kmod/*.ko; do
-		[ -e "$ko" ] && mods+=(-i "$ko")
-	done
 	echo "== $out: ${#guest[@]} tests ($target)${share_opt[*]:+, shared by claims}"
-	# The guest stops starting tests 90 s before its own limit: boot and
-	# shutdown fit in that, so it is never killed before it reports.
-	if [ -n "$quiet" ]; then
-		# Beside another guest: only the per-test lines, live.
-		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" -n \
-			"${share_opt[@]}" "${mods[@]}" -- \
-			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))" |
-			grep --line-buffered -E '^# (\[|==)|^run-guest|^vm'
-		rc=${PIPESTATUS[0]}
-	else
-		selftests/vm/run-guest.sh -k "$k" -t "$limit" -o "$res/$out" -n \
-			"${share_opt[@]}" "${mods[@]}" -- \
-			selftests/guest-suite.sh "$build" "$target" "$filter" "$((limit - 90))"
-		rc=$?
+	boot_guest "$k" "$out" "$limit" "$quiet"
+	rc=$?
+	# A guest that dies before its first test (a TCG boot panic, seen once
+	# in hundreds of boots) is booted once more, if the budget allows.
+	if [ $rc -ne 0 ] && ! guest_started "$res/$out"; then
+		limit=5400
+		[ -n "$deadline" ] && limit=$((deadline - $(date +%s)))
+		if [ "$limit" -ge 180 ]; then
+			echo "run.sh: the $out guest died before its first test (exit $rc): booting it once more" >&2
+			boot_guest "$k" "$out" "$limit" "$quiet"
+			rc=$?
+		fi
 	fi
 	[ -f "$res/$out/results.txt" ] && cp "$res/$out/results.txt" "$res/$out.txt"
 	[ -f "$res/$out/$suite.tap" ] && cp "$res/$out/$suite.tap" "$res/$out.tap"
