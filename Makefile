@@ -65,7 +65,7 @@ QUICK_BUDGET ?= 900
 SOAK_BUDGET ?= 10800
 RUN = selftests/run.sh --build $(O) --start $(RUN_START)
 
-.PHONY: all deps kernels modules check check-quick check-host soak run bench bench-rekey bench-versus bench-serve clean install uninstall products deb
+.PHONY: all deps kernels modules check check-quick check-host soak run bench bench-rekey bench-versus bench-serve bench-nvme clean install uninstall products deb
 all:
 
 include lib/lib.mk
@@ -117,11 +117,17 @@ bench: deps
 	@$(MAKE) --no-print-directory all modules SERIES=6.12
 	@scripts/bench.sh --build $(O)
 	@scripts/bench-serve.sh --build $(O)
+	@scripts/bench-nvme.sh --build $(O)
 
 bench-serve: deps
 	@selftests/vm/kernel-fetch.sh 6.12 $(KCACHE)
 	@$(MAKE) --no-print-directory all SERIES=6.12
 	@scripts/bench-serve.sh --build $(O)
+
+bench-nvme: deps
+	@selftests/vm/kernel-fetch.sh 6.12 $(KCACHE)
+	@$(MAKE) --no-print-directory all modules SERIES=6.12
+	@scripts/bench-nvme.sh --build $(O)
 
 bench-rekey: deps
 	@selftests/vm/kernel-fetch.sh 7.3 $(KCACHE)
