@@ -13,8 +13,12 @@
 . "$(dirname "$0")/tlshd-common.bash"
 require_handshake
 D=${BUILD:-build}/deb
-ver=$(dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
+# The version from the built package's name: dpkg-parsechangelog is perl,
+# seconds under emulation.
+ver=$(basename "$(ls "$D"/tlshd_*_"$arch".deb 2>/dev/null | head -n 1)" .deb)
+ver=${ver#tlshd_} ver=${ver%_"$arch"}
+[ -n "$ver" ] || fail "no $D/tlshd_*_$arch.deb: make deb builds the packages (make check does)"
 debs=()
 for p in tlshd libktls0 libktls-dev ktls-tools; do
 	debs+=("$D/${p}_${ver}_$arch.deb")
@@ -39,9 +43,9 @@ done
 echo "  dpkg -i: 5 packages installed in $(($(date +%s) - t0)) s"
 [ -L /etc/systemd/system/remote-fs.target.wants/tlshd.service ] ||
 	fail "the unit was not enabled (no remote-fs.target.wants link)"
-dkms status tlshd-compat/"$ver" 2>&1 | grep -q "^tlshd-compat/$ver" ||
-	fail "DKMS does not know tlshd-compat: $(dkms status 2>&1)"
-echo "  dkms status: $(dkms status tlshd-compat 2>&1 | head -n 1)"
+st=$(dkms status tlshd-compat/"$ver" 2>&1)
+grep -q "^tlshd-compat/$ver" <<<"$st" || fail "DKMS does not know tlshd-compat: $st"
+echo "  dkms status: $(head -n 1 <<<"$st")"
 
 # The shipped configuration is one tlshd accepts.
 /usr/sbin/tlshd --check-config >"$T/check.log" 2>&1 ||
@@ -77,7 +81,7 @@ EOT
 cc -o "$T/prog" "$T/prog.c" $(pkg-config --cflags --libs libktls) 2>"$T/cc.log" ||
 	fail "cc against libktls-dev: $(cat "$T/cc.log")"
 [ "$("$T/prog")" = AES-256-GCM ] || fail "prog printed $("$T/prog")"
-ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+ma=$(cc -print-multiarch)
 # /lib is /usr/lib on Debian 12: compare the files, not the names.
 so=$(ldd "$T/prog" | awk '$1 == "libktls.so.0" {print $3}')
 [ -n "$so" ] && [ "$(realpath "$so")" = "$(realpath "/usr/lib/$ma/libktls.so.0")" ] ||
