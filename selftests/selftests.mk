@@ -10,8 +10,9 @@ EXTRA_CFLAGS_selftests/lib/ = $(NL_CFLAGS)
 
 SELFTEST_PROGS := $(patsubst %.c,$(O)/%,$(wildcard selftests/host/*.c selftests/bin/*.c))
 
-# The helper library, compiled once (liburing's test/helpers.c is the model).
+# The helper libraries, compiled once (liburing's test/helpers.c is the model).
 HS_NL_LIB = $(O)/obj/selftests/lib/hs-nl-lib.o
+KTLS_PAIR_LIB = $(O)/obj/selftests/lib/ktls-pair.o
 
 # Link sets. A program not named below is a libktls user.
 KTLS_LINK = $(LIBKTLS_A) $(GNUTLS_LIBS) -lkeyutils -lpthread
@@ -37,11 +38,13 @@ LINK_bin/hs-nl-close = $(HS_NL_LIB)
 LINK_bin/hs-nl-cycle = $(HS_NL_LIB)
 LINK_bin/hs-nl-fuzz = $(HS_NL_LIB)
 LINK_bin/hs-nl-neg = $(HS_NL_LIB)
+LINK_bin/ktls-selftest = $(KTLS_PAIR_LIB) $(KTLS_LINK)
+LINK_bin/ktls-rekey = $(KTLS_PAIR_LIB) $(KTLS_LINK)
 
 selftest_link = $(if $(filter undefined,$(origin LINK_$(1))),$(KTLS_LINK),$(LINK_$(1)))
 
 $(O)/selftests/%: $(O)/obj/selftests/%.o $(TLSHD_A) $(LIBKTLS_A) $(HS_NL_LIB) \
-		$(SERVE_OBJS)
+		$(KTLS_PAIR_LIB) $(SERVE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $< $(call selftest_link,$*)
 

@@ -37,32 +37,15 @@
 #include <gnutls/gnutls.h>
 
 #include "ktls.h"
+#include "ktls-pair.h"
 #include "../host/check.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
 #endif
 
-#define DIE(...)							\
-	do {								\
-		printf("FAIL: ");					\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-		exit(1);						\
-	} while (0)
-
 #define CHUNK (64 * 1024)
 #define BLOCK 4096
-
-static const char *ca_file, *cert_file, *key_file;
-
-struct side {
-	struct ktls_config *cfg;
-	struct ktls_session *s;
-	int fd;
-	int ret;
-	char err[256];
-};
 
 struct flow {
 	struct side *d;
@@ -74,108 +57,13 @@ struct flow {
 	char why[320];
 };
 
-static void tcp_pair(int *cli, int *srv)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int lfd;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
-		DIE("loopback listener: %s", strerror(errno));
-	*cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*cli < 0 || connect(*cli, (struct sockaddr *)&a, sizeof(a)))
-		DIE("connect: %s", strerror(errno));
-	*srv = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (*srv < 0)
-		DIE("accept: %s", strerror(errno));
-	close(lfd);
-}
-
-static struct ktls_config *make_config(enum ktls_role role, unsigned int cipher,
-				       uint64_t limit)
-{
-	struct ktls_config *cfg;
-	int ret;
-
-	if (ktls_config_new(&cfg, role))
-		DIE("ktls_config_new");
-	ret = role == KTLS_ROLE_CLIENT ?
-		ktls_config_set_trust_file(cfg, ca_file) :
-		ktls_config_set_cert_files(cfg, cert_file, key_file);
-	if (ret)
-		DIE("credentials: %s", strerror(-ret));
-	if (ktls_config_set_versions(cfg, KTLS_VERSION_1_3, KTLS_VERSION_1_3) ||
-	    (cipher && ktls_config_set_ciphers(cfg, cipher)) ||
-	    ktls_config_set_key_update_limit(cfg, limit))
-		DIE("config");
-	return cfg;
-}
-
-static void *side_handshake(void *arg)
-{
-	struct side *d = arg;
-
-	d->ret = ktls_session_handshake(d->s);
-	if (!d->ret)
-		d->ret = ktls_session_offload(d->s);
-	snprintf(d->err, sizeof(d->err), "%s", ktls_session_error(d->s));
-	return NULL;
-}
-
+/* Both sides handshaken and offloaded, TLS 1.3, or the test ends. */
 static void make_pair(struct side *c, struct side *s, unsigned int cipher,
 		      uint64_t limit)
 {
-	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
-		.peername = "localhost", .timeout_ms = 60000);
-	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
-		.timeout_ms = 60000);
-	pthread_t t;
-
-	memset(c, 0, sizeof(*c));
-	memset(s, 0, sizeof(*s));
-	tcp_pair(&c->fd, &s->fd);
-	c->cfg = make_config(KTLS_ROLE_CLIENT, cipher, limit);
-	s->cfg = make_config(KTLS_ROLE_SERVER, cipher, limit);
-	if (ktls_session_new(&c->s, c->cfg, c->fd, &co) ||
-	    ktls_session_new(&s->s, s->cfg, s->fd, &so))
-		DIE("ktls_session_new");
-	if (pthread_create(&t, NULL, side_handshake, s))
-		DIE("pthread_create");
-	side_handshake(c);
-	pthread_join(t, NULL);
-	if (c->ret || s->ret)
-		DIE("handshake/offload: client %s (%s), server %s (%s)",
-		    strerror(-c->ret), c->err, strerror(-s->ret), s->err);
-}
-
-static void free_pair(struct side *c, struct side *s)
-{
-	struct side *d[2] = { c, s };
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		ktls_session_free(d[i]->s);
-		ktls_config_put(d[i]->cfg);
-		close(d[i]->fd);
-	}
-}
-
-static long stat_counter(const char *name)
-{
-	FILE *f = fopen("/proc/net/tls_stat", "re");
-	char key[64];
-	long v, ret = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2)
-		if (!strcmp(key, name))
-			ret = v;
-	fclose(f);
-	return ret;
+	pair_new(c, s, KTLS_VERSION_1_3, cipher, limit);
+	if (pair_run(c, s))
+		DIE("handshake/offload (above)");
 }
 
 static const char *const rekey_stats[] = {
@@ -189,7 +77,7 @@ static void stats_read(long *v)
 	size_t i;
 
 	for (i = 0; i < NSTATS; i++)
-		v[i] = stat_counter(rekey_stats[i]);
+		v[i] = pair_tls_stat(rekey_stats[i]);
 }
 
 /* Block `index` of the stream of `seed`: both ends compute the same. */
@@ -303,28 +191,6 @@ out:
 	return NULL;
 }
 
-static int send_record(int fd, unsigned char type, const void *buf, size_t len)
-{
-	union {
-		char buf[CMSG_SPACE(1)];
-		struct cmsghdr align;
-	} ctrl;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctrl.buf, .msg_controllen = sizeof(ctrl.buf),
-	};
-	struct cmsghdr *cm;
-
-	memset(&ctrl, 0, sizeof(ctrl));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_TLS;
-	cm->cmsg_type = TLS_SET_RECORD_TYPE;
-	cm->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cm) = type;
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
 /* A kernel that cannot rekey: refused, named, nothing sent or followed. */
 static int test_no_rekey(unsigned int cipher)
 {
@@ -346,7 +212,7 @@ static int test_no_rekey(unsigned int cipher)
 	CHECK_MSG(n == 5 && !memcmp(buf, "still", 5),
 		  "data after a refused update: %zd", n);
 	/* A peer's KeyUpdate: EKEYEXPIRED and the cause, as ktls_recv. */
-	CHECK_MSG(!send_record(c.fd, 22, ku, sizeof(ku)), "send KeyUpdate");
+	CHECK_MSG(!pair_send_record(c.fd, 22, ku, sizeof(ku)), "send KeyUpdate");
 	n = ktls_session_recv(s.s, buf, sizeof(buf), 0, NULL);
 	CHECK_MSG(n == -EKEYEXPIRED &&
 		  strstr(ktls_session_error(s.s), "cannot rekey"),
@@ -354,7 +220,7 @@ static int test_no_rekey(unsigned int cipher)
 		  ktls_session_error(s.s));
 	printf("ok: kernel cannot rekey: ktls_key_update refused (%s); a peer's KeyUpdate gives EKEYEXPIRED (%s)\n",
 	       ktls_session_error(c.s), ktls_session_error(s.s));
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 	return 0;
 }
 
@@ -472,7 +338,7 @@ static int test_transfer(size_t mib, size_t every, int request,
 		"update_requested every other time" :
 		request ? "update_requested" : "update_not_requested",
 	       delta[0], delta[1], delta[2]);
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 	return failures ? 1 : 0;
 }
 
@@ -523,7 +389,7 @@ static int test_malformed(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		make_pair(&c, &s, 0, 0);
-		CHECK_MSG(!send_record(c.fd, 22, cases[i].msg, cases[i].len),
+		CHECK_MSG(!pair_send_record(c.fd, 22, cases[i].msg, cases[i].len),
 			  "send");
 		n = ktls_session_recv(s.s, buf, sizeof(buf), 0, NULL);
 		CHECK_MSG(n == -EPROTO, "%s: ktls_session_recv %zd (%s)",
@@ -540,7 +406,7 @@ static int test_malformed(void)
 		printf("ok: KeyUpdate with %s: EPROTO, peer told %s (%s)\n",
 		       cases[i].what, ktls_alert_name(cases[i].alert),
 		       ktls_session_error(s.s));
-		free_pair(&c, &s);
+		pair_free(&c, &s);
 	}
 	return failures ? 1 : 0;
 }
@@ -567,9 +433,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ktls-rekey CA CERT KEY pair MIB EVERY_KIB REQUEST CIPHER | auto MIB RECORDS CIPHER | malformed\n");
 		return 2;
 	}
-	ca_file = argv[1];
-	cert_file = argv[2];
-	key_file = argv[3];
+	pair_set_files(argv[1], argv[2], argv[3]);
 	gnutls_global_init();
 	if (!ktls_kernel_ciphers()) {
 		printf("FAIL: no kTLS in this kernel\n");

@@ -41,6 +41,7 @@
 #include <keyutils.h>
 
 #include "ktls.h"
+#include "ktls-pair.h"
 #include "../host/check.h"
 
 #ifndef SOL_TLS
@@ -48,111 +49,6 @@
 #endif
 
 static const char *ca_file, *cert_file, *key_file;
-
-#define DIE(...)							\
-	do {								\
-		printf("FAIL: ");					\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-		exit(1);						\
-	} while (0)
-
-struct side {
-	struct ktls_config *cfg;
-	struct ktls_session *s;
-	int fd;
-	int ret;
-	char err[256];
-};
-
-/* A connected loopback TCP pair: kTLS needs TCP, socketpair won't do. */
-static void tcp_pair(int *cli, int *srv)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int lfd;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&a, &alen))
-		DIE("loopback listener: %s", strerror(errno));
-	*cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*cli < 0 || connect(*cli, (struct sockaddr *)&a, sizeof(a)))
-		DIE("connect: %s", strerror(errno));
-	*srv = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (*srv < 0)
-		DIE("accept: %s", strerror(errno));
-	close(lfd);
-}
-
-static struct ktls_config *make_config(enum ktls_role role, uint16_t version,
-				       unsigned int cipher)
-{
-	struct ktls_config *cfg;
-	int ret;
-
-	ret = ktls_config_new(&cfg, role);
-	if (ret)
-		DIE("ktls_config_new: %s", strerror(-ret));
-	if (role == KTLS_ROLE_CLIENT)
-		ret = ktls_config_set_trust_file(cfg, ca_file);
-	else
-		ret = ktls_config_set_cert_files(cfg, cert_file, key_file);
-	if (ret)
-		DIE("credentials: %s", strerror(-ret));
-	if (version && ktls_config_set_versions(cfg, version, version))
-		DIE("ktls_config_set_versions");
-	if (cipher && ktls_config_set_ciphers(cfg, cipher))
-		DIE("ktls_config_set_ciphers");
-	return cfg;
-}
-
-/* Both sessions on a fresh TCP pair; the client checks "localhost". */
-static void make_pair(struct side *c, struct side *s, uint16_t version,
-		      unsigned int cipher)
-{
-	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
-		.peername = "localhost", .timeout_ms = 60000);
-	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
-		.timeout_ms = 60000);
-	int ret;
-
-	memset(c, 0, sizeof(*c));
-	memset(s, 0, sizeof(*s));
-	tcp_pair(&c->fd, &s->fd);
-	c->cfg = make_config(KTLS_ROLE_CLIENT, version, cipher);
-	s->cfg = make_config(KTLS_ROLE_SERVER, version, cipher);
-	ret = ktls_session_new(&c->s, c->cfg, c->fd, &co);
-	if (!ret)
-		ret = ktls_session_new(&s->s, s->cfg, s->fd, &so);
-	if (ret)
-		DIE("ktls_session_new: %s", strerror(-ret));
-}
-
-static void free_pair(struct side *c, struct side *s)
-{
-	struct side *d[2] = { c, s };
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		ktls_session_free(d[i]->s);
-		ktls_config_put(d[i]->cfg);
-		if (d[i]->fd >= 0)
-			close(d[i]->fd);
-	}
-}
-
-static void *side_handshake(void *arg)
-{
-	struct side *d = arg;
-
-	d->ret = ktls_session_handshake(d->s);
-	if (!d->ret)
-		d->ret = ktls_session_offload(d->s);
-	snprintf(d->err, sizeof(d->err), "%s", ktls_session_error(d->s));
-	return NULL;
-}
 
 static void *side_handshake_only(void *arg)
 {
@@ -162,18 +58,13 @@ static void *side_handshake_only(void *arg)
 	return NULL;
 }
 
-/* Blocking handshake and offload on both sides, one thread each. */
+/* Blocking handshake and offload on both sides, each failure counted. */
 static int run_pair(struct side *c, struct side *s)
 {
-	pthread_t t;
+	int n = pair_run(c, s);
 
-	if (pthread_create(&t, NULL, side_handshake, s))
-		DIE("pthread_create");
-	side_handshake(c);
-	pthread_join(t, NULL);
-	CHECK_MSG(!c->ret, "client: %s (%s)", strerror(-c->ret), c->err);
-	CHECK_MSG(!s->ret, "server: %s (%s)", strerror(-s->ret), s->err);
-	return c->ret || s->ret ? -1 : 0;
+	failures += n;
+	return n ? -1 : 0;
 }
 
 static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
@@ -358,21 +249,6 @@ static void check_kernel_state(const struct side *c, const struct side *s,
 	memset(rx, 0, sizeof(rx));
 }
 
-static int stat_counter(const char *name)
-{
-	FILE *f = fopen("/proc/net/tls_stat", "re");
-	char key[64];
-	int v, ret = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %d", key, &v) == 2)
-		if (!strcmp(key, name))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 static int test_matrix(void)
 {
 	static const uint16_t versions[] = { KTLS_VERSION_1_2,
@@ -381,13 +257,14 @@ static int test_matrix(void)
 	struct ktls_info ci = KTLS_INFO_INIT(), si = KTLS_INFO_INIT();
 	struct side c, s;
 	size_t v, i;
-	int tx0, runs = 0;
+	long tx0;
+	int runs = 0;
 
 	if (!kernel) {
 		printf("kernel has no kTLS\n");
 		return 77;
 	}
-	tx0 = stat_counter("TlsTxSw");
+	tx0 = pair_tls_stat("TlsTxSw");
 	for (v = 0; v < 2; v++) {
 		for (i = 0; i < sizeof(cipher_tab) / sizeof(cipher_tab[0]); i++) {
 			char what[96];
@@ -403,7 +280,7 @@ static int test_matrix(void)
 				       what);
 				continue;
 			}
-			make_pair(&c, &s, versions[v], cipher_tab[i].bit);
+			pair_new(&c, &s, versions[v], cipher_tab[i].bit, 0);
 			if (!run_pair(&c, &s)) {
 				CHECK_MSG(!ktls_session_info(c.s, &ci) &&
 				      !ktls_session_info(s.s, &si), "info");
@@ -424,39 +301,15 @@ static int test_matrix(void)
 				printf("ok: %s: both sides offloaded, 256 KiB each way\n",
 				       what);
 			}
-			free_pair(&c, &s);
+			pair_free(&c, &s);
 		}
 	}
 	/* Two sockets per run, each with a software TX context. */
 	if (tx0 >= 0)
-		CHECK_MSG(stat_counter("TlsTxSw") - tx0 == 2 * runs,
-		      "TlsTxSw went up by %d for %d runs",
-		      stat_counter("TlsTxSw") - tx0, runs);
+		CHECK_MSG(pair_tls_stat("TlsTxSw") - tx0 == 2 * runs,
+		      "TlsTxSw went up by %ld for %d runs",
+		      pair_tls_stat("TlsTxSw") - tx0, runs);
 	return 0;
-}
-
-/* Send one record of TYPE through the kernel (TLS_SET_RECORD_TYPE). */
-static int send_record(int fd, unsigned char type, const void *buf,
-		       size_t len)
-{
-	union {
-		char buf[CMSG_SPACE(1)];
-		struct cmsghdr align;
-	} ctrl;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctrl.buf, .msg_controllen = sizeof(ctrl.buf),
-	};
-	struct cmsghdr *cm;
-
-	memset(&ctrl, 0, sizeof(ctrl));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_TLS;
-	cm->cmsg_type = TLS_SET_RECORD_TYPE;
-	cm->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cm) = type;
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
 }
 
 /* One raw record: its type from the cmsg, its body in buf. */
@@ -504,15 +357,16 @@ static int test_control(void)
 	static const unsigned char key_update[] = { 24, 0, 0, 1, 0 };
 	unsigned char buf[64], type = 0;
 	struct side c, s;
-	int alert, v, rekey0;
+	int alert, v;
+	long rekey0;
 	ssize_t n;
 
 	for (v = 0; v < 2; v++) {
 		const char *ver = v ? "1.3" : "1.2";
 
-		make_pair(&c, &s, versions[v], 0);
+		pair_new(&c, &s, versions[v], 0, 0);
 		if (run_pair(&c, &s)) {
-			free_pair(&c, &s);
+			pair_free(&c, &s);
 			continue;
 		}
 		CHECK_MSG(send(s.fd, "ping!", 5, 0) == 5, "send");
@@ -529,7 +383,7 @@ static int test_control(void)
 		/* ktls_recv skips a warning alert and a handshake record. */
 		CHECK_MSG(!ktls_send_alert(c.fd, GNUTLS_AL_WARNING,
 				       GNUTLS_A_USER_CANCELED), "send_alert");
-		CHECK_MSG(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
+		CHECK_MSG(!pair_send_record(c.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
 		      "send handshake record");
 		CHECK_MSG(send(c.fd, "after", 5, 0) == 5, "send");
 		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
@@ -537,7 +391,7 @@ static int test_control(void)
 		      "TLS %s: ktls_recv after control records: %zd", ver, n);
 
 		/* The handshake record itself arrives typed 22, intact. */
-		CHECK_MSG(!send_record(s.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
+		CHECK_MSG(!pair_send_record(s.fd, KTLS_RECORD_HANDSHAKE, hs, sizeof(hs)),
 		      "send handshake record");
 		n = recv_record(c.fd, &type, buf, sizeof(buf));
 		CHECK_MSG(n == sizeof(hs) && type == KTLS_RECORD_HANDSHAKE &&
@@ -563,8 +417,8 @@ static int test_control(void)
 		 * (it counts TlsRxRekeyReceived) holds every later record until
 		 * the next receive key is installed, and so keeps failing.
 		 */
-		rekey0 = stat_counter("TlsRxRekeyReceived");
-		CHECK_MSG(!send_record(c.fd, KTLS_RECORD_HANDSHAKE, key_update,
+		rekey0 = pair_tls_stat("TlsRxRekeyReceived");
+		CHECK_MSG(!pair_send_record(c.fd, KTLS_RECORD_HANDSHAKE, key_update,
 				   sizeof(key_update)), "send KeyUpdate");
 		CHECK_MSG(send(c.fd, "later", 5, 0) == 5, "send");
 		n = ktls_recv(s.fd, buf, sizeof(buf), 0, NULL);
@@ -578,15 +432,15 @@ static int test_control(void)
 			CHECK_MSG(n == -EKEYEXPIRED,
 			      "TLS %s: rekey kernel, record after the KeyUpdate without a new key: %zd",
 			      ver, n);
-			CHECK_MSG(stat_counter("TlsRxRekeyReceived") == rekey0 + 1,
-			      "TLS %s: TlsRxRekeyReceived %d -> %d", ver, rekey0,
-			      stat_counter("TlsRxRekeyReceived"));
+			CHECK_MSG(pair_tls_stat("TlsRxRekeyReceived") == rekey0 + 1,
+			      "TLS %s: TlsRxRekeyReceived %ld -> %ld", ver, rekey0,
+			      pair_tls_stat("TlsRxRekeyReceived"));
 		}
 		printf("ok: TLS %s: alert and NewSessionTicket records typed, skipped by ktls_recv; close_notify gives 0; fatal alert gives ECONNABORTED (%s); KeyUpdate gives EKEYEXPIRED%s\n",
 		       ver, ktls_alert_name(alert),
 		       rekey0 < 0 ? ", then the old key reads on" :
 		       ", and the rekey kernel holds later records for the next key");
-		free_pair(&c, &s);
+		pair_free(&c, &s);
 	}
 	return 0;
 }
@@ -634,7 +488,7 @@ static void keyring_pair(struct side *c, struct side *s,
 	struct ktls_info info = KTLS_INFO_INIT();
 	int ret;
 
-	tcp_pair(&c->fd, &s->fd);
+	pair_tcp(&c->fd, &s->fd);
 	ret = ktls_session_new(&c->s, c->cfg, c->fd, co);
 	if (!ret)
 		ret = ktls_session_new(&s->s, s->cfg, s->fd, &so);
@@ -703,7 +557,7 @@ static int test_keyring(void)
 	/* A session froze the config: nothing is read into it any more. */
 	ret = ktls_config_set_cert_keyring(s.cfg, kchain, kkey);
 	CHECK_MSG(ret == -EBUSY, "set_cert_keyring on a frozen config: %d", ret);
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 
 	/* PSK: the server's from a key, the client's by serial too. */
 	memset(&c, 0, sizeof(c));
@@ -724,7 +578,7 @@ static int test_keyring(void)
 		      !strcmp(info.peer_name, "ktls-selftest;psk id"),
 		      "PSK identity seen by the server: %s", info.peer_name);
 	}
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 
 	/* Bad keys: each error precise, nothing loaded. */
 	if (ktls_config_new(&cfg, KTLS_ROLE_SERVER))
@@ -755,13 +609,13 @@ static int test_keyring(void)
 		DIE("ktls_config_new");
 	memset(&c, 0, sizeof(c));
 	memset(&s, 0, sizeof(s));
-	tcp_pair(&c.fd, &s.fd);
+	pair_tcp(&c.fd, &s.fd);
 	co = (struct ktls_session_opts)KTLS_SESSION_OPTS_INIT();
 	co.psk_key_serial = krev;
 	ret = ktls_session_new(&c.s, cfg, c.fd, &co);
 	CHECK_MSG(ret == -EKEYREVOKED, "client PSK revoked: %d", ret);
 	ktls_config_put(cfg);
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 	printf("ok: bad keys: ENOKEY, EKEYREJECTED (certificate, key, mismatch), EKEYREVOKED, EACCES\n");
 
 	gnutls_free(cert.data);
@@ -782,7 +636,7 @@ static int test_nonblock(void)
 	struct pollfd pfd[2];
 	int done[2] = { 0, 0 }, again = 0, rounds = 0, i, n;
 
-	make_pair(&c, &s, 0, 0);
+	pair_new(&c, &s, 0, 0, 0);
 	nonblock(c.fd);
 	nonblock(s.fd);
 	while (!(done[0] && done[1]) && rounds++ < 1000) {
@@ -819,7 +673,7 @@ static int test_nonblock(void)
 	exchange(c.fd, s.fd, 64 * 1024, "non-blocking");
 	printf("ok: non-blocking handshake in one poll loop (%d EAGAINs), offloaded, 64 KiB each way\n",
 	       again);
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 	return 0;
 }
 
@@ -861,7 +715,7 @@ static int test_no_module(void)
 		return ret;
 	CHECK_MSG(ktls_kernel_ciphers() == 0, "kTLS ciphers 0x%x without tls",
 	      ktls_kernel_ciphers());
-	make_pair(&c, &s, 0, 0);
+	pair_new(&c, &s, 0, 0, 0);
 	ret = ktls_session_handshake(c.s);
 	CHECK_MSG(ret == -ENOPROTOOPT, "handshake: %d, want -ENOPROTOOPT", ret);
 	CHECK_MSG(strstr(ktls_session_error(c.s), "tls module") != NULL,
@@ -869,7 +723,7 @@ static int test_no_module(void)
 	      ktls_session_error(c.s));
 	printf("ok: no tls module: handshake gives ENOPROTOOPT: %s\n",
 	       ktls_session_error(c.s));
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 	tls_module_restore();
 	return 0;
 }
@@ -909,7 +763,7 @@ static int test_lost_module(void)
 		printf("kernel has no kTLS\n");
 		return 77;
 	}
-	make_pair(&c, &s, 0, 0);
+	pair_new(&c, &s, 0, 0, 0);
 	if (pthread_create(&t, NULL, side_handshake_only, &s))
 		DIE("pthread_create");
 	ret = ktls_session_handshake(c.s);
@@ -918,7 +772,7 @@ static int test_lost_module(void)
 		DIE("handshake: %s", ktls_session_error(c.s));
 	ret = tls_module_remove();
 	if (ret) {
-		free_pair(&c, &s);
+		pair_free(&c, &s);
 		return ret;
 	}
 	for (i = 0; i < 2; i++) {
@@ -935,7 +789,7 @@ static int test_lost_module(void)
 	gnutls_io(c.s, s.s, "over gnutls");
 	gnutls_io(s.s, c.s, "and back");
 	printf("ok: the sockets still carry TLS through GnuTLS both ways\n");
-	free_pair(&c, &s);
+	pair_free(&c, &s);
 	tls_module_restore();
 	return 0;
 }
@@ -952,6 +806,7 @@ int main(int argc, char **argv)
 	ca_file = argv[1];
 	cert_file = argv[2];
 	key_file = argv[3];
+	pair_set_files(ca_file, cert_file, key_file);
 	if (!strcmp(argv[4], "matrix"))
 		ret = test_matrix();
 	else if (!strcmp(argv[4], "control"))
