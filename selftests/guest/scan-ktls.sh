@@ -15,7 +15,8 @@
 # the guest), so by default it runs on the host against this guest's server
 # over the guest's forwarded port (run-guest.sh --net, SCAN_FROM=host),
 # about 100 s: the records are still this kernel's kTLS. scan-ktls-full.sh
-# (soak tier) runs the whole testssl scan inside the guest.
+# (soak tier) runs the whole testssl scan the same way; SCAN_FROM=guest
+# runs it inside the guest.
 . "$(dirname "$0")/serve-common.bash"
 SCAN_TESTSSL=${SCAN_TESTSSL--p -s -P -U} SCAN_FROM=${SCAN_FROM:-host}
 need_ktls
@@ -49,10 +50,10 @@ testssl_scan() {
 		scan_testssl "$OUT" "${SCAN_TIMEOUT:-3000}" "${checks[@]}"
 		return
 	fi
-	host_companion testssl testssl 900 "${checks[@]}"
+	host_companion testssl testssl "${SCAN_TIMEOUT:-900}" "${checks[@]}"
 	rc=$?
 	cp "$VM_COMPANION"/testssl/testssl.* "$OUT"/ 2>/dev/null
-	scan_judge_testssl "$OUT" "$rc" "testssl ${checks[*]} (from the host)"
+	scan_judge_testssl "$OUT" "$rc" "testssl ${checks[*]:-(all checks)} (from the host)"
 }
 [ -n "$SCAN_TESTSSL" ] && testssl_scan
 
