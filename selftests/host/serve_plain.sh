@@ -193,11 +193,14 @@ wait_base "after the misbehaving clients"
 # The connection limits: serve_deploy.sh.
 
 # SIGTERM with a download in flight: it completes, then the server exits 0.
-curl -sS --limit-rate 20M "$U/f8388608" 2>"$T/curl.err" | sha >"$T/dl.sha" &
+# In flight means its first bytes came: a connection whose request the
+# server has not read yet is idle, and shutdown closes it.
+curl -sS --limit-rate 20M -o "$T/dl" "$U/f8388608" 2>"$T/curl.err" &
 dl=$!
-for i in $(seq 50); do [ "$(fds)" -gt "$base" ] && break; sleep 0.05; done
+for i in $(seq 100); do [ -s "$T/dl" ] && break; sleep 0.05; done
 kill -TERM "$PID"
 wait $dl
+sha <"$T/dl" >"$T/dl.sha"
 [ "$(cat "$T/dl.sha")" = "$(sha <"$ROOT/f8388608")" ] && ok "download in flight at SIGTERM completed" ||
 	fail_later "download at SIGTERM: $(cat "$T/curl.err")"
 for i in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
