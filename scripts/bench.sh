@@ -9,6 +9,7 @@
 #   bench.sh [--build DIR] [--mem MiB] [--concurrency LIST] [--rounds N]
 #            [--duration SEC] [--timeout SEC] [--quick] [--resume-only]
 #            [--rekey-only [--rekey-every SIZE]] [--profile-only] [--versus]
+#            [--system-trust-only]
 #
 #   defaults: 2048 MiB, concurrency 1,8, 6 rounds after a warm-up, 1 s
 #   samples, 870 s for the whole guest run
@@ -32,6 +33,10 @@
 #   --profile-only                    only profile.txt: syscalls per MiB
 #                                     of each path, and tlshd's syscalls
 #                                     and wake-ups per upcall handshake
+#   --system-trust-only               only the upcall against plain GnuTLS
+#                                     with the system trust store on both
+#                                     (upcall-system.*; also part of the
+#                                     full run)
 #
 # The suite stops beginning rounds when the next one would not fit.
 #
@@ -42,7 +47,7 @@
 set -euo pipefail
 
 build=build mem=2048 conc=1,8 rounds=6 duration=1 timeout=870 quick=0
-guest=0 limit=0 ronly=0 rekey=0 rekey_every=1M ponly=0 versus=
+guest=0 limit=0 ronly=0 rekey=0 rekey_every=1M ponly=0 versus= sonly=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -56,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--rekey-only) rekey=1; shift ;;
 	--rekey-every) rekey_every=$2; shift 2 ;;
 	--profile-only) ponly=1; shift ;;
+	--system-trust-only) sonly=1; shift ;;
 	--versus) versus=host; shift ;;
 	--versus-root) versus=$2; shift 2 ;;
 	--in-guest) guest=1; shift ;;
@@ -100,6 +106,8 @@ if [ "$guest" = 0 ]; then
 	[ "$quick" = 1 ] && args+=(--quick)
 	[ "$ronly" = 1 ] && args+=(--resume-only)
 	[ "$ponly" = 1 ] && args+=(--profile-only)
+	[ "$sonly" = 1 ] && args+=(--system-trust-only)
+	rm -f "$out"/upcall-system.{txt,json}
 	if [ "$versus" = host ]; then
 		args+=(--versus-root "$(scripts/ktls-utils-root.sh)")
 		rm -f "$out"/versus.{txt,json}
@@ -114,7 +122,7 @@ if [ "$guest" = 0 ]; then
 	rc=$?
 	set -e
 	echo "bench.sh: $(( $(date +%s) - start )) s; results in $out/:" \
-		"$(cd "$out" && ls bench.* resume.* versus.* profile.txt 2>/dev/null | tr '\n' ' ')" >&2
+		"$(cd "$out" && ls bench.* resume.* versus.* upcall-system.* profile.txt 2>/dev/null | tr '\n' ' ')" >&2
 	exit $rc
 fi
 
@@ -221,6 +229,40 @@ if [ ! -e "$T/ready" ]; then
 	tail -n 5 "$T/tlshd.log"
 fi
 
+# system_trust_run: tlshd with no x509.truststore (so the system store,
+# loaded once at start) against plain GnuTLS clients that load the system
+# store too, the bench's CA appended to it (this guest's overlay only):
+# upcall / plain GnuTLS with 145 anchors instead of one.
+system_trust_run() {
+	local src=/etc/ssl/certs/ca-certificates.crt urc=0 pid
+	[ -r "$src" ] || { echo "bench.sh: no system trust store at $src"; return 1; }
+	cat "$T/ca.pem" >>"$src"
+	echo "== tlshd and ktls-bench on the system trust store ($(grep -c 'BEGIN CERTIFICATE' "$src") anchors)"
+	printf '[debug]\nloglevel=0\n' >"$T/tlshd-system.conf"
+	kill "$tlshd_pid" 2>/dev/null; wait "$tlshd_pid" 2>/dev/null || true
+	rm -f "$T/ready"
+	tlshd -s -c "$T/tlshd-system.conf" --ready-file "$T/ready" >>"$T/tlshd.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$T/ready" ] && break; sleep 0.1; done
+	ktls-bench upcall --system-trust --cert "$T/srv.pem" \
+		--key "$T/srv.key" --ca "$T/ca.pem" --concurrency "$conc" \
+		--rounds "$rounds" --hs-duration 1.5 --json="$vmout/upcall-system.json" \
+		--table "$T/upcall-system.txt" || urc=$?
+	cat "$T/upcall-system.txt"
+	cp "$T/upcall-system.txt" "$vmout/upcall-system.txt"
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	# Back to the CA file for what follows (the syscall profile).
+	rm -f "$T/ready"
+	tlshd -s -c "$T/tlshd.conf" --ready-file "$T/ready" >>"$T/tlshd.log" 2>&1 &
+	tlshd_pid=$!
+	for _ in $(seq 100); do [ -e "$T/ready" ] && break; sleep 0.1; done
+	return $urc
+}
+if [ "$sonly" = 1 ]; then
+	system_trust_run
+	exit $?
+fi
+
 bargs=(--cert "$T/srv.pem" --key "$T/srv.key" --ca "$T/ca.pem"
 	--concurrency "$conc" --rounds "$rounds" --duration "$duration"
 	--hs-duration 1.5)
@@ -252,6 +294,7 @@ if [ "$ponly" = 0 ]; then
 	cat "$T/resume.txt"
 	cp "$T/resume.txt" "$vmout/resume.txt"
 fi
+[ "$ponly" = 0 ] && [ "$ronly" = 0 ] && { system_trust_run || rc=$?; }
 [ "$ronly" = 1 ] && exit $rc
 
 # upcall_syscalls CONC: strace -c attached to tlshd while ktls-bench drives
