@@ -96,6 +96,7 @@ struct ktls_session {
 	 * rather than before every read; -1 outside one (transport.c).
 	 */
 	int nonblock;
+	int dontwait;			/* opts.dontwait: MSG_DONTWAIT always */
 
 	/* Record-bounded reader (see transport.c). */
 	unsigned char hdr[5];

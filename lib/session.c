@@ -170,6 +170,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 	s->cfg = ktls_config_get(cfg);
 	s->fd = fd;
 	s->nonblock = -1;
+	s->dontwait = opts->dontwait != 0;
 	pthread_mutex_init(&s->ku_lock, NULL);
 	s->timeout_ms = opts->timeout_ms;
 	if (opts->timeout_ms)
@@ -313,7 +314,8 @@ KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 {
 	int ret, err;
 
-	/* The mode can't change within one call: one fcntl, not one a read. */
+	/* The mode can't change within one call: one fcntl, not one a read
+	 * (none with opts.dontwait). */
 	s->nonblock = -1;
 	s->nonblock = ktls_transport_nonblocking(s);
 	s->peek_on = 1;

@@ -56,7 +56,8 @@ static ssize_t transport_peek_read(struct ktls_session *s, void *buf,
 
 	if (s->peek_pos == s->peek_len) {
 		do {
-			n = recv(s->fd, s->peek, KTLS_PEEK_MAX, MSG_PEEK);
+			n = recv(s->fd, s->peek, KTLS_PEEK_MAX,
+				 MSG_PEEK | (s->dontwait ? MSG_DONTWAIT : 0));
 		} while (n < 0 && errno == EINTR);
 		if (n <= 0)
 			return n;
@@ -102,7 +103,8 @@ ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 		n = transport_peek_read(s, buf, want);
 	} else {
 		do {
-			n = recv(s->fd, buf, want, 0);
+			n = recv(s->fd, buf, want,
+				 s->dontwait ? MSG_DONTWAIT : 0);
 		} while (n < 0 && errno == EINTR);
 	}
 	if (n < 0) {
@@ -133,6 +135,8 @@ int ktls_transport_nonblocking(const struct ktls_session *s)
 {
 	int fl;
 
+	if (s->dontwait)
+		return 1;
 	if (s->nonblock >= 0)
 		return s->nonblock;
 	fl = fcntl(s->fd, F_GETFL);
@@ -178,7 +182,8 @@ static ssize_t transport_push(gnutls_transport_ptr_t ptr,
 
 	do {
 		/* A peer gone away is an error to report, not a SIGPIPE. */
-		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL |
+			    (s->dontwait ? MSG_DONTWAIT : 0));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		gnutls_transport_set_errno(s->gs, errno);
