@@ -96,6 +96,7 @@ struct ktls_session {
 	 * rather than before every read; -1 outside one (transport.c).
 	 */
 	int nonblock;
+	int dontwait;			/* opts.dontwait: MSG_DONTWAIT always */
 
 	/* Record-bounded reader (see transport.c). */
 	unsigned char hdr[5];
@@ -103,6 +104,15 @@ struct ktls_session {
 	size_t body_left;
 	size_t bytes_in;		/* all the handshake has read */
 	int input_overrun;		/* ... and it passed the cap */
+	/*
+	 * Within ktls_session_handshake(): what one MSG_PEEK saw at the
+	 * head of the socket, handed out record by record; the first
+	 * peek_pos bytes went to GnuTLS and leave the socket at the latest
+	 * when the call returns (ktls_transport_settle()).
+	 */
+	int peek_on;
+	unsigned char *peek;		/* KTLS_PEEK_MAX bytes, or NULL */
+	size_t peek_len, peek_pos;
 
 	/* What the peer's hello offered, for precise failure causes. */
 	uint16_t peer_max_version;	/* highest version in its hello */
@@ -216,7 +226,14 @@ int ktls_resume_setup_server(struct ktls_session *s,
  * ClientHello is then 600 KiB on the wire, and meets this cap.
  */
 #define KTLS_HANDSHAKE_INPUT_MAX (512 * 1024)
+/* A whole record of the largest kind (TLS 1.2 ciphertext) and its header. */
+#define KTLS_PEEK_MAX (5 + 16384 + 2048)
 void ktls_transport_setup(struct ktls_session *s);
+/*
+ * Take from the socket what GnuTLS was handed from the peek buffer, and
+ * forget the rest. 0 or a negative errno.
+ */
+int ktls_transport_settle(struct ktls_session *s);
 ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
 /* 1 if the socket is in non-blocking mode (s->nonblock, else asked). */
 int ktls_transport_nonblocking(const struct ktls_session *s);

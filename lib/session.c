@@ -170,6 +170,7 @@ KTLS_EXPORT int ktls_session_new(struct ktls_session **out,
 	s->cfg = ktls_config_get(cfg);
 	s->fd = fd;
 	s->nonblock = -1;
+	s->dontwait = opts->dontwait != 0;
 	pthread_mutex_init(&s->ku_lock, NULL);
 	s->timeout_ms = opts->timeout_ms;
 	if (opts->timeout_ms)
@@ -227,6 +228,7 @@ KTLS_EXPORT void ktls_session_free(struct ktls_session *s)
 		gnutls_memset(s->pending, 0, s->pending_len);
 		free(s->pending);
 	}
+	free(s->peek);
 	free(s->psk_identity);
 	free(s->peername);
 	pthread_mutex_destroy(&s->ku_lock);
@@ -261,6 +263,7 @@ static int session_failed(struct ktls_session *s, int gnutls_err)
 {
 	int err = ktls_handshake_error(s, gnutls_err);
 
+	ktls_transport_settle(s);
 	ktls_transport_drain(s->fd);
 	return err;
 }
@@ -309,13 +312,26 @@ static int session_handshake(struct ktls_session *s)
 
 KTLS_EXPORT int ktls_session_handshake(struct ktls_session *s)
 {
-	int ret;
+	int ret, err;
 
-	/* The mode can't change within one call: one fcntl, not one a read. */
+	/* The mode can't change within one call: one fcntl, not one a read
+	 * (none with opts.dontwait). */
 	s->nonblock = -1;
 	s->nonblock = ktls_transport_nonblocking(s);
+	s->peek_on = 1;
 	ret = session_handshake(s);
+	s->peek_on = 0;
 	s->nonblock = -1;
+	/* Nothing GnuTLS took stays in the socket: no false readiness, and
+	 * kTLS starts at the first record after the handshake. */
+	err = ktls_transport_settle(s);
+	if (err && s->state != KTLS_ST_FAILED)
+		ret = ktls_session_fail(s, err, "reading the handshake: %s",
+					strerror(-err));
+	if (s->state != KTLS_ST_HANDSHAKE) {
+		free(s->peek);
+		s->peek = NULL;
+	}
 	return ret;
 }
 

@@ -1,23 +1,83 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * GnuTLS transport over the socket, bounded by TLS records: the reader
- * never asks the socket for a byte past the end of the record it is in.
+ * never takes from the socket a byte past the end of the record it is in.
  * Whatever the peer sent after its last handshake record therefore stays
  * in the socket and reaches the kernel's kTLS after handover, instead of
  * being swallowed into GnuTLS's read-ahead buffer and lost.
  *
- * Record headers are consumed as GnuTLS asks for them (5 bytes, possibly
- * over several reads), so a header split across TCP segments costs
- * nothing special and needs no MSG_PEEK.
+ * Within a handshake call the reader does not read a record in two
+ * recv()s (header, then body): one MSG_PEEK copies what the socket holds,
+ * GnuTLS is handed it record by record from that copy, and one recv()
+ * takes from the socket exactly the bytes handed over, once the copy is
+ * used up or the call returns. A server's whole flight then costs two
+ * syscalls instead of two a record, and what follows the last handshake
+ * record is still only peeked at, never taken.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "ktls-internal.h"
+
+int ktls_transport_settle(struct ktls_session *s)
+{
+	size_t done = 0;
+	ssize_t n;
+	int ret = 0;
+
+	/* Bytes we saw there: the recv() finds them, and writes them again. */
+	while (done < s->peek_pos) {
+		n = recv(s->fd, s->peek + done, s->peek_pos - done,
+			 MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += n;
+	}
+	s->peek_pos = 0;
+	s->peek_len = 0;
+	return ret;
+}
+
+/* Up to want bytes from the peek buffer, peeking anew once it is used up. */
+static ssize_t transport_peek_read(struct ktls_session *s, void *buf,
+				   size_t want)
+{
+	ssize_t n;
+	int ret;
+
+	if (s->peek_pos == s->peek_len) {
+		do {
+			n = recv(s->fd, s->peek, KTLS_PEEK_MAX,
+				 MSG_PEEK | (s->dontwait ? MSG_DONTWAIT : 0));
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return n;
+		s->peek_len = n;
+		s->peek_pos = 0;
+	}
+	if (want > s->peek_len - s->peek_pos)
+		want = s->peek_len - s->peek_pos;
+	memcpy(buf, s->peek + s->peek_pos, want);
+	s->peek_pos += want;
+	/* Used up: the socket's head is again the first byte not seen. */
+	if (s->peek_pos == s->peek_len) {
+		ret = ktls_transport_settle(s);
+		if (ret) {
+			errno = -ret;
+			return -1;
+		}
+	}
+	return want;
+}
 
 ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 {
@@ -37,9 +97,16 @@ ssize_t ktls_transport_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	do {
-		n = recv(s->fd, buf, want, 0);
-	} while (n < 0 && errno == EINTR);
+	if (s->peek_on && !s->peek)
+		s->peek = malloc(KTLS_PEEK_MAX);
+	if (s->peek_on && s->peek) {
+		n = transport_peek_read(s, buf, want);
+	} else {
+		do {
+			n = recv(s->fd, buf, want,
+				 s->dontwait ? MSG_DONTWAIT : 0);
+		} while (n < 0 && errno == EINTR);
+	}
 	if (n < 0) {
 		gnutls_transport_set_errno(s->gs, errno);
 		return -1;
@@ -68,6 +135,8 @@ int ktls_transport_nonblocking(const struct ktls_session *s)
 {
 	int fl;
 
+	if (s->dontwait)
+		return 1;
 	if (s->nonblock >= 0)
 		return s->nonblock;
 	fl = fcntl(s->fd, F_GETFL);
@@ -87,6 +156,9 @@ static int transport_pull_timeout(gnutls_transport_ptr_t ptr,
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 	int ret;
 
+	/* Peeked bytes not handed out yet are there without waiting. */
+	if (s->peek_on && s->peek_pos < s->peek_len)
+		return 1;
 	if (ktls_transport_nonblocking(s))
 		return 1;
 	do {
@@ -110,7 +182,8 @@ static ssize_t transport_push(gnutls_transport_ptr_t ptr,
 
 	do {
 		/* A peer gone away is an error to report, not a SIGPIPE. */
-		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL |
+			    (s->dontwait ? MSG_DONTWAIT : 0));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		gnutls_transport_set_errno(s->gs, errno);

@@ -133,7 +133,6 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 	hs->req = *req;
 	hs->creds = creds;
 	hs->resumption = resumption;
-	hs->sockopts.saved_flags = -1;
 	hs->status = -1;
 	hs->start_ms = tlshd_now_ms();
 	timeout = req->timeout_ms ? req->timeout_ms : TLSHD_DEFAULT_TIMEOUT_MS;
@@ -156,11 +155,9 @@ short tlshd_handshake_start(struct tlshd_handshake *hs,
 		hs->remote_auth[0] = hs->choice.psk_serial;
 		hs->nremote = 1;
 	}
-	ret = tlshd_sockopts_take(&hs->sockopts, req->sockfd);
-	if (ret)
-		return tlshd_handshake_end(hs, EIO, "socket mode: %s",
-					   strerror(-ret));
+	tlshd_sockopts_take(&hs->sockopts, req->sockfd);
 
+	opts.dontwait = 1;	/* the event loop waits, not the engine */
 	opts.peername = req->peername[0] ? req->peername : NULL;
 	opts.timeout_ms = timeout;
 	opts.psk_identity = hs->choice.psk_identity;

@@ -28,6 +28,44 @@ static int log_journald;
 static int log_level = LOG_INFO;
 static const char *log_ident = "tlshd";
 static unsigned long log_warnings, log_errors;
+/* No fork after start: getpid() once, not once a line. */
+static int log_pid;
+
+static int tlshd_log_pid(void)
+{
+	int pid = __atomic_load_n(&log_pid, __ATOMIC_RELAXED);
+
+	if (!pid) {
+		pid = getpid();
+		__atomic_store_n(&log_pid, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+/*
+ * syslog(3) tries to connect to /dev/log again for every message while
+ * nothing listens there (a container, a test guest): three syscalls a
+ * line for a message that goes nowhere. Look for the socket at most every
+ * TLSHD_LOG_DEVLOG_MS instead, and skip syslog() while there is none.
+ */
+#define TLSHD_LOG_DEVLOG_MS 10000
+static int tlshd_log_syslog_there(void)
+{
+	static int64_t checked_ms = -TLSHD_LOG_DEVLOG_MS - 1;
+	static int there;
+	struct timespec ts;
+	int64_t now, last;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	last = __atomic_load_n(&checked_ms, __ATOMIC_RELAXED);
+	if (now - last >= TLSHD_LOG_DEVLOG_MS &&
+	    __atomic_compare_exchange_n(&checked_ms, &last, now, 0,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		__atomic_store_n(&there, access("/dev/log", W_OK) == 0,
+				 __ATOMIC_RELAXED);
+	return __atomic_load_n(&there, __ATOMIC_RELAXED);
+}
 
 void tlshd_log_open(const char *ident, int where)
 {
@@ -104,7 +142,7 @@ static void tlshd_log_stderr(int prio, const char *msg)
 	localtime_r(&ts.tv_sec, &tm);
 	n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d]: %s: %s\n",
 		     tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-		     log_ident, (int)getpid(), tlshd_log_prio_name(prio), msg);
+		     log_ident, tlshd_log_pid(), tlshd_log_prio_name(prio), msg);
 	if (n < 0)
 		return;
 	if (n >= (int)sizeof(line)) {
@@ -133,7 +171,7 @@ static int tlshd_log_journal(int prio, const char *msg,
 	    asprintf(&strs[n++], "SYSLOG_FACILITY=%d",
 		     TLSHD_LOG_FACILITY >> 3) < 0 ||
 	    asprintf(&strs[n++], "SYSLOG_IDENTIFIER=%s", log_ident) < 0 ||
-	    asprintf(&strs[n++], "SYSLOG_PID=%d", (int)getpid()) < 0) {
+	    asprintf(&strs[n++], "SYSLOG_PID=%d", tlshd_log_pid()) < 0) {
 		n--;
 		goto out;
 	}
@@ -171,7 +209,9 @@ static void tlshd_log_va(int prio, const struct tlshd_log_field *fields,
 		tlshd_log_stderr(prio, msg);
 	if (!(log_where & TLSHD_LOG_SYSTEM))
 		return;
-	if (!log_journald || tlshd_log_journal(prio, msg, fields, nfields) < 0)
+	if ((!log_journald ||
+	     tlshd_log_journal(prio, msg, fields, nfields) < 0) &&
+	    tlshd_log_syslog_there())
 		syslog(prio, "%s", msg);
 }
 

@@ -321,14 +321,21 @@ static void tlshd_loop_start(struct tlshd_loop *loop,
 	tlshd_loop_wait_for(loop, f, events, 1);
 }
 
-/* Take pending requests until the kernel has none (or we're full). */
-static void tlshd_loop_accept(struct tlshd_loop *loop)
+/*
+ * Take pending requests: count of them (one per READY read), or until the
+ * kernel has none when count is 0 (after an overrun, at start, or when a
+ * worker has room again); never more than we have room for.
+ */
+static void tlshd_loop_accept(struct tlshd_loop *loop, unsigned int count)
 {
 	char err[TLSHD_MSG_ERRLEN];
 	struct tlshd_request req;
+	int drain = !count;
 	int ret;
 
 	while (loop->nflights < loop->max_flights) {
+		if (!drain && !count--)
+			return;
 		ret = tlshd_nl_accept(&loop->nl, &req, err);
 		if (ret == -EAGAIN) {
 			loop->accept_pending = 0;
@@ -368,6 +375,27 @@ static void tlshd_loop_accept(struct tlshd_loop *loop)
 	}
 	loop->accept_pending = 1;
 	tlshd_loop_hand_over(loop);
+}
+
+/*
+ * READY woke us: one ACCEPT per notification read, and no more than we
+ * have room for (the rest stay queued for another worker). An ACCEPT
+ * until EAGAIN would cost a request and its answer per wake-up for
+ * nothing; it is only needed when notifications were lost.
+ */
+static void tlshd_loop_ready(struct tlshd_loop *loop)
+{
+	int overrun, n;
+
+	if (loop->nflights >= loop->max_flights)
+		return;
+	loop->ready_us = tlshd_loop_now_us();
+	n = tlshd_nl_read_events(&loop->nl, loop->max_flights - loop->nflights,
+				 &overrun);
+	if (overrun)
+		tlshd_loop_accept(loop, 0);
+	else if (n > 0)
+		tlshd_loop_accept(loop, n);
 }
 
 static void tlshd_loop_expire(struct tlshd_loop *loop)
@@ -411,7 +439,7 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 	int i, n;
 
 	/* Requests queued before we joined: take them now. */
-	tlshd_loop_accept(loop);
+	tlshd_loop_accept(loop, 0);
 	for (;;) {
 		tlshd_watchdog_alive(&loop->d->watchdog, loop->id);
 		n = epoll_wait(loop->epfd, evs, TLSHD_LOOP_EVENTS,
@@ -433,14 +461,12 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 				tlshd_loop_abort_all(loop);
 				return 0;
 			case TLSHD_WATCH_NETLINK:
-				loop->ready_us = tlshd_loop_now_us();
-				if (tlshd_nl_drain_events(&loop->nl) > 0)
-					tlshd_loop_accept(loop);
+				tlshd_loop_ready(loop);
 				break;
 			case TLSHD_WATCH_KICK:
 				if (read(loop->d->kick_fd, &kicks,
 					 sizeof(kicks)) > 0)
-					tlshd_loop_accept(loop);
+					tlshd_loop_accept(loop, 0);
 				break;
 			case TLSHD_WATCH_HANDSHAKE:
 				f = (struct tlshd_flight *)((char *)w -
@@ -457,7 +483,7 @@ int tlshd_loop_run(struct tlshd_loop *loop)
 			tlshd_err("worker %d: cannot watch for requests again: %s",
 				  loop->id, strerror(errno));
 		if (loop->accept_pending && loop->nflights < loop->max_flights)
-			tlshd_loop_accept(loop);
+			tlshd_loop_accept(loop, 0);
 	}
 }
 

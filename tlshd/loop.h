@@ -3,8 +3,9 @@
  * A worker: one epoll loop with its own netlink command socket, every
  * in-flight handshake's socket, and their deadlines. The READY socket is
  * shared and watched with EPOLLEXCLUSIVE: a notification wakes one idle
- * worker, which ACCEPTs until EAGAIN; the kernel hands every request to
- * exactly one worker.
+ * worker, which ACCEPTs once per READY it read (until EAGAIN only after an
+ * overrun, or when it has room again after a full house); the kernel hands
+ * every request to exactly one worker.
  */
 #ifndef TLSHD_LOOP_H
 #define TLSHD_LOOP_H

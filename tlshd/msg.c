@@ -417,8 +417,9 @@ struct nl_msg *tlshd_msg_done(int family, int sockfd, unsigned int status,
 	msg = nlmsg_alloc();
 	if (!msg)
 		return NULL;
+	/* ACCEPT needs no ACK (its reply or error says it all); DONE does. */
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
-			 NLM_F_REQUEST, HANDSHAKE_CMD_DONE,
+			 NLM_F_REQUEST | NLM_F_ACK, HANDSHAKE_CMD_DONE,
 			 HANDSHAKE_FAMILY_VERSION))
 		goto fail;
 	if (nla_put_u32(msg, HANDSHAKE_A_DONE_STATUS, status) < 0 ||

@@ -193,6 +193,8 @@ int tlshd_nl_open(struct tlshd_nl *nl, const struct tlshd_nl_events *ev,
 		return -EIO;
 	nl->family = ev->family;
 	nl->events = ev;
+	/* Each message says itself whether it wants an ACK (msg.c). */
+	nl_socket_disable_auto_ack(nl->cmd);
 	if (setsockopt(nl_socket_get_fd(nl->cmd), SOL_SOCKET, SO_RCVTIMEO,
 		       &tv, sizeof(tv)) < 0) {
 		snprintf(err, errlen, "SO_RCVTIMEO: %s", strerror(errno));
@@ -202,24 +204,61 @@ int tlshd_nl_open(struct tlshd_nl *nl, const struct tlshd_nl_events *ev,
 	return 0;
 }
 
-int tlshd_nl_drain_events(struct tlshd_nl *nl)
+/* READY notifications for our handler class in one datagram. */
+static int tlshd_nl_count_ready(const struct tlshd_nl *nl, void *buf,
+				int len)
 {
-	int fd = tlshd_nl_events_fd(nl->events);
+	char err[TLSHD_MSG_ERRLEN];
+	struct nlmsghdr *nlh;
+	uint32_t cls;
 	int ready = 0;
 
-	for (;;) {
-		char err[TLSHD_MSG_ERRLEN];
-		struct nlmsghdr *nlh;
-		uint32_t cls;
-		ssize_t n;
-		int len;
+	for (nlh = buf; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type != nl->family)
+			continue;
+		if (tlshd_msg_parse_ready(nlh, nlh->nlmsg_len, &cls, err) < 0) {
+			tlshd_warn("ignoring a malformed notification: %s", err);
+			continue;
+		}
+		if (cls == HANDSHAKE_HANDLER_CLASS_TLSHD || cls == 0)
+			ready++;
+	}
+	return ready;
+}
 
-		n = recv(fd, nl->buf, sizeof(nl->buf), MSG_DONTWAIT);
+/*
+ * One recvmmsg() takes every notification queued (up to max) without a
+ * second call to learn that none is left: each READY is one datagram.
+ */
+#define TLSHD_NL_EVENT_MSG 256
+#define TLSHD_NL_EVENT_BATCH (sizeof(((struct tlshd_nl *)0)->buf) / \
+			      TLSHD_NL_EVENT_MSG)
+int tlshd_nl_read_events(struct tlshd_nl *nl, unsigned int max, int *overrun)
+{
+	struct mmsghdr mm[TLSHD_NL_EVENT_BATCH];
+	struct iovec iov[TLSHD_NL_EVENT_BATCH];
+	int fd = tlshd_nl_events_fd(nl->events);
+	int ready = 0, n, i;
+
+	*overrun = 0;
+	if (max > TLSHD_NL_EVENT_BATCH)
+		max = TLSHD_NL_EVENT_BATCH;
+	for (;;) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < (int)max; i++) {
+			iov[i].iov_base = nl->buf + i * TLSHD_NL_EVENT_MSG;
+			iov[i].iov_len = TLSHD_NL_EVENT_MSG;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, mm, max, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == ENOBUFS) {
+			/* Lost messages: empty the queue, then ACCEPT it all. */
 			tlshd_nl_note_overrun();
-			ready++;
+			*overrun = 1;
+			max = TLSHD_NL_EVENT_BATCH;
 			continue;
 		}
 		if (n < 0) {
@@ -227,27 +266,19 @@ int tlshd_nl_drain_events(struct tlshd_nl *nl)
 				tlshd_err("netlink receive: %s", strerror(errno));
 			return ready;
 		}
-		len = n;
-		for (nlh = (struct nlmsghdr *)nl->buf; nlmsg_ok(nlh, len);
-		     nlh = nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_type != nl->family)
-				continue;
-			if (tlshd_msg_parse_ready(nlh, nlh->nlmsg_len, &cls,
-						  err) < 0) {
-				tlshd_warn("ignoring a malformed notification: %s",
-					   err);
-				continue;
-			}
-			if (cls == HANDSHAKE_HANDLER_CLASS_TLSHD || cls == 0)
-				ready++;
-		}
+		for (i = 0; i < n; i++)
+			ready += tlshd_nl_count_ready(nl, iov[i].iov_base,
+						      mm[i].msg_len);
+		if (!*overrun)
+			return ready;
 	}
 }
 
 /*
  * Send msg on the command socket and read until the kernel's ACK or error
- * for it. A data reply for the same sequence number goes to reply (if
- * given). Returns the kernel's verdict as 0 or a negative errno.
+ * for it; a message that asks for no ACK ends with its reply. A data reply
+ * for the same sequence number goes to reply (if given). Returns the
+ * kernel's verdict as 0 or a negative errno.
  */
 static int tlshd_nl_transact(struct tlshd_nl *nl, struct nl_msg *msg,
 			     int (*reply)(const struct nlmsghdr *, void *),
@@ -255,12 +286,13 @@ static int tlshd_nl_transact(struct tlshd_nl *nl, struct nl_msg *msg,
 {
 	int fd = nl_socket_get_fd(nl->cmd);
 	uint32_t seq;
-	int ret;
+	int ret, ack;
 
 	ret = nl_send_auto(nl->cmd, msg);
 	if (ret < 0)
 		return tlshd_nl_errno(ret);
 	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	ack = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_ACK;
 
 	for (;;) {
 		struct nlmsghdr *nlh;
@@ -289,7 +321,7 @@ static int tlshd_nl_transact(struct tlshd_nl *nl, struct nl_msg *msg,
 			if (reply) {
 				ret = reply(nlh, arg);
 				reply = NULL;	/* one reply per request */
-				if (ret)
+				if (ret || !ack)
 					return ret;
 			}
 		}

@@ -48,11 +48,12 @@ int tlshd_nl_open(struct tlshd_nl *nl, const struct tlshd_nl_events *ev,
 void tlshd_nl_close(struct tlshd_nl *nl);
 
 /*
- * Read every queued notification. Returns how many READY notifications
- * for our handler class came in; a receive buffer overrun counts as one,
- * since requests may hide behind the lost messages.
+ * Read up to max queued notifications in one call, more only after an
+ * overrun. Returns how many READY notifications for our handler class came
+ * in, and sets *overrun when the receive buffer overran: requests may then
+ * hide behind the lost messages, and the caller must ACCEPT until EAGAIN.
  */
-int tlshd_nl_drain_events(struct tlshd_nl *nl);
+int tlshd_nl_read_events(struct tlshd_nl *nl, unsigned int max, int *overrun);
 
 /*
  * Ask for one pending request. Returns 0 with req filled; -EAGAIN when

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Taking and giving back a consumer socket's settings (see sockopts.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,20 +27,10 @@ static void tlshd_sockopts_nodelay(struct tlshd_sockopts *so, int fd)
 		so->nodelay_set = 1;
 }
 
-int tlshd_sockopts_take(struct tlshd_sockopts *so, int fd)
+void tlshd_sockopts_take(struct tlshd_sockopts *so, int fd)
 {
-	int ret;
-
 	so->nodelay_set = 0;
 	tlshd_sockopts_nodelay(so, fd);
-	so->saved_flags = fcntl(fd, F_GETFL);
-	if (so->saved_flags < 0 ||
-	    fcntl(fd, F_SETFL, so->saved_flags | O_NONBLOCK) < 0) {
-		ret = -errno;
-		so->saved_flags = -1;
-		return ret;
-	}
-	return 0;
 }
 
 void tlshd_sockopts_give_back(struct tlshd_sockopts *so, int fd)
@@ -53,8 +42,4 @@ void tlshd_sockopts_give_back(struct tlshd_sockopts *so, int fd)
 		tlshd_warn("fd %d: cannot give TCP_NODELAY back: %s", fd,
 			   strerror(errno));
 	so->nodelay_set = 0;
-	if (so->saved_flags >= 0 && fcntl(fd, F_SETFL, so->saved_flags) < 0)
-		tlshd_warn("fd %d: cannot give its file mode back: %s", fd,
-			   strerror(errno));
-	so->saved_flags = -1;
 }

@@ -194,6 +194,11 @@ struct ktls_session_opts {
 	/* Client PSK from a kernel key instead of psk_identity/psk_key:
 	 * identity its description, key its payload (wiped once used). */
 	int32_t psk_key_serial;
+	/* The handshake's reads and writes (and its alerts) are
+	 * non-blocking (MSG_DONTWAIT) whatever the fd's mode, which is left
+	 * alone: as with a non-blocking fd, ktls_session_handshake() then
+	 * returns -EAGAIN when it needs I/O. */
+	int dontwait;
 };
 
 struct ktls_session;

@@ -5,7 +5,9 @@
  * returns -EAGAIN, ktls_session_poll_events() says what to wait for, and
  * one thread drives a client and a server to completion. The timeout is
  * honoured both ways: -ETIMEDOUT from a non-blocking loop that waits
- * ktls_session_time_left(), and from a blocking handshake. Host only.
+ * ktls_session_time_left(), and from a blocking handshake. The same loop
+ * on blocking sockets with ktls_session_opts.dontwait, whose mode must
+ * stay blocking. Host only.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -26,12 +28,14 @@ static void nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-static void test_event_loop(const struct test_cert *tc, uint16_t version)
+static void test_event_loop(const struct test_cert *tc, uint16_t version,
+			    int dontwait)
 {
 	struct ktls_session_opts co = KTLS_SESSION_OPTS_INIT(
-		.peername = "localhost", .timeout_ms = 10000);
+		.peername = "localhost", .timeout_ms = 10000,
+		.dontwait = dontwait);
 	struct ktls_session_opts so = KTLS_SESSION_OPTS_INIT(
-		.timeout_ms = 10000);
+		.timeout_ms = 10000, .dontwait = dontwait);
 	struct ktls_config *ccfg, *scfg;
 	struct ktls_session *s[2];
 	struct ktls_info ci = KTLS_INFO_INIT(), si = KTLS_INFO_INIT();
@@ -39,8 +43,17 @@ static void test_event_loop(const struct test_cert *tc, uint16_t version)
 	int sv[2], ret[2] = { -EAGAIN, -EAGAIN }, again = 0, i, rounds = 0;
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
-	nonblock(sv[0]);
-	nonblock(sv[1]);
+	if (!dontwait) {
+		nonblock(sv[0]);
+		nonblock(sv[1]);
+	} else {
+		/* A read that does block fails the test instead of hanging it. */
+		struct timeval tv = { .tv_sec = 2 };
+
+		for (i = 0; i < 2; i++)
+			setsockopt(sv[i], SOL_SOCKET, SO_RCVTIMEO, &tv,
+				   sizeof(tv));
+	}
 	ccfg = test_engine_config(tc, KTLS_ROLE_CLIENT, version, KTLS_CIPHER_ALL);
 	scfg = test_engine_config(tc, KTLS_ROLE_SERVER, version, KTLS_CIPHER_ALL);
 	CHECK(ktls_session_new(&s[0], ccfg, sv[0], &co) == 0, "client");
@@ -76,7 +89,12 @@ static void test_event_loop(const struct test_cert *tc, uint16_t version)
 	      ci.cipher == si.cipher && ci.cipher && ci.peer_verified,
 	      "info: %x/%x %s/%s verified %d", ci.version, si.version,
 	      ci.cipher_name, si.cipher_name, ci.peer_verified);
-	printf("ok: one thread, two non-blocking sessions, TLS 1.%d %s %s: %d x -EAGAIN, %d rounds\n",
+	if (dontwait)
+		CHECK(!(fcntl(sv[0], F_GETFL) & O_NONBLOCK) &&
+		      !(fcntl(sv[1], F_GETFL) & O_NONBLOCK),
+		      "dontwait changed the file mode");
+	printf("ok: one thread, two %s sessions, TLS 1.%d %s %s: %d x -EAGAIN, %d rounds\n",
+	       dontwait ? "dontwait (blocking fds)" : "non-blocking",
 	       version == KTLS_VERSION_1_3 ? 3 : 2, ci.cipher_name,
 	       ci.group_name, again, rounds);
 	ktls_session_free(s[0]);
@@ -141,8 +159,10 @@ int main(void)
 	gnutls_global_init();
 	ktls_kernel_ciphers_override(KTLS_CIPHER_ALL);
 	test_cert_make(&tc);
-	test_event_loop(&tc, KTLS_VERSION_1_2);
-	test_event_loop(&tc, KTLS_VERSION_1_3);
+	test_event_loop(&tc, KTLS_VERSION_1_2, 0);
+	test_event_loop(&tc, KTLS_VERSION_1_3, 0);
+	test_event_loop(&tc, KTLS_VERSION_1_2, 1);
+	test_event_loop(&tc, KTLS_VERSION_1_3, 1);
 	test_timeout(&tc, 0);
 	test_timeout(&tc, 1);
 	test_cert_free(&tc);

@@ -25,7 +25,7 @@ build=${BUILD:-build}
 # function-local static shows as name.N).
 allowed_state='
 log.o:log_level log.o:log_where log.o:log_journald log.o:log_ident
-log.o:log_errors log.o:log_warnings
+log.o:log_errors log.o:log_warnings log.o:log_pid log.o:checked_ms log.o:there
 netlink.o:unreported netlink.o:last_ms
 '
 
