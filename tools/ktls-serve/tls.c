@@ -149,7 +149,8 @@ enum conn_state tls_step(struct conn *c)
 			 c->srv->opt.handshake_timeout);
 		return CONN_ABORT;
 	}
-	if (c->r_poll == -ECANCELED && c->srv->stopping) {
+	/* c->stopped, not srv->stopping: a worker runs this too. */
+	if (c->r_poll == -ECANCELED && c->stopped) {
 		conn_info(c, "handshake abandoned: server shutting down");
 		return CONN_ABORT;
 	}
