@@ -162,7 +162,8 @@ enum conn_op {
  * and its completion moves the connection on. The phases (tls.c,
  * tls_user.c, splice.c and the request handling in conn.c) return the
  * next state: a waiting one once they have submitted ops, else a verdict
- * that conn.c acts on at once. Only conn.c sets c->state.
+ * that conn.c acts on at once. Only conn.c sets c->state (and
+ * handshake.c, for a connection away at a handshake worker).
  */
 enum conn_state {
 	/* Waiting: ops in flight. */
