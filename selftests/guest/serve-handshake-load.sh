@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tier: full
+# tier: soak
 # Handshakes off the data ring (--handshake-workers): while 8 clients do
 # back-to-back RSA-2048 handshakes (a new connection and one small GET
 # each, openssl s_time), an 8 MiB download over one kTLS connection
@@ -13,6 +13,12 @@
 # WORKERS=N runs the server with --handshake-workers N (0: the handshakes
 # on the data ring, as before); COMPARE=1 adds a round with 0 to the
 # output, not asserted. Both are for runs by hand.
+#
+# Not in make check yet: in the 2-vCPU emulated guest the clients, the
+# handshakes and the download share the CPUs, so the ratio follows CPU
+# share more than the ring, and it does not yet tell the two modes apart.
+# 2026-12-07, 6.12, busy host: with workers 0.82, 0.54, 0.35 (failed);
+# with 0, 0.54, 0.91; about 75 s a run.
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/guest/serve-common.bash
 need_ktls
