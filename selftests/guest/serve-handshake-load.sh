@@ -23,7 +23,7 @@
 # that ratio follows CPU share more than the ring and does not yet tell
 # the two modes apart. 2026-12-07, 6.12, busy host, medians of 3: with
 # workers 0.82, 0.54, 0.58, 0.35, 0.33; with 0, 0.54, 0.91, 0.37, 0.33.
-# The latency does: x1.2 to x2.5 with workers, x55 to x95 with 0.
+# The latency does: x0.7 to x2.5 with workers, x51 to x95 with 0.
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/guest/serve-common.bash
 need_ktls
