@@ -38,10 +38,13 @@ static int64_t conn_idle_ms(const struct conn *c)
 struct conn *conn_new(struct server *s, int fd, const char *peer,
 		      const struct in6_addr *addr)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct conn *c;
+	int one = 1;
 
-	if (!c)
+	/* Aligned: the low bits of its address tag ring ops (ring.c). */
+	if (posix_memalign((void **)&c, CONN_ALIGN, sizeof(*c)))
 		return NULL;
+	memset(c, 0, sizeof(*c));
 	c->rx_cap = s->opt.max_header;
 	c->rx = malloc(c->rx_cap);
 	if (!c->rx) {
@@ -49,7 +52,10 @@ struct conn *conn_new(struct server *s, int fd, const char *peer,
 		return NULL;
 	}
 	c->srv = s;
+	c->ring = &s->ring;
 	c->fd = fd;
+	/* Heads go out with MSG_MORE; what is left must not wait for ACKs. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->file_fd = -1;
 	c->pipe[0] = c->pipe[1] = -1;
 	c->id = ++s->next_id;
@@ -71,10 +77,10 @@ void conn_free(struct conn *c)
 {
 	struct server *s = c->srv;
 
-	if (c->inflight) {
+	if (c->inflight || c->away) {
 		/* A completion would still point here: fail loudly. */
-		conn_log(c, "BUG: freeing a connection with %u ops in flight",
-			 c->inflight);
+		conn_log(c, "BUG: freeing a connection with %u ops in flight%s",
+			 c->inflight, c->away ? ", at a handshake worker" : "");
 		abort();
 	}
 	if (c->file_fd >= 0)
@@ -156,6 +162,9 @@ static enum conn_state conn_linger_step(struct conn *c)
 /* Waiting for the next request on a kept-alive connection, nothing in. */
 int conn_is_idle(const struct conn *c)
 {
+	/* Away at a handshake worker: its state is the worker's. */
+	if (c->away)
+		return 0;
 	return c->state == CONN_RECV && !c->rx_len && c->nreq && !c->evicted;
 }
 
@@ -169,6 +178,10 @@ void conn_evict(struct conn *c)
 /* Server shutdown: wake what only waits for the client. */
 void conn_stop(struct conn *c)
 {
+	if (c->away)
+		return;		/* its worker abandons it (handshake.c) */
+	if (c->state == CONN_HANDSHAKE)
+		c->stopped = 1;
 	if (c->state == CONN_HANDSHAKE ||
 	    (c->state == CONN_RECV && !c->rx_len))
 		ring_cancel_conn(c);
@@ -776,7 +789,7 @@ static enum conn_state conn_act(struct conn *c, enum conn_state next)
 	}
 }
 
-static int conn_waiting(enum conn_state state)
+int conn_waiting(enum conn_state state)
 {
 	return state < CONN_WAIT_REQUEST;
 }
@@ -784,6 +797,14 @@ static int conn_waiting(enum conn_state state)
 /* Act on verdicts until the connection waits for its ring ops, or is gone. */
 static void conn_run(struct conn *c, enum conn_state next)
 {
+	struct server *s = c->srv;
+
+	if (c->tls_up && !c->hs_counted) {
+		c->hs_counted = 1;
+		s->stats.handshakes++;
+		if (!c->worker)
+			s->stats.handshakes_inline++;
+	}
 	while (next != CONN_FREED && !conn_waiting(next))
 		next = conn_act(c, next);
 	if (next == CONN_FREED)
@@ -794,19 +815,32 @@ static void conn_run(struct conn *c, enum conn_state next)
 		abort();
 	}
 	c->state = next;
+	/* Shutdown came as its POLL completed: end the new one too. */
+	if (c->stopped && next == CONN_HANDSHAKE)
+		ring_cancel_conn(c);
 }
 
 void conn_start(struct conn *c)
 {
-	int one = 1;
-
-	/* Heads go out with MSG_MORE; what is left must not wait for ACKs. */
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn_run(c, c->srv->opt.tls == SERVE_TLS_OFF ? CONN_WAIT_REQUEST :
 						       tls_start(c));
 }
 
-void conn_on_cqe(struct conn *c, enum conn_op op, int res)
+/*
+ * Back on the data ring from a handshake worker (or never got there):
+ * the handshake's verdict, or a waiting state, goes on here.
+ */
+void conn_resume(struct conn *c, enum conn_state next)
+{
+	c->ring = &c->srv->ring;
+	conn_run(c, next);
+}
+
+/*
+ * A completion of the connection's batch: its result noted. 1 once the
+ * whole batch is in. The holder's thread calls it, for its own ring.
+ */
+int conn_complete(struct conn *c, enum conn_op op, int res)
 {
 	if (c->srv->opt.debug)
 		conn_log(c, "completion: state %d op %d res %d, %u in flight",
@@ -840,8 +874,15 @@ void conn_on_cqe(struct conn *c, enum conn_op op, int res)
 		if (res != -ECANCELED)
 			c->timed_out = 1;
 		break;
+	default:
+		conn_log(c, "BUG: completion of op %d", op);
+		abort();
 	}
-	if (--c->inflight)
-		return;
-	conn_run(c, conn_step(c));
+	return !--c->inflight;
+}
+
+void conn_on_cqe(struct conn *c, enum conn_op op, int res)
+{
+	if (conn_complete(c, op, res))
+		conn_run(c, conn_step(c));
 }

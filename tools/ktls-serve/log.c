@@ -144,7 +144,8 @@ void conn_debug(const struct conn *c, const char *fmt, ...)
 /* "Broken pipe (EPIPE)": the text and the name a reader can grep for. */
 const char *serve_errname(int err)
 {
-	static char buf[96];
+	/* Per thread: handshake workers log too. */
+	static __thread char buf[96];
 	const char *name;
 
 	if (err < 0)

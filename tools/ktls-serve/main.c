@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"  --idle-timeout S       keep-alive, request and send timeout (default 30)\n"
 		"  --rekey-every MIB      TLS 1.3 KeyUpdate after each MIB sent (kTLS, kernels that rekey)\n"
 		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
+		"  --handshake-workers N  threads for handshakes (default: CPUs - 1, at least 1;\n"
+		"                         0: on the data ring)\n"
 		"  --max-header BYTES     largest request head (default 8192)\n"
 		"  --small-body BYTES     bodies up to this go out with the head (default 0: none)\n"
 		"  --access-log FILE      a line per request, common log format (-: stdout)\n"
@@ -58,7 +60,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
-	       O_MAXPC, O_IDLE, O_HS, O_MAXH, O_SMALL, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
+	       O_MAXPC, O_IDLE, O_HS, O_HSW, O_MAXH, O_SMALL, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
 	       O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -71,6 +73,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "max-conns-per-client", required_argument, NULL, O_MAXPC },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HS },
+		{ "handshake-workers", required_argument, NULL, O_HSW },
 		{ "max-header", required_argument, NULL, O_MAXH },
 		{ "small-body", required_argument, NULL, O_SMALL },
 		{ "rekey-every", required_argument, NULL, O_REKEY },
@@ -82,7 +85,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	int opt, hsw_set = 0;
+	long cpus;
 
 	o->tls = SERVE_TLS_KTLS;
 	o->port = 8443;
@@ -149,6 +153,11 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			if (parse_uint(optarg, 1, 3600, &o->handshake_timeout))
 				goto bad;
 			break;
+		case O_HSW:
+			if (parse_uint(optarg, 0, 256, &o->handshake_workers))
+				goto bad;
+			hsw_set = 1;
+			break;
 		case O_MAXH:
 			if (parse_uint(optarg, 256, 1 << 20, &o->max_header))
 				goto bad;
@@ -188,6 +197,15 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	if (o->tls != SERVE_TLS_OFF && (!o->cert || !o->key)) {
 		fprintf(stderr, "ktls-serve: --cert and --key are needed (or --tls=off)\n");
 		return -1;
+	}
+	if (o->tls == SERVE_TLS_OFF) {
+		o->handshake_workers = 0;	/* no handshakes */
+	} else if (!hsw_set) {
+		/* The data thread keeps a CPU; the others sign. */
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		o->handshake_workers = cpus > 2 ? cpus - 1 : 1;
+		if (o->handshake_workers > 256)
+			o->handshake_workers = 256;
 	}
 	return 0;
 bad:
@@ -257,6 +275,7 @@ static void free_conns(struct server *s)
 {
 	while (s->conns) {
 		s->conns->inflight = 0;
+		s->conns->away = 0;	/* its worker is gone too */
 		conn_free(s->conns);
 	}
 }
@@ -288,7 +307,7 @@ int main(int argc, char **argv)
 	}
 	if (setup_tls(&s) || setup_signals(&s))
 		goto out;
-	ret = ring_init(&s, 512);
+	ret = ring_init(&s.ring, 512);
 	if (ret) {
 		serve_log("io_uring: %s", ret == -EOPNOTSUPP ?
 			  "kernel too old (no IORING_FEAT_NODROP)" :
@@ -296,6 +315,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ring_up = 1;
+	if (handshake_workers_start(&s))
+		goto out;
 	if (server_listen(&s))
 		goto out;
 	server_arm_signal(&s);
@@ -305,17 +326,22 @@ int main(int argc, char **argv)
 		  " head bytes, %" PRIu64 " body bytes with the head, %" PRIu64
 		  " body bytes by splice, %" PRIu64
 		  " body bytes copied through user space; at the limits %" PRIu64
-		  " idle connections closed, %" PRIu64 " clients turned away",
+		  " idle connections closed, %" PRIu64 " clients turned away"
+		  "; %" PRIu64 " handshakes, %" PRIu64 " of them on the data ring",
 		  s.stats.conns, s.stats.requests, s.stats.head_bytes,
 		  s.stats.body_small,
 		  s.stats.body_spliced, s.stats.body_copied, s.stats.evicted,
-		  s.stats.rejected);
+		  s.stats.rejected, s.stats.handshakes,
+		  s.stats.handshakes_inline);
 	rc = ret ? 1 : 0;
 out:
+	/* Workers first: they may hold connections and use the data ring. */
+	handshake_workers_exit(&s);
 	/* Tearing the ring down first ends every op still in flight. */
 	if (ring_up)
-		ring_exit(&s);
-	free_conns(&s);
+		io_uring_queue_exit(&s.ring);
+	if (!s.workers_left)
+		free_conns(&s);
 	if (s.listen_fd >= 0)
 		close(s.listen_fd);
 	if (s.sig_fd >= 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The io_uring ring. Every request carries a user_data that says who it
+ * The io_uring rings: the data ring, and one per handshake worker
+ * (handshake.c). Every request carries a user_data that says who it
  * belongs to: small numbers are the server's own ops (accept, signalfd,
  * backoff), anything else is a connection pointer with the op in its low
  * bits. A connection counts its ops in flight and only moves on (or is
@@ -14,52 +15,54 @@
 
 #include "serve.h"
 
-int ring_init(struct server *s, unsigned int entries)
+/* The data ring, or a handshake worker's. */
+int ring_init(struct io_uring *ring, unsigned int entries)
 {
 	struct io_uring_params p;
 	int ret;
 
 	memset(&p, 0, sizeof(p));
-	ret = io_uring_queue_init_params(entries, &s->ring, &p);
+	ret = io_uring_queue_init_params(entries, ring, &p);
 	if (ret < 0)
 		return ret;
 	if (!(p.features & IORING_FEAT_NODROP)) {
 		/* A lost completion would leak a connection forever. */
-		io_uring_queue_exit(&s->ring);
+		io_uring_queue_exit(ring);
 		return -EOPNOTSUPP;
 	}
 	return 0;
-}
-
-void ring_exit(struct server *s)
-{
-	io_uring_queue_exit(&s->ring);
 }
 
 /*
  * An SQE, with room for need-1 more behind it: a linked chain must go to
  * the kernel in one submission, so make the room before its first SQE.
  */
-struct io_uring_sqe *ring_sqe(struct server *s, unsigned int need)
+struct io_uring_sqe *ring_sqe_on(struct io_uring *ring, unsigned int need)
 {
 	struct io_uring_sqe *sqe;
 
-	if (io_uring_sq_space_left(&s->ring) < need)
-		io_uring_submit(&s->ring);
-	sqe = io_uring_get_sqe(&s->ring);
+	if (io_uring_sq_space_left(ring) < need)
+		io_uring_submit(ring);
+	sqe = io_uring_get_sqe(ring);
 	if (!sqe) {
-		io_uring_submit(&s->ring);
-		sqe = io_uring_get_sqe(&s->ring);
+		io_uring_submit(ring);
+		sqe = io_uring_get_sqe(ring);
 	}
 	/* Can't be NULL: the SQ was just flushed and entries >= need. */
 	io_uring_sqe_set_data64(sqe, RING_IGNORE);
 	return sqe;
 }
 
+struct io_uring_sqe *ring_sqe(struct server *s, unsigned int need)
+{
+	return ring_sqe_on(&s->ring, need);
+}
+
+/* On the ring of whoever holds the connection: the data ring or a worker's. */
 struct io_uring_sqe *ring_conn_sqe(struct conn *c, enum conn_op op,
 				   unsigned int need)
 {
-	struct io_uring_sqe *sqe = ring_sqe(c->srv, need);
+	struct io_uring_sqe *sqe = ring_sqe_on(c->ring, need);
 
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)c | op);
 	if (!c->inflight++) {
@@ -105,15 +108,15 @@ void ring_cancel_conn(struct conn *c)
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		sqe = ring_sqe(c->srv, 1);
+		sqe = ring_sqe_on(c->ring, 1);
 		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | ops[i], 0);
 	}
 }
 
 /* Submit what is queued and wait for at least one completion. */
-int ring_wait(struct server *s)
+int ring_wait(struct io_uring *ring)
 {
-	int ret = io_uring_submit_and_wait(&s->ring, 1);
+	int ret = io_uring_submit_and_wait(ring, 1);
 
 	if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
 		return ret;
@@ -124,15 +127,15 @@ int ring_wait(struct server *s)
  * The next completion, taken off the ring before it is handled: handlers
  * may submit, even flush, the SQ. 0, or -EAGAIN when there is none.
  */
-int ring_next(struct server *s, uint64_t *ud, int *res)
+int ring_next(struct io_uring *ring, uint64_t *ud, int *res)
 {
 	struct io_uring_cqe *cqe;
 
-	if (io_uring_peek_cqe(&s->ring, &cqe))
+	if (io_uring_peek_cqe(ring, &cqe))
 		return -EAGAIN;
 	*ud = io_uring_cqe_get_data64(cqe);
 	*res = cqe->res;
-	io_uring_cqe_seen(&s->ring, cqe);
+	io_uring_cqe_seen(ring, cqe);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #define SERVE_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@ struct serve_opts {
 	unsigned int max_per_client;	/* per peer address, 0: default */
 	unsigned int idle_timeout;	/* seconds */
 	unsigned int handshake_timeout;	/* seconds */
+	unsigned int handshake_workers;	/* threads; 0: on the data ring */
 	unsigned int max_header;	/* bytes */
 	unsigned int rekey_every;	/* MiB sent per TLS 1.3 key, 0: no limit */
 	unsigned int small_body;	/* bytes: bodies sent with the head */
@@ -41,6 +43,8 @@ struct serve_opts {
 
 struct serve_stats {
 	uint64_t conns;
+	uint64_t handshakes;	/* completed, wherever they ran */
+	uint64_t handshakes_inline;	/* of those, on the data ring */
 	uint64_t requests;
 	uint64_t head_bytes;	/* status lines + headers, IORING_OP_SEND */
 	uint64_t body_spliced;	/* file bytes moved by IORING_OP_SPLICE */
@@ -57,6 +61,29 @@ struct serve_ratelimit {
 };
 
 struct conn;
+struct server;
+
+/*
+ * A handshake worker (handshake.c): a thread with its own ring that runs
+ * handshakes handed to it, so that they never hold up the data ring.
+ * Connections travel between the rings by IORING_OP_MSG_RING; whoever
+ * holds a connection is the only one to touch it (see struct conn).
+ */
+struct hs_worker {
+	struct server *srv;
+	unsigned int index;
+	struct io_uring ring;
+	int ring_up;
+	pthread_t thread;
+	int started;
+	/* Owned by the worker thread. */
+	struct conn *conns;		/* handshakes it runs */
+	unsigned int nconns;
+	int stopping;			/* abandon handshakes, take no more */
+	int exiting;
+	/* Owned by the data thread. */
+	unsigned int assigned;		/* handed over and not yet back */
+};
 
 struct server {
 	struct serve_opts opt;
@@ -65,6 +92,11 @@ struct server {
 	int sig_fd;
 	int root_fd;
 	struct ktls_config *cfg;
+	struct hs_worker *workers;	/* --handshake-workers of them */
+	unsigned int nworkers;
+	unsigned int next_worker;
+	int workers_left;		/* not joined: conns may be theirs */
+	struct serve_ratelimit rl_handoff;
 
 	struct conn *conns;		/* every live connection */
 	unsigned int nconns;
@@ -99,6 +131,9 @@ enum ring_global {
 	RING_ACCEPT,
 	RING_SIGNAL,
 	RING_ACCEPT_RETRY,
+	RING_WORKER_STOP,	/* to a worker: abandon handshakes */
+	RING_WORKER_EXIT,	/* to a worker: leave its loop */
+	RING_WORKER_SENT,	/* a STOP or EXIT message went out */
 	RING_GLOBAL_MAX = 4096,	/* below any heap pointer */
 };
 
@@ -111,19 +146,28 @@ enum conn_op {
 	CONN_OP_SPLICE_OUT,
 	CONN_OP_TIMEOUT,
 	CONN_OP_READ,
+	/* Handing a connection between the data ring and a worker's. */
+	CONN_OP_HANDOFF,	/* worker: a connection arrives */
+	CONN_OP_HANDOFF_SENT,	/* data ring: MSG_RING to the worker done */
+	CONN_OP_HANDBACK,	/* data ring: a connection comes back */
+	CONN_OP_HANDBACK_SENT,	/* worker: MSG_RING to the data ring done */
+	CONN_OP_HANDBACK_RETRY,	/* worker: try handing back again */
 };
-#define CONN_OP_MASK 7u
+/* Connections are 16-byte aligned (conn_new): four bits for the op. */
+#define CONN_OP_MASK 15u
+#define CONN_ALIGN 16
 
 /*
  * A connection's state. In the waiting states a batch of ops is in flight
  * and its completion moves the connection on. The phases (tls.c,
  * tls_user.c, splice.c and the request handling in conn.c) return the
  * next state: a waiting one once they have submitted ops, else a verdict
- * that conn.c acts on at once. Only conn.c sets c->state.
+ * that conn.c acts on at once. Only conn.c sets c->state (and
+ * handshake.c, for a connection away at a handshake worker).
  */
 enum conn_state {
 	/* Waiting: ops in flight. */
-	CONN_HANDSHAKE = 1,	/* POLL for the handshake */
+	CONN_HANDSHAKE = 1,	/* POLL for the handshake, or at a worker */
 	CONN_RECV,		/* reading a request */
 	CONN_SEND_HEAD,		/* SEND of the head (small body: READ, SEND) */
 	CONN_SEND_BODY,		/* splices, or user-space TLS sends */
@@ -151,9 +195,17 @@ enum conn_state {
 
 #define CONN_HEAD_MAX 4096	/* a 301 repeats a target of up to 2 KiB */
 
+/*
+ * Ownership: the data thread owns every connection, except while one is
+ * away at a handshake worker (c->away): then the worker alone touches it,
+ * but for the fields marked "data thread" and the ones fixed at conn_new
+ * (id, peer, addr, srv). The MSG_RING that hands it over or back orders
+ * the two threads' accesses.
+ */
 struct conn {
 	struct server *srv;
-	struct conn *prev, *next;
+	struct io_uring *ring;		/* the holder's: ops go there */
+	struct conn *prev, *next;	/* data thread: s->conns */
 	uint64_t id;
 	char peer[64];
 	struct in6_addr addr;		/* the peer's, for the per-client limit */
@@ -163,6 +215,18 @@ struct conn {
 	int64_t t_accept;		/* ms, CLOCK_MONOTONIC */
 	int64_t t_idle;			/* ms: began waiting for a request */
 	int evicted;			/* closed to make room (limits.c) */
+	int stopped;			/* shutdown: abandon the handshake */
+	int hs_counted;			/* in stats.handshakes */
+
+	/* Data thread: a hand-off to a worker. */
+	struct hs_worker *worker;	/* where it is, or NULL */
+	int away;			/* at the worker: hands off */
+	int handoff_pending;		/* the MSG_RING's own CQE not seen */
+	int returned;			/* back, before that CQE came */
+	/* The worker's, while away; read by the data thread on return. */
+	struct conn *wprev, *wnext;	/* worker thread: w->conns */
+	enum conn_state handback;	/* the handshake's verdict */
+	struct __kernel_timespec retry_ts;
 
 	struct ktls_session *tls;	/* handshake; kept in user mode */
 	int tls_up;			/* handshake done: close_notify at the end */
@@ -218,9 +282,10 @@ struct conn {
 };
 
 /*
- * Who calls whom (no cycle): main -> {priority, server}; server ->
- * limits -> conn -> {tls, tls_user, splice, small,
- * access_log} -> ring -> log. Only conn.c changes a connection's state.
+ * Who calls whom (no cycle): main -> {priority, server, handshake};
+ * server -> {limits, handshake} -> conn -> {tls, tls_user, splice, small,
+ * access_log} -> ring -> log; handshake -> tls. Only conn.c changes a
+ * connection's state, but for the handshake states a worker sets.
  */
 
 /* log.c: log lines and clocks */
@@ -240,16 +305,16 @@ const char *serve_date(struct server *s);
 const char *serve_errname(int err);
 
 /* ring.c */
-int ring_init(struct server *s, unsigned int entries);
-void ring_exit(struct server *s);
+int ring_init(struct io_uring *ring, unsigned int entries);
+struct io_uring_sqe *ring_sqe_on(struct io_uring *ring, unsigned int need);
 struct io_uring_sqe *ring_sqe(struct server *s, unsigned int need);
 struct io_uring_sqe *ring_conn_sqe(struct conn *c, enum conn_op op,
 				   unsigned int need);
 void ring_link_timeout(struct conn *c, int64_t ms);
 void ring_poll(struct conn *c, short events, int64_t ms);
 void ring_cancel_conn(struct conn *c);
-int ring_wait(struct server *s);
-int ring_next(struct server *s, uint64_t *ud, int *res);
+int ring_wait(struct io_uring *ring);
+int ring_next(struct io_uring *ring, uint64_t *ud, int *res);
 struct conn *ring_conn(uint64_t ud, enum conn_op *op);
 
 /* server.c */
@@ -275,11 +340,22 @@ int limits_admit(struct server *s, int fd, const struct in6_addr *addr);
 struct conn *conn_new(struct server *s, int fd, const char *peer,
 		      const struct in6_addr *addr);
 int conn_is_idle(const struct conn *c);
+int conn_waiting(enum conn_state state);
+int conn_complete(struct conn *c, enum conn_op op, int res);
+void conn_resume(struct conn *c, enum conn_state next);
 void conn_evict(struct conn *c);
 void conn_start(struct conn *c);
 void conn_on_cqe(struct conn *c, enum conn_op op, int res);
 void conn_stop(struct conn *c);
 void conn_free(struct conn *c);
+
+/* handshake.c: --handshake-workers, handshakes off the data ring */
+int handshake_workers_start(struct server *s);
+void handshake_workers_stop(struct server *s);
+void handshake_workers_exit(struct server *s);
+void handshake_handoff(struct conn *c);
+void handshake_on_cqe(struct server *s, struct conn *c, enum conn_op op,
+		      int res);
 
 /* tls.c: the handshake through libktls, alerts and close_notify */
 enum conn_state tls_start(struct conn *c);

@@ -102,11 +102,11 @@ int server_listen(struct server *s)
 	getsockname(fd, (struct sockaddr *)&ss, &len);
 	server_format_addr(&ss, name, sizeof(name));
 	s->listen_fd = fd;
-	serve_log("listening on %s (tls=%s, root %s, max-conns %u, per client %u, idle-timeout %u s)",
+	serve_log("listening on %s (tls=%s, root %s, max-conns %u, per client %u, idle-timeout %u s, handshake workers %u)",
 		  name, s->opt.tls == SERVE_TLS_KTLS ? "ktls" :
 			s->opt.tls == SERVE_TLS_USER ? "user" : "off",
 		  s->opt.root, s->opt.max_conns, s->opt.max_per_client,
-		  s->opt.idle_timeout);
+		  s->opt.idle_timeout, s->nworkers);
 	return 0;
 }
 
@@ -191,7 +191,10 @@ static void server_on_accept(struct server *s, int res)
 		return;
 	}
 	server_arm_accept(s);
-	conn_start(c);
+	if (s->nworkers && s->opt.tls != SERVE_TLS_OFF)
+		handshake_handoff(c);
+	else
+		conn_start(c);
 	/* A connection that failed at once makes room again. */
 	server_arm_accept(s);
 }
@@ -224,6 +227,7 @@ static void server_stop(struct server *s, const char *why)
 		next = c->next;
 		conn_stop(c);
 	}
+	handshake_workers_stop(s);
 }
 
 static void server_on_signal(struct server *s, int res)
@@ -275,11 +279,19 @@ static void server_dispatch(struct server *s, uint64_t ud, int res)
 		s->accept_retry = 0;
 		server_arm_accept(s);
 		return;
+	case RING_WORKER_SENT:
+		if (res < 0)
+			serve_log("telling the handshake workers to stop: %s",
+				  serve_errname(res));
+		return;
 	}
 	if (ud < RING_GLOBAL_MAX)
 		return;
 	c = ring_conn(ud, &op);
-	conn_on_cqe(c, op, res);
+	if (op >= CONN_OP_HANDOFF)
+		handshake_on_cqe(s, c, op, res);
+	else
+		conn_on_cqe(c, op, res);
 	/* It may have closed: room for another. */
 	server_arm_accept(s);
 }
@@ -291,13 +303,13 @@ int server_run(struct server *s)
 	int ret, res;
 
 	while (!server_done(s)) {
-		ret = ring_wait(s);
+		ret = ring_wait(&s->ring);
 		if (ret) {
 			serve_log("io_uring_submit_and_wait: %s",
 				  serve_errname(ret));
 			return ret;
 		}
-		while (!ring_next(s, &ud, &res))
+		while (!ring_next(&s->ring, &ud, &res))
 			server_dispatch(s, ud, res);
 	}
 	return 0;

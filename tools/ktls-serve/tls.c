@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * TLS on a connection through libktls: the handshake on the non-blocking
- * socket, driven by POLL_ADD on the ring (never blocking it) with a linked
- * timeout for what is left of the handshake time; then the handover to
- * kTLS. The socket stays non-blocking throughout (see splice.c). Also the
+ * socket, driven by POLL_ADD (never blocking) with a linked timeout for
+ * what is left of the handshake time, on the ring of whoever runs it: a
+ * handshake worker's (handshake.c) or the data ring; then the handover to
+ * kTLS. Nothing here changes server-wide state: a worker thread runs
+ * it. The socket stays non-blocking throughout (see splice.c). Also the
  * alerts at the end.
  */
 #include <errno.h>
@@ -149,7 +151,8 @@ enum conn_state tls_step(struct conn *c)
 			 c->srv->opt.handshake_timeout);
 		return CONN_ABORT;
 	}
-	if (c->r_poll == -ECANCELED && c->srv->stopping) {
+	/* c->stopped, not srv->stopping: a worker runs this too. */
+	if (c->r_poll == -ECANCELED && c->stopped) {
 		conn_info(c, "handshake abandoned: server shutting down");
 		return CONN_ABORT;
 	}
