@@ -5,9 +5,9 @@
 # back-to-back RSA-2048 handshakes (a new connection and one small GET
 # each, openssl s_time), an 8 MiB download over one kTLS connection
 # established beforehand is measured against the same download with the
-# clients paused (SIGSTOP), side by side in each round; at soak size it
-# must keep at least half the throughput (median of 3 rounds' ratios), at
-# make check size the one round's ratio is printed. The bytes are checked
+# clients paused (SIGSTOP), side by side in each round; its ratio is
+# printed (one round in make check, the median of 3 at soak size), and
+# asserted at 0.5 or more only with ASSERT_THROUGHPUT=1. The bytes are checked
 # (sha256), and the server's log must show handshakes completed during
 # the loaded downloads, none of them on the data ring. Then small GETs one
 # after the other on one established connection for 5 s, paused and under
@@ -18,11 +18,12 @@
 # on the data ring, as before); COMPARE=1 adds a round with 0 to the
 # output, not asserted. Both are for runs by hand.
 #
-# Why the throughput is asserted at soak size only: in the 2-vCPU emulated
+# Why the throughput is not asserted by default: in the 2-vCPU emulated
 # guest the clients, the handshakes and the download share the CPUs, so
 # that ratio follows CPU share more than the ring and does not yet tell
-# the two modes apart. 2026-12-07, 6.12, busy host, medians of 3: with
-# workers 0.82, 0.54, 0.58, 0.35, 0.33; with 0, 0.54, 0.91, 0.37, 0.33.
+# the two modes apart, and would fail either at random. 2026-12-07, 6.12,
+# busy host, medians of 3: with workers 0.82, 0.54, 0.58, 0.35, 0.33;
+# with 0, 0.54, 0.91, 0.37, 0.33.
 # The latency does: x0.7 to x2.5 with workers, x51 to x95 with 0.
 cd "$(dirname "$0")/../.." || exit 1
 . selftests/guest/serve-common.bash
@@ -31,12 +32,13 @@ need_tool python3
 need_tool openssl
 SIZE=$((8 << 20))
 CLIENTS=8
-# make check: one throughput round, reported; make soak: 3, asserted.
+# make check: one throughput round, make soak: 3; reported, not asserted.
 if [ "${TEST_SIZE:-check}" = soak ]; then
-	ROUNDS=${ROUNDS:-3} ASSERT_THROUGHPUT=${ASSERT_THROUGHPUT:-1}
+	ROUNDS=${ROUNDS:-3}
 else
-	ROUNDS=${ROUNDS:-1} ASSERT_THROUGHPUT=${ASSERT_THROUGHPUT:-0}
+	ROUNDS=${ROUNDS:-1}
 fi
+ASSERT_THROUGHPUT=${ASSERT_THROUGHPUT:-0}
 MIN_RATIO=${MIN_RATIO:-0.5}
 MAX_LAT_RATIO=${MAX_LAT_RATIO:-10}
 # WORKERS=0 runs the asserted rounds inline: the test must then fail.
@@ -207,7 +209,7 @@ if [ "$ASSERT_THROUGHPUT" = 1 ]; then
 	awk -v r="${ratio:-0}" -v m="$MIN_RATIO" 'BEGIN { exit !(r >= m) }' ||
 		fail_later "under handshake load the download kept $ratio of its throughput, want >= $MIN_RATIO"
 else
-	echo "  (the throughput ratio is asserted at soak size only)"
+	echo "  (the throughput ratio is reported, not asserted: see the header)"
 fi
 [ "${LAT_HS:-0}" -ge $CLIENTS ] ||
 	fail_later "only ${LAT_HS:-0} handshakes completed during the latency measurement under load"
