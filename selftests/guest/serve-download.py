@@ -17,30 +17,40 @@ import sys
 import time
 
 
+def get(s, path):
+    """One GET on s: the response body, read to its Content-Length."""
+    s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % path).encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            sys.exit("connection closed before the response head")
+        buf += chunk
+    head, body = buf.split(b"\r\n\r\n", 1)
+    want = None
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        k, v = line.split(":", 1)
+        if k.strip().lower() == "content-length":
+            want = int(v)
+    if want is None:
+        sys.exit("no Content-Length: " + head.decode("latin-1"))
+    chunks = [body]
+    got = len(body)
+    while got < want:
+        chunk = s.recv(min(262144, want - got))
+        if not chunk:
+            sys.exit("connection closed mid-body at %d bytes" % got)
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 def latency(s, path, seconds):
-    req = ("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % path).encode()
     times = []
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         t0 = time.monotonic()
-        s.sendall(req)
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(4096)
-            if not chunk:
-                sys.exit("connection closed before the response head")
-            buf += chunk
-        head, body = buf.split(b"\r\n\r\n", 1)
-        want = 0
-        for line in head.decode("latin-1").split("\r\n")[1:]:
-            k, v = line.split(":", 1)
-            if k.strip().lower() == "content-length":
-                want = int(v)
-        while len(body) < want:
-            chunk = s.recv(4096)
-            if not chunk:
-                sys.exit("connection closed mid-body")
-            body += chunk
+        get(s, path)
         times.append((time.monotonic() - t0) * 1000)
     times.sort()
     print("%d %.1f %.1f" % (len(times), times[len(times) // 2], times[-1]),
@@ -66,33 +76,11 @@ def main():
         latency(s, args.path, args.latency)
         return
     t0 = time.monotonic()
-    s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n"
-               % args.path).encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        chunk = s.recv(65536)
-        if not chunk:
-            sys.exit("connection closed before the response head")
-        buf += chunk
-    head, body = buf.split(b"\r\n\r\n", 1)
-    want = None
-    for line in head.decode("latin-1").split("\r\n")[1:]:
-        k, v = line.split(":", 1)
-        if k.strip().lower() == "content-length":
-            want = int(v)
-    if want is None:
-        sys.exit("no Content-Length: " + head.decode("latin-1"))
-    chunks = [body]
+    body = get(s, args.path)
     got = len(body)
-    while got < want:
-        chunk = s.recv(min(262144, want - got))
-        if not chunk:
-            sys.exit("connection closed mid-body at %d bytes" % got)
-        chunks.append(chunk)
-        got += len(chunk)
     t = max(time.monotonic() - t0, 1e-6)
     # Hashed after the clock stops: the time is the transfer's.
-    h = hashlib.sha256(b"".join(chunks))
+    h = hashlib.sha256(body)
     print("%d %.0f %s" % (got, got / t, h.hexdigest()), flush=True)
     s.close()
 

@@ -80,7 +80,8 @@ hs_lines() { grep -c ' kTLS TX+RX' "$SERVER_LOG"; }
 
 # client [loaded] ARGS...: serve-download.py with ARGS, its handshake done
 # with the load paused; for loaded the load resumes before it starts.
-# Prints the client's result line, or fails.
+# Prints the client's result line, or fails; $T/h0 holds the server's
+# handshake count when the client was let go.
 client() {
 	local i out=$T/dl.out loaded=
 	[ "$1" = loaded ] && { loaded=1; shift; }
@@ -99,6 +100,7 @@ client() {
 		load_resume
 		sleep 1		# the clients are at it again
 	fi
+	hs_lines >"$T/h0"
 	echo go >"$T/go"
 	wait $pid || { echo "client failed: $(cat "$out")" >&2; return 1; }
 	sed -n 2p "$out"
@@ -109,31 +111,14 @@ client() {
 # Prints bytes per second from the request to the last byte and the
 # handshakes the server completed meanwhile, or fails.
 download() {
-	local i out=$T/dl.out
-	rm -f "$T/go" "$out"
-	mkfifo "$T/go"
-	load_pause
-	python3 "$HERE/serve-download.py" --port "$PORT" --ca "$T/rsa.pem" \
-		--path /f8m --go "$T/go" >"$out" &
-	local pid=$!
-	for i in $(seq 300); do
-		grep -q ready "$out" 2>/dev/null && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-	done
-	if [ "${1:-}" = loaded ]; then
-		load_resume
-		sleep 1		# the clients are at it again
-	fi
-	local h0=$(hs_lines)
-	echo go >"$T/go"
-	wait $pid || { echo "download failed: $(cat "$out")" >&2; return 1; }
-	set -- $(sed -n 2p "$out")
+	local l
+	l=$(client ${1:-} --path /f8m) || return 1
+	set -- $l
 	if [ "${1:-}" != $SIZE ] || [ "${3:-}" != "$want" ]; then
 		echo "download: $1 bytes, sha256 $3; want $SIZE, $want" >&2
 		return 1
 	fi
-	echo "$2 $(( $(hs_lines) - h0 ))"
+	echo "$2 $(( $(hs_lines) - $(cat "$T/h0") ))"
 }
 
 # latency [loaded]: small GETs one after the other on one connection for
