@@ -111,12 +111,16 @@ static enum conn_state conn_abort(struct conn *c)
 	return CONN_FREED;
 }
 
-static enum conn_state conn_linger(struct conn *c)
+/*
+ * A RECVMSG into rx from byte @from, linked to a timeout of @ms. With room
+ * for TLS_GET_RECORD_TYPE once offloaded: alerts come as control records.
+ */
+static void conn_prep_recvmsg(struct conn *c, size_t from, int64_t ms)
 {
 	struct io_uring_sqe *sqe;
 
-	c->iov.iov_base = c->rx;
-	c->iov.iov_len = c->rx_cap;
+	c->iov.iov_base = c->rx + from;
+	c->iov.iov_len = c->rx_cap - from;
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.msg_iov = &c->iov;
 	c->msg.msg_iovlen = 1;
@@ -127,7 +131,12 @@ static enum conn_state conn_linger(struct conn *c)
 	sqe = ring_conn_sqe(c, CONN_OP_RECV, 2);
 	io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
 	sqe->flags |= IOSQE_IO_LINK;
-	ring_link_timeout(c, CONN_LINGER_MS);
+	ring_link_timeout(c, ms);
+}
+
+static enum conn_state conn_linger(struct conn *c)
+{
+	conn_prep_recvmsg(c, 0, CONN_LINGER_MS);
 	return CONN_LINGER;
 }
 
@@ -508,22 +517,7 @@ static enum conn_state conn_parse(struct conn *c)
 
 static enum conn_state conn_submit_recvmsg(struct conn *c)
 {
-	struct io_uring_sqe *sqe;
-
-	c->iov.iov_base = c->rx + c->rx_len;
-	c->iov.iov_len = c->rx_cap - c->rx_len;
-	memset(&c->msg, 0, sizeof(c->msg));
-	c->msg.msg_iov = &c->iov;
-	c->msg.msg_iovlen = 1;
-	/* Room for TLS_GET_RECORD_TYPE: alerts come as control records. */
-	if (c->offloaded) {
-		c->msg.msg_control = c->cmsg.buf;
-		c->msg.msg_controllen = sizeof(c->cmsg.buf);
-	}
-	sqe = ring_conn_sqe(c, CONN_OP_RECV, 2);
-	io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
-	sqe->flags |= IOSQE_IO_LINK;
-	ring_link_timeout(c, c->rx_deadline - serve_now_ms());
+	conn_prep_recvmsg(c, c->rx_len, c->rx_deadline - serve_now_ms());
 	return CONN_RECV;
 }
 
