@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "serve.h"
@@ -164,11 +165,42 @@ static void hs_dispatch(struct hs_worker *w, uint64_t ud, int res)
 	}
 }
 
+/*
+ * Worker thread, at start: a nice above the data thread's, so that when
+ * handshakes and established connections want the same CPU, the data
+ * (and the io-wq threads the data ring makes, which inherit the data
+ * thread's) goes first. Linux keeps a nice value per thread.
+ */
+static void hs_lower_priority(struct hs_worker *w)
+{
+	unsigned int step = w->srv->opt.handshake_nice;
+	pid_t tid = gettid();
+	int cur, want;
+
+	if (!step)
+		return;
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (cur == -1 && errno)
+		goto fail;
+	want = cur + (int)step > 19 ? 19 : cur + (int)step;
+	if (setpriority(PRIO_PROCESS, (id_t)tid, want))
+		goto fail;
+	return;
+fail:
+	/* Only an odd seccomp policy forbids this: run at the same nice. */
+	if (!w->index)
+		serve_log("handshake workers keep the data thread's nice: %s",
+			  strerror(errno));
+}
+
 static void *hs_main(void *arg)
 {
 	struct hs_worker *w = arg;
 	uint64_t ud;
 	int ret, res;
+
+	hs_lower_priority(w);
 	while (!w->exiting) {
 		ret = ring_wait(&w->ring);
 		if (ret) {

@@ -34,6 +34,8 @@ static void usage(FILE *f)
 		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
 		"  --handshake-workers N  threads for handshakes (default: CPUs - 1, at least 1;\n"
 		"                         0: on the data ring)\n"
+		"  --handshake-nice N     workers' nice above the data thread (default 10;\n"
+		"                         0: equal): established connections go first\n"
 		"  --max-header BYTES     largest request head (default 8192)\n"
 		"  --small-body BYTES     bodies up to this go out with the head (default 0: none)\n"
 		"  --access-log FILE      a line per request, common log format (-: stdout)\n"
@@ -60,7 +62,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	enum { O_PORT = 256, O_BIND, O_ROOT, O_CERT, O_KEY, O_TLS, O_MAXC,
-	       O_MAXPC, O_IDLE, O_HS, O_HSW, O_MAXH, O_SMALL, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
+	       O_MAXPC, O_IDLE, O_HS, O_HSW, O_HSNICE, O_MAXH, O_SMALL, O_REKEY, O_ACCESS, O_PRIO, O_QUIET,
 	       O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -74,6 +76,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HS },
 		{ "handshake-workers", required_argument, NULL, O_HSW },
+		{ "handshake-nice", required_argument, NULL, O_HSNICE },
 		{ "max-header", required_argument, NULL, O_MAXH },
 		{ "small-body", required_argument, NULL, O_SMALL },
 		{ "rekey-every", required_argument, NULL, O_REKEY },
@@ -93,6 +96,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->root = ".";
 	o->idle_timeout = 30;
 	o->handshake_timeout = 10;
+	o->handshake_nice = 10;
 	o->max_header = 8192;
 	/*
 	 * 0: measured slower than splicing (16 KiB, 8 connections, 6.12
@@ -157,6 +161,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			if (parse_uint(optarg, 0, 256, &o->handshake_workers))
 				goto bad;
 			hsw_set = 1;
+			break;
+		case O_HSNICE:
+			if (parse_uint(optarg, 0, 19, &o->handshake_nice))
+				goto bad;
 			break;
 		case O_MAXH:
 			if (parse_uint(optarg, 256, 1 << 20, &o->max_header))

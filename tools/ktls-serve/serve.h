@@ -32,6 +32,7 @@ struct serve_opts {
 	unsigned int idle_timeout;	/* seconds */
 	unsigned int handshake_timeout;	/* seconds */
 	unsigned int handshake_workers;	/* threads; 0: on the data ring */
+	unsigned int handshake_nice;	/* the workers' nice above the data thread's */
 	unsigned int max_header;	/* bytes */
 	unsigned int rekey_every;	/* MiB sent per TLS 1.3 key, 0: no limit */
 	unsigned int small_body;	/* bytes: bodies sent with the head */

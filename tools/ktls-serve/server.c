@@ -102,11 +102,12 @@ int server_listen(struct server *s)
 	getsockname(fd, (struct sockaddr *)&ss, &len);
 	server_format_addr(&ss, name, sizeof(name));
 	s->listen_fd = fd;
-	serve_log("listening on %s (tls=%s, root %s, max-conns %u, per client %u, idle-timeout %u s, handshake workers %u)",
+	serve_log("listening on %s (tls=%s, root %s, max-conns %u, per client %u, idle-timeout %u s, handshake workers %u, nice +%u)",
 		  name, s->opt.tls == SERVE_TLS_KTLS ? "ktls" :
 			s->opt.tls == SERVE_TLS_USER ? "user" : "off",
 		  s->opt.root, s->opt.max_conns, s->opt.max_per_client,
-		  s->opt.idle_timeout, s->nworkers);
+		  s->opt.idle_timeout, s->nworkers,
+		  s->nworkers ? s->opt.handshake_nice : 0);
 	return 0;
 }
 
