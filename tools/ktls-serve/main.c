@@ -34,8 +34,8 @@ static void usage(FILE *f)
 		"  --handshake-timeout S  TLS handshake timeout (default 10)\n"
 		"  --handshake-workers N  threads for handshakes (default: CPUs - 1, at least 1;\n"
 		"                         0: on the data ring)\n"
-		"  --handshake-nice N     workers' nice above the data thread (default 10;\n"
-		"                         0: equal): established connections go first\n"
+		"  --handshake-nice N     workers' nice above the data thread (default 0;\n"
+		"                         10: established connections get the CPU first)\n"
 		"  --max-header BYTES     largest request head (default 8192)\n"
 		"  --small-body BYTES     bodies up to this go out with the head (default 0: none)\n"
 		"  --access-log FILE      a line per request, common log format (-: stdout)\n"
@@ -96,7 +96,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 	o->root = ".";
 	o->idle_timeout = 30;
 	o->handshake_timeout = 10;
-	o->handshake_nice = 10;
+	o->handshake_nice = 0;
 	o->max_header = 8192;
 	/*
 	 * 0: measured slower than splicing (16 KiB, 8 connections, 6.12
