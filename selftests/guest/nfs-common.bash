@@ -71,9 +71,9 @@ nfs_cleanup()
 	[ -e "$TRACE/events/handshake/enable" ] &&
 		echo 0 >"$TRACE/events/handshake/enable"
 	mountpoint -q "$EXPORT" 2>/dev/null && umount "$EXPORT"
-	# The kernel keeps rpc_pipefs pinned once nfsd used it: umount lazily.
 	[ -n "$NFS_GRACE0" ] &&
 		echo "$NFS_GRACE0" >/proc/fs/nfsd/nfsv4gracetime 2>/dev/null
+	# The kernel keeps rpc_pipefs pinned once nfsd used it: umount lazily.
 	[ -n "$MOUNTED_NFSD" ] && umount /proc/fs/nfsd
 	[ -n "$MOUNTED_PIPEFS" ] && umount -l /run/rpc_pipefs
 	tlshd_cleanup

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tier: full soak
 # Handshakes off the data ring (--handshake-workers, run here with
-# --handshake-nice 10): while 8 clients do back-to-back RSA-2048 handshakes (a new
-# connection and one small GET each, openssl s_time), an 8 MiB download
-# over one kTLS connection established beforehand is measured against the
-# same download with the clients paused (SIGSTOP), side by side in each of
+# --handshake-nice 10): while 8 clients do back-to-back RSA-2048
+# handshakes (a new connection and one small GET each, openssl s_time),
+# an 8 MiB download over one kTLS connection established beforehand is
+# measured against the same download with the clients paused (SIGSTOP), side by side in each of
 # 3 rounds: the median of the rounds' ratios must be 0.5 or more. The
 # bytes are checked (sha256), and the server's log must show handshakes
 # completed during the loaded downloads, none of them on the data ring.
