@@ -5,10 +5,11 @@
 # --handshake-nice 10): while 8 clients do back-to-back RSA-2048
 # handshakes (a new connection and one small GET each, openssl s_time),
 # an 8 MiB download over one kTLS connection established beforehand is
-# measured against the same download with the clients paused (SIGSTOP), side by side in each of
-# 3 rounds: the median of the rounds' ratios must be 0.5 or more. The
-# bytes are checked (sha256), and the server's log must show handshakes
-# completed during the loaded downloads, none of them on the data ring.
+# measured against the same download with the clients paused (SIGSTOP),
+# side by side in each of 3 rounds: the median of the rounds' ratios
+# must be 0.5 or more. The bytes are checked (sha256), and the server's
+# log must show handshakes completed during the loaded downloads, none of
+# them on the data ring.
 # Then small GETs one after the other on one established connection for
 # 5 s, paused and under load: their median time may grow at most tenfold
 # (with the handshakes on the data ring it grew 50 to 100 times).
